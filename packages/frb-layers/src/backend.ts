@@ -1,0 +1,2 @@
+// Placeholder: the Node backend helper (tfjs-node-gpu > tfjs-node > wasm > cpu) lands here.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder: conv-gradient kernels for cpu/wasm land here (owned by the kernels work).
+export {};

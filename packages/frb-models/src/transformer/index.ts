@@ -1,0 +1,2 @@
+// Placeholder: SwinIR-S and FRBT land here.
+export {};
