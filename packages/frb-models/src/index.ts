@@ -1,1 +1,11 @@
-export {};
+// @frb/models: SRResNet (FP twin), FRBC and the binarization baselines, the model registry, binarizeModel,
+// and (from ./transformer) SwinIR-S / FRBT.
+export * from './naming.js';
+export * from './pixel_shuffle.js';
+export * from './bilinear_upsample.js';
+export * from './constant_scale.js';
+export * from './backbone.js';
+export * from './srresnet.js';
+export * from './registry.js';
+export * from './zoo.js';
+export * from './transformer/index.js';
