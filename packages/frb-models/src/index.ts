@@ -6,6 +6,8 @@ export * from './bilinear_upsample.js';
 export * from './constant_scale.js';
 export * from './backbone.js';
 export * from './srresnet.js';
+export * from './binarization.js';
+export * from './frbc.js';
 export * from './registry.js';
 export * from './zoo.js';
 export * from './transformer/index.js';

@@ -1,6 +1,9 @@
 // Registers the convolutional models of this package in the registry.
 import { registerModel, type CreateModelOptions } from './registry.js';
 import { srresnet } from './srresnet.js';
+import { binarySRResNet } from './frbc.js';
+import { BINARIZATION_PRESETS, type Binarization } from './binarization.js';
+import type { BinaryLayerArgs } from '@frb/layers';
 
 const convDefaults = { scale: 4, features: 64, blocks: 16 };
 
@@ -11,8 +14,60 @@ function num(opts: CreateModelOptions, key: string): number | undefined {
   return v;
 }
 
+const BASE_OPTIONS = ['scale', 'features', 'blocks', 'channels', 'name', 'weights'];
+function checkKeys(model: string, o: CreateModelOptions, extra: string[] = []): void {
+  const ok = new Set([...BASE_OPTIONS, ...extra]);
+  for (const k of Object.keys(o)) {
+    if (!ok.has(k)) throw new Error(`createModel '${model}': unknown option '${k}'; allowed: ${[...ok].join(', ')}`);
+  }
+}
+
 registerModel(
   'srresnet',
-  (o) => srresnet({ scale: num(o, 'scale'), features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'), name: o.name }),
-  { description: 'SRResNet (BasicSR MSRResNet), full precision: the FP twin of FRBC', family: 'conv', binary: false, defaults: convDefaults },
+  (o) => {
+    checkKeys('srresnet', o);
+    return srresnet({ scale: num(o, 'scale'), features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'), name: o.name });
+  },
+  { description: 'SRResNet (BasicSR MSRResNet), full precision: the FP twin of FRBC and of every baseline', family: 'conv', binary: false, defaults: convDefaults },
 );
+
+// Registry name → scheme. 'frbc' also takes `order: 1 | 2`.
+const BINARY_MODELS: Array<[string, Binarization]> = [
+  ['frbc', 'frb2'],
+  ['frbc-o1', 'frb1'],
+  ['bbcu-l', 'bbcu'],
+  ['srresnet-reactnet', 'reactnet'],
+  ['srresnet-bireal', 'bireal'],
+  ['srresnet-xnor', 'xnor'],
+  ['srresnet-bnn', 'bnn'],
+];
+
+for (const [modelName, scheme] of BINARY_MODELS) {
+  const preset = BINARIZATION_PRESETS[scheme];
+  registerModel(
+    modelName,
+    (o) => {
+      checkKeys(modelName, o, modelName === 'frbc' ? ['alignment', 'srb', 'order'] : ['alignment', 'srb']);
+      let binarization: Binarization = scheme;
+      if (o.order !== undefined) {
+        if (o.order !== 1 && o.order !== 2) throw new Error(`createModel 'frbc': order must be 1 or 2, got ${JSON.stringify(o.order)}`);
+        binarization = o.order === 1 ? 'frb1' : 'frb2';
+      }
+      const alignment = o.alignment;
+      if (alignment !== undefined && typeof alignment !== 'boolean' && typeof alignment !== 'number') {
+        throw new Error(`createModel '${modelName}': alignment must be a boolean or a number, got ${JSON.stringify(alignment)}`);
+      }
+      const srb = o.srb;
+      if (srb !== undefined && (typeof srb !== 'object' || srb === null)) {
+        throw new Error(`createModel '${modelName}': srb must be an object of SRBConv2D options`);
+      }
+      const scale = num(o, 'scale') ?? 4;
+      return binarySRResNet({
+        scale, features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'),
+        binarization, alignment, srb: srb as BinaryLayerArgs | undefined,
+        name: o.name ?? `${modelName.replace(/-/g, '_')}_x${scale}`,
+      });
+    },
+    { description: preset.description, family: 'conv', binary: true, fpTwin: 'srresnet', defaults: { ...convDefaults, binarization: scheme } },
+  );
+}
