@@ -1,1 +1,9 @@
-export {};
+// @frb/layers: quantizers, the SRB weight binarizer and binary layers for tfjs-layers.
+export * from './quantizers.js';
+export * from './srb.js';
+export * from './layers/srb-conv2d.js';
+export * from './layers/srb-dense.js';
+export * from './layers/rprelu.js';
+export * from './layers/learnable-bias.js';
+export type { BinaryLayerArgs, ResolvedBinaryArgs } from './layers/binary-options.js';
+export * from './kernels/index.js';

@@ -1,0 +1,136 @@
+/**
+ * SRB: the (second-order) residual weight binarizer of FRB (paper), generalized to order k.
+ *
+ * Per output channel o (the kernel's LAST axis; means run over every other axis, i.e. kernel
+ * height, width and input channels for a conv, input units for a dense kernel):
+ *
+ *   W̃   = W − mean(W)                       (centering; optional)
+ *   R_0 = W̃
+ *   α_k = mean|R_{k−1}|                      (treated as a constant: no gradient)
+ *   B_k = α_k · sign(R_{k−1})                (sign(0) = +1)
+ *   R_k = R_{k−1} − B_k
+ *   Ŵ   = B_1 + … + B_order
+ *
+ * Gradient (inferred from the authors' group code, BBCU-style `detach` trick): each B_k is
+ * differentiated as if it were clip(R_{k−1}, −1, 1), i.e. dB_k/dR_{k−1} = 1{|R_{k−1}| ≤ 1};
+ * the subtractions R_k = R_{k−1} − B_k and the centering are differentiated normally. Hence,
+ * element-wise, with m_k = 1{|R_{k−1}| ≤ 1}:
+ *   dŴ/dW̃ = Σ_k m_k · Π_{j<k} (1 − m_j)       (order 2: m_1 + m_2·(1 − m_1))
+ *   dL/dW  = g − mean(g) per output channel when centering (g = dL/dW̃), else g.
+ *
+ * order 1 with scaling is the XNOR-Net-style baseline α·sign(W̃); `scale: false` (order 1 only)
+ * is the plain BNN baseline sign(W̃) with the same straight-through clip gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { sign, withSurrogateGrad } from './quantizers.js';
+
+export interface SRBOptions {
+  /** Number of binary bases k (≥ 1). Default 2 (FRB's SRB). */
+  order?: number;
+  /** Subtract the per-output-channel mean before binarizing. Default true. */
+  center?: boolean;
+  /** Multiply each base by its per-channel α_k. Default true; false requires order 1 (BNN). */
+  scale?: boolean;
+}
+
+interface ResolvedSRBOptions {
+  order: number;
+  center: boolean;
+  scale: boolean;
+}
+
+/** Validates SRB options; `context` names the caller (layer / argument) in errors. */
+export function resolveSRBOptions(opts: SRBOptions = {}, context = 'srbBinarize'): ResolvedSRBOptions {
+  const order = opts.order ?? 2;
+  const center = opts.center ?? true;
+  const scale = opts.scale ?? true;
+  if (!Number.isInteger(order) || order < 1) {
+    throw new Error(`${context}: order must be an integer >= 1, got ${order}`);
+  }
+  if (!scale && order !== 1) {
+    throw new Error(
+      `${context}: scaleWeights=false (plain sign, the BNN baseline) requires order 1, got order ${order}`,
+    );
+  }
+  return { order, center, scale };
+}
+
+/** Axes reduced for the per-output-channel statistics: all but the last. */
+function channelAxes(w: tf.Tensor, context: string): number[] {
+  if (w.rank < 2) {
+    throw new Error(`${context}: kernel must have rank >= 2 (output channels last), got shape [${w.shape}]`);
+  }
+  return Array.from({ length: w.rank - 1 }, (_, i) => i);
+}
+
+/**
+ * One residual base α·sign(r) (or sign(r) when `scale` is false) whose gradient is that of
+ * clip(r, −1, 1). α = mean|r| per output channel is computed inside the forward pass, so no
+ * gradient flows through it.
+ */
+function binaryBase(r: tf.Tensor, axes: number[], scale: boolean): tf.Tensor {
+  return withSurrogateGrad(
+    r,
+    (x) => (scale ? tf.mul(tf.mean(tf.abs(x), axes, true), sign(x)) : sign(x)),
+    (dy, x) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(x), 1), dy.dtype)),
+  );
+}
+
+/**
+ * Differentiable SRB binarization Ŵ of a latent full-precision kernel (output channels on the
+ * last axis). Use inside a layer's `call`; gradients follow the surrogate described above.
+ */
+export function srbBinarize(w: tf.Tensor, opts: SRBOptions = {}, context = 'srbBinarize'): tf.Tensor {
+  const { order, center, scale } = resolveSRBOptions(opts, context);
+  const axes = channelAxes(w, context);
+  return tf.tidy(() => {
+    let r = center ? tf.sub(w, tf.mean(w, axes, true)) : w;
+    let out: tf.Tensor | null = null;
+    for (let k = 0; k < order; k++) {
+      const b = binaryBase(r, axes, scale);
+      out = out === null ? b : tf.add(out, b);
+      if (k + 1 < order) r = tf.sub(r, b);
+    }
+    return out as tf.Tensor;
+  });
+}
+
+/** The explicit SRB decomposition, for inspection and bit-packed inference. */
+export interface SRBDecomposition {
+  /** Per-output-channel mean removed by centering, shape [outChannels] (zeros when not centering). */
+  mean: tf.Tensor1D;
+  /** Sign tensors s_k ∈ {−1, +1}, each the kernel's shape; k = 0 … order−1. */
+  signs: tf.Tensor[];
+  /** Per-output-channel scales α_k, each shape [outChannels] (ones when scale is false). */
+  alphas: tf.Tensor1D[];
+  /** Ŵ = Σ_k α_k · s_k, the kernel the layer actually convolves with. */
+  binarized: tf.Tensor;
+}
+
+/**
+ * Computes the SRB bases and α's explicitly (no gradient). Ŵ = Σ_k alphas[k] ⊙ signs[k]
+ * (α broadcast along the last axis) equals {@link srbBinarize}'s forward value.
+ * The caller owns (and must dispose) the returned tensors.
+ */
+export function srbDecompose(w: tf.Tensor, opts: SRBOptions = {}, context = 'srbDecompose'): SRBDecomposition {
+  const { order, center, scale } = resolveSRBOptions(opts, context);
+  const axes = channelAxes(w, context);
+  const outChannels = w.shape[w.rank - 1];
+  return tf.tidy(() => {
+    const meanK = center ? tf.mean(w, axes, true) : tf.zeros([...axes.map(() => 1), outChannels]);
+    let r = tf.sub(w, meanK);
+    const signs: tf.Tensor[] = [];
+    const alphas: tf.Tensor1D[] = [];
+    let binarized: tf.Tensor | null = null;
+    for (let k = 0; k < order; k++) {
+      const s = sign(r);
+      const a = scale ? tf.mean(tf.abs(r), axes, true) : tf.onesLike(meanK);
+      const b = tf.mul(a, s);
+      signs.push(s);
+      alphas.push(tf.reshape(a, [outChannels]) as tf.Tensor1D);
+      binarized = binarized === null ? b : tf.add(binarized, b);
+      r = tf.sub(r, b);
+    }
+    return { mean: tf.reshape(meanK, [outChannels]) as tf.Tensor1D, signs, alphas, binarized: binarized as tf.Tensor };
+  });
+}
