@@ -1,0 +1,93 @@
+/**
+ * On-disk cache of LR images generated from HR files (plain folders, or `generateLR` layouts), so that the
+ * MATLAB bicubic runs once per image and scale rather than once per epoch.
+ *
+ * One file per (HR path, scale, channel count) under `<cacheDir>/lr/x<s>/<sha1>.bin`: a 48-byte header
+ * (magic, HR file size, HR mtime, height, width, channels) and raw uint8 HWC pixels. An entry is used only
+ * while the HR file's size and mtime match the header; otherwise it is regenerated and overwritten. Writes go
+ * through a temporary file and a rename, so concurrent processes never read half a file.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { imresize } from './imresize.js';
+import type { RawImage } from './raw-image.js';
+
+/** Default cache folder, relative to the working directory (git-ignored in this repository). */
+export const DEFAULT_CACHE_DIR = '.frb-cache';
+
+const MAGIC = Buffer.from('FRBLR\x00\x00\x01', 'latin1');
+const HEADER = 48;
+
+export interface SourceStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+export async function sourceStamp(file: string): Promise<SourceStamp> {
+  const s = await stat(file);
+  return { size: s.size, mtimeMs: s.mtimeMs };
+}
+
+/** Path of the cache entry for this HR file, scale and channel count. */
+export function lrCachePath(cacheDir: string, hrPath: string, scale: number, channels: number): string {
+  const key = createHash('sha1').update(`${resolve(hrPath)}\0x${scale}\0c${channels}`).digest('hex');
+  return join(cacheDir, 'lr', `x${scale}`, `${key}.bin`);
+}
+
+/** The cached LR if present and made from this very HR file (same size and mtime); otherwise null. */
+export async function readCachedLR(
+  file: string,
+  stamp: SourceStamp,
+  expect: { height: number; width: number; channels: number },
+): Promise<RawImage | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch {
+    return null;
+  }
+  if (buf.length < HEADER || !buf.subarray(0, 8).equals(MAGIC)) return null;
+  const h = new Float64Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + HEADER));
+  const [size, mtimeMs, height, width, channels] = h as unknown as number[];
+  if (size !== stamp.size || mtimeMs !== stamp.mtimeMs) return null;
+  if (height !== expect.height || width !== expect.width || channels !== expect.channels) return null;
+  if (buf.length !== HEADER + height! * width! * channels!) return null;
+  return { data: new Uint8Array(buf.buffer, buf.byteOffset + HEADER, buf.length - HEADER), height, width, channels };
+}
+
+export async function writeCachedLR(file: string, stamp: SourceStamp, img: RawImage): Promise<void> {
+  if (!(img.data instanceof Uint8Array)) throw new TypeError(`writeCachedLR("${file}"): only uint8 images are cached`);
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header, 0);
+  const fields = new Float64Array([stamp.size, stamp.mtimeMs, img.height, img.width, img.channels]);
+  Buffer.from(fields.buffer).copy(header, 8);
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, Buffer.concat([header, img.data]));
+  await rename(tmp, file);
+}
+
+/**
+ * LR of an already decoded, mod-cropped HR: from the disk cache when valid, else imresize(hr, 1/s) (then
+ * stored). `cacheDir: false` skips the disk entirely.
+ */
+export async function generatedLR(
+  hrPath: string,
+  hr: RawImage,
+  scale: number,
+  stamp: SourceStamp,
+  cacheDir: string | false,
+): Promise<RawImage> {
+  const expect = { height: hr.height / scale, width: hr.width / scale, channels: hr.channels };
+  if (!Number.isInteger(expect.height) || !Number.isInteger(expect.width)) {
+    throw new RangeError(`generatedLR: HR of "${hrPath}" (${hr.height}x${hr.width}) is not mod-cropped to x${scale}`);
+  }
+  if (cacheDir === false) return imresize(hr, 1 / scale);
+  const file = lrCachePath(cacheDir, hrPath, scale, hr.channels);
+  const hit = await readCachedLR(file, stamp, expect);
+  if (hit) return hit;
+  const lr = imresize(hr, 1 / scale);
+  await writeCachedLR(file, stamp, lr);
+  return lr;
+}

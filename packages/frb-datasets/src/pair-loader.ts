@@ -1,0 +1,51 @@
+/** Decoding one HR/LR pair: mod-cropped HR, LR read from its file or generated (disk-cached), sizes checked. */
+import { readImage } from './io.js';
+import type { ImagePair } from './layouts.js';
+import { DEFAULT_CACHE_DIR, generatedLR, sourceStamp } from './lr-cache.js';
+import { assertScale, grayToRgb, modcrop, type RawImage } from './raw-image.js';
+
+export interface PairLoadOptions {
+  /** Keep grayscale images as 1 channel (default false: 3 equal channels). */
+  keepGray?: boolean;
+  /** Accept 16-bit files (scaled to 8 bit). */
+  allow16Bit?: boolean;
+  /** Where generated LR images are cached (default ".frb-cache"); false: never touch the disk. */
+  cacheDir?: string | false;
+}
+
+export interface LoadedPair extends ImagePair {
+  /** HR cropped to a multiple of `scale` (bottom/right), as the LR was made from. */
+  hr: RawImage;
+  lr: RawImage;
+}
+
+export async function loadPair(pair: ImagePair, opts: PairLoadOptions = {}): Promise<LoadedPair> {
+  const { scale, hrPath, lrPath } = pair;
+  assertScale(scale, `loadPair("${hrPath}"): scale`);
+  const readOpts = { keepGray: opts.keepGray, allow16Bit: opts.allow16Bit };
+  // The stamp is taken before decoding so a file replaced mid-read invalidates the cache entry next time.
+  const stamp = lrPath == null ? await sourceStamp(hrPath) : null;
+  const full = await readImage(hrPath, readOpts);
+  if (full.height < scale || full.width < scale) {
+    throw new Error(`loadPair: HR "${hrPath}" (${full.height}x${full.width}) is smaller than the scale ${scale}`);
+  }
+  let hr = modcrop(full, scale);
+  let lr: RawImage;
+  if (lrPath == null) {
+    lr = await generatedLR(hrPath, hr, scale, stamp!, opts.cacheDir ?? DEFAULT_CACHE_DIR);
+  } else {
+    lr = await readImage(lrPath, readOpts);
+    if (lr.height * scale !== hr.height || lr.width * scale !== hr.width) {
+      throw new Error(
+        `loadPair: LR "${lrPath}" is ${lr.height}x${lr.width} but HR "${hrPath}" (${full.height}x${full.width}) / ${scale} needs ` +
+          `${hr.height / scale}x${hr.width / scale}`,
+      );
+    }
+    // With keepGray a gray HR may come with an RGB LR (or the reverse): give both 3 channels.
+    if (lr.channels !== hr.channels) {
+      lr = grayToRgb(lr);
+      hr = grayToRgb(hr);
+    }
+  }
+  return { ...pair, hr, lr };
+}
