@@ -1,0 +1,114 @@
+/**
+ * Window multi-head self-attention core of a Swin layer (SwinIR `WindowAttention` minus its two Linear layers).
+ *
+ * The qkv and proj Linears stay separate Dense / SRBDense layers in the functional graph, so FRBT can binarize
+ * them and summaries see them; this layer holds only what is between them: the head split, the scaled dot
+ * product, the relative position bias table (a learnable weight per layer), the shifted-window mask and softmax.
+ * All matmuls are `tf.matMul` (tfjs 4.22 has no Einsum gradient).
+ *
+ * Inputs: [qkv [B·nW, N, 3C], reference [B, H, W, ·]] (the reference supplies the window grid for the mask).
+ * Output: [B·nW, N, C], heads concatenated in SwinIR's order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { relativePositionBias } from './relative_position.js';
+import { shiftWindowMask } from './shift_mask.js';
+
+export interface WindowAttentionArgs extends LayerArgs {
+  numHeads: number;
+  windowSize: number;
+  /** 0 for a regular window layer, window/2 for the shifted ones. */
+  shiftSize?: number;
+  /** Logit scale; default head_dim^−0.5 as in SwinIR. */
+  qkScale?: number | null;
+}
+
+export class WindowAttention extends tfl.layers.Layer {
+  static className = 'WindowAttention';
+  readonly numHeads: number;
+  readonly windowSize: number;
+  readonly shiftSize: number;
+  readonly qkScale: number | null;
+  private table!: tfl.LayerVariable;
+  private readonly maskCache = new Map<string, Float32Array>();
+
+  constructor(args: WindowAttentionArgs) {
+    super(args);
+    const a = args as WindowAttentionArgs & Record<string, unknown>;
+    this.numHeads = (a.numHeads ?? a['num_heads']) as number;
+    this.windowSize = (a.windowSize ?? a['window_size']) as number;
+    this.shiftSize = (a.shiftSize ?? a['shift_size'] ?? 0) as number;
+    this.qkScale = (a.qkScale ?? a['qk_scale'] ?? null) as number | null;
+    const who = `WindowAttention '${this.name}'`;
+    if (!Number.isInteger(this.numHeads) || this.numHeads < 1) throw new Error(`${who}: numHeads must be a positive integer, got ${this.numHeads}`);
+    if (!Number.isInteger(this.windowSize) || this.windowSize < 1) throw new Error(`${who}: windowSize must be a positive integer, got ${this.windowSize}`);
+    if (!Number.isInteger(this.shiftSize) || this.shiftSize < 0 || this.shiftSize >= this.windowSize) {
+      throw new Error(`${who}: shiftSize must be in [0, windowSize), got ${this.shiftSize}`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shapes = inputShape as tfl.Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new Error(`WindowAttention '${this.name}': expects two inputs [qkv, reference]`);
+    const c3 = shapes[0][2];
+    if (c3 == null || c3 % 3 !== 0 || (c3 / 3) % this.numHeads !== 0) {
+      throw new Error(`WindowAttention '${this.name}': qkv width ${c3} must be 3·C with C divisible by numHeads ${this.numHeads}`);
+    }
+    if (shapes[0][1] != null && shapes[0][1] !== this.windowSize * this.windowSize) {
+      throw new Error(`WindowAttention '${this.name}': windows hold ${shapes[0][1]} tokens, expected ${this.windowSize ** 2}`);
+    }
+    const m = 2 * this.windowSize - 1;
+    this.table = this.addWeight('relative_position_bias_table', [m * m, this.numHeads], 'float32',
+      tfl.initializers.truncatedNormal({ stddev: 0.02 }));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const [qkv] = inputShape as tfl.Shape[];
+    return [qkv[0], qkv[1], qkv[2] == null ? null : qkv[2] / 3];
+  }
+
+  /** Cached mask values for a padded H×W image (a plain array: the tensor is rebuilt per call, so nothing is kept). */
+  private mask(h: number, w: number): Float32Array {
+    const key = `${h}x${w}`;
+    let m = this.maskCache.get(key);
+    if (!m) {
+      m = shiftWindowMask(h, w, this.windowSize, this.shiftSize);
+      if (this.maskCache.size > 16) this.maskCache.clear();
+      this.maskCache.set(key, m);
+    }
+    return m;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error(`WindowAttention '${this.name}': expects two inputs [qkv, reference]`);
+      const [qkv, ref] = inputs as [tf.Tensor3D, tf.Tensor4D];
+      const [bw, n, c3] = qkv.shape;
+      const c = c3 / 3;
+      const hd = c / this.numHeads;
+      const [, h, w] = ref.shape;
+      const nW = (h / this.windowSize) * (w / this.windowSize);
+      if (n !== this.windowSize ** 2 || !Number.isInteger(nW) || bw % nW !== 0) {
+        throw new Error(`WindowAttention '${this.name}': qkv [${qkv.shape}] does not match a ${h}x${w} image in ${this.windowSize}x${this.windowSize} windows`);
+      }
+      const heads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [bw, n, this.numHeads, hd]), [0, 2, 1, 3]);
+      const [q, k, v] = tf.split(qkv, 3, 2).map(heads);
+      const scale = this.qkScale ?? 1 / Math.sqrt(hd);
+      let attn: tf.Tensor = tf.matMul(tf.mul(q, scale), k, false, true); // [bw, heads, N, N]
+      attn = tf.add(attn, relativePositionBias(this.table.read() as tf.Tensor2D, this.windowSize));
+      if (this.shiftSize > 0) {
+        const mask = tf.tensor(this.mask(h, w), [1, nW, 1, n, n]);
+        attn = tf.reshape(tf.add(tf.reshape(attn, [bw / nW, nW, this.numHeads, n, n]), mask), [bw, this.numHeads, n, n]);
+      }
+      const out = tf.matMul(tf.softmax(attn), v); // [bw, heads, N, hd]
+      return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numHeads: this.numHeads, windowSize: this.windowSize, shiftSize: this.shiftSize, qkScale: this.qkScale };
+  }
+}
+tf.serialization.registerClass(WindowAttention);
