@@ -8,6 +8,7 @@ export * from './backbone.js';
 export * from './srresnet.js';
 export * from './binarization.js';
 export * from './frbc.js';
+export * from './binarize_model.js';
 export * from './registry.js';
 export * from './zoo.js';
 export * from './transformer/index.js';
