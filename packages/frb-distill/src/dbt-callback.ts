@@ -1,0 +1,323 @@
+// Distillation-guided Binarization Training (DBT, paper) as a `model.fit` / `model.fitDataset` callback.
+//
+// How the distillation term enters fit's own optimizer step: tfjs-layers' train function evaluates the
+// model's layer losses (`layer.addLoss` closures) inside `optimizer.minimize`'s gradient tape, right after
+// the forward pass. So at onTrainBegin this callback
+//   1. wraps `call` of the paired student layers (and of the layer consuming the model input) so that the
+//      training forward pass hands over the batch and the block outputs it computes, and
+//   2. adds one loss closure returning weight · L_dis, computed from those captured student outputs and the
+//      frozen teacher's block outputs on the same batch.
+// The teacher runs with the tape paused (inside a customGrad forward), so it is neither differentiated nor
+// updated. onTrainEnd removes every hook and the closure, leaving the student exactly as it was.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { attention, resolveAttentionForm, type AttentionForm } from './attention.js';
+import { attentionDistance, sameShape } from './attention-loss.js';
+import { blockOutputModel, runBlocks } from './block-outputs.js';
+import { allLayers, findLayer, resolvePairs, type BlockPair, type PairSpec } from './pairing.js';
+
+type Layer = tfl.layers.Layer;
+type Kwargs = { [key: string]: unknown } | undefined;
+type Logs = { [key: string]: number | tf.Scalar };
+
+/** Provisional default (see README): to be replaced by the reduced-scale experiment of the training issue. */
+export const DEFAULT_DBT_WEIGHT = 0.1;
+/** Provisional default (see README). */
+export const DEFAULT_DBT_FORM: AttentionForm = 'spatial';
+/** Key of the distillation loss in fit's batch/epoch logs and history. */
+export const DISTILL_LOG_KEY = 'distill';
+
+export interface DBTCallbackArgs {
+  /** The frozen full-precision teacher (e.g. the trained FP twin). Never updated. */
+  teacher: tfl.LayersModel;
+  /** λ in total = L1 + λ·L_dis. Default DEFAULT_DBT_WEIGHT (provisional). May be changed between batches. */
+  weight?: number;
+  /** Explicit (student layer, teacher layer) pairs; default: shared `block_NN` / `rstb_NN` names. */
+  pairs?: readonly PairSpec[];
+  /** Attention form (inferred); default DEFAULT_DBT_FORM (provisional). */
+  form?: AttentionForm | 'element_wise';
+}
+
+interface CallHook {
+  layer: Layer;
+  previous: PropertyDescriptor | undefined;
+}
+
+interface Attachment {
+  student: tfl.LayersModel;
+  pairs: BlockPair[];
+  hooks: CallHook[];
+  lossHost: Layer;
+  lossFn: () => tf.Scalar;
+  teacherBlocks: tfl.LayersModel;
+  /** Block outputs of the current training forward pass, kept (we dispose them after the step). */
+  captured: Array<tf.Tensor | null>;
+  /** The model inputs of the current training forward pass (owned by fit, alive through the step). */
+  inputs: Array<tf.Tensor | null>;
+  consumed: boolean;
+}
+
+function isTraining(kwargs: Kwargs): boolean {
+  return kwargs != null && kwargs['training'] === true;
+}
+
+/** Wraps `layer.call` so `after` sees each call's inputs, kwargs and output; undone by `unhookCall`. */
+function hookCall(layer: Layer, after: (inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, out: tf.Tensor | tf.Tensor[]) => void): CallHook {
+  const previous = Object.getOwnPropertyDescriptor(layer, 'call');
+  const inner = layer.call;
+  const wrapped = function (this: Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) {
+    const out = inner.call(this, inputs, kwargs ?? {});
+    after(inputs, kwargs, out);
+    return out;
+  };
+  Object.defineProperty(layer, 'call', { value: wrapped, configurable: true, writable: true, enumerable: false });
+  return { layer, previous };
+}
+
+function unhookCall(h: CallHook): void {
+  if (h.previous) Object.defineProperty(h.layer, 'call', h.previous);
+  else delete (h.layer as unknown as { call?: unknown }).call;
+}
+
+/**
+ * `student.fit(x, y, {callbacks: [new DBTCallback({teacher, weight})]})` adds weight · L_dis (attention
+ * distillation from the teacher's blocks, see attention-loss.ts) to the loss that fit minimizes, and
+ * reports L_dis as `logs.distill` per batch and per epoch (so it appears in `history.history.distill`).
+ */
+export class DBTCallback extends tfl.Callback {
+  readonly teacher: tfl.LayersModel;
+  readonly form: AttentionForm;
+  readonly pairSpecs: readonly PairSpec[] | undefined;
+  private weight_: number;
+  private att: Attachment | null = null;
+  private batchLogs: Logs | null = null;
+
+  constructor(args: DBTCallbackArgs) {
+    super();
+    if (args == null || args.teacher == null || !Array.isArray((args.teacher as tfl.LayersModel).layers)) {
+      throw new Error('DBTCallback: `teacher` must be a tfjs-layers model');
+    }
+    this.teacher = args.teacher;
+    this.weight_ = DEFAULT_DBT_WEIGHT;
+    this.weight = args.weight ?? DEFAULT_DBT_WEIGHT;
+    this.form = resolveAttentionForm(args.form ?? DEFAULT_DBT_FORM, 'DBTCallback');
+    this.pairSpecs = args.pairs;
+  }
+
+  get weight(): number {
+    return this.weight_;
+  }
+
+  set weight(w: number) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+      throw new Error(`DBTCallback: \`weight\` must be a finite number ≥ 0, got ${w}`);
+    }
+    this.weight_ = w;
+  }
+
+  /** The resolved pairs while attached (during fit), else []. */
+  get pairs(): BlockPair[] {
+    return this.att ? this.att.pairs.map((p) => ({ ...p })) : [];
+  }
+
+  get attached(): boolean {
+    return this.att !== null;
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    this.attach(this.model);
+  }
+
+  override async onBatchBegin(_batch: number, logs?: unknown): Promise<void> {
+    this.releaseCaptures();
+    this.batchLogs = (logs as Logs | undefined) ?? null;
+  }
+
+  override async onBatchEnd(): Promise<void> {
+    this.releaseCaptures();
+    this.batchLogs = null;
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    this.detach();
+  }
+
+  /**
+   * Installs the hooks and the loss closure on `student` (fit does this through onTrainBegin). Exposed for
+   * custom loops; pair with `detach()`.
+   */
+  attach(student: tfl.LayersModel): void {
+    if (this.att) this.detach();
+    if (student == null || !Array.isArray(student.layers)) {
+      throw new Error('DBTCallback: no student model (the callback must be passed to fit/fitDataset)');
+    }
+    if (student === this.teacher) throw new Error('DBTCallback: the teacher must be a different model than the student');
+    const teacherWeights = new Set<unknown>(this.teacher.weights);
+    const shared = student.trainableWeights.find((w) => teacherWeights.has(w));
+    if (shared) {
+      throw new Error(`DBTCallback: student and teacher share the weight '${shared.name}'; the teacher must stay ` +
+        'frozen, so give the student its own copy');
+    }
+    if (student.inputs.length !== this.teacher.inputs.length) {
+      throw new Error(`DBTCallback: student '${student.name}' has ${student.inputs.length} inputs but teacher ` +
+        `'${this.teacher.name}' has ${this.teacher.inputs.length}`);
+    }
+    const pairs = resolvePairs(student, this.teacher, this.pairSpecs);
+    const teacherBlocks = blockOutputModel(this.teacher, pairs.map((p) => p.teacher), 'teacher');
+
+    const att: Attachment = {
+      student, pairs, hooks: [], lossHost: null as unknown as Layer, lossFn: null as unknown as () => tf.Scalar,
+      teacherBlocks, captured: pairs.map(() => null), inputs: student.inputs.map(() => null), consumed: false,
+    };
+    try {
+      // The batch: captured where the model input enters its first consumer layer (fit feeds inputs there).
+      student.inputs.forEach((input, i) => {
+        let slot = -1;
+        const consumer = student.layers.find((l) => {
+          if (l.getClassName() === 'InputLayer') return false;
+          for (const node of l.inboundNodes) {
+            const k = node.inputTensors.indexOf(input);
+            if (k >= 0) {
+              slot = k;
+              return true;
+            }
+          }
+          return false;
+        });
+        if (consumer === undefined) {
+          throw new Error(`DBTCallback: no layer of student '${student.name}' consumes input '${input.name}'`);
+        }
+        att.hooks.push(hookCall(consumer, (inputs, kwargs) => {
+          if (!isTraining(kwargs)) return;
+          const list = Array.isArray(inputs) ? inputs : [inputs];
+          att.inputs[i] = list[slot] ?? null;
+        }));
+      });
+      // The student's block outputs from the same forward pass (they stay on fit's gradient tape).
+      pairs.forEach((p, k) => {
+        const layer = findLayer(student, p.student, 'student');
+        att.hooks.push(hookCall(layer, (_inputs, kwargs, out) => {
+          if (!isTraining(kwargs)) return;
+          const o = Array.isArray(out) ? out[0] : out;
+          const prev = att.captured[k];
+          if (prev && prev !== o) prev.dispose();
+          // Kept because a nested model's call tidies its intermediates away before the loss runs.
+          att.captured[k] = tf.keep(o);
+        }));
+      });
+    } catch (e) {
+      att.hooks.reverse().forEach(unhookCall);
+      throw e;
+    }
+    // The closure's host must be a plain layer: a nested model's calculateLosses only visits its own layers.
+    const host = allLayers(student).find((l) => !Array.isArray((l as unknown as { layers?: unknown }).layers) &&
+      l.getClassName() !== 'InputLayer');
+    if (host === undefined) {
+      att.hooks.reverse().forEach(unhookCall);
+      throw new Error(`DBTCallback: student '${student.name}' has no layer to attach the distillation loss to`);
+    }
+    att.lossHost = host;
+    att.lossFn = () => this.distillLoss(att);
+    att.lossHost.addLoss(att.lossFn);
+    this.att = att;
+
+    // fit's BaseLogger averages per epoch only the keys listed in params.metrics; listing `distill` puts the
+    // epoch mean into the epoch logs and history.
+    const metrics = this.params?.['metrics'];
+    if (Array.isArray(metrics) && !(metrics as string[]).includes(DISTILL_LOG_KEY)) {
+      (metrics as string[]).push(DISTILL_LOG_KEY);
+    }
+  }
+
+  /** Removes every hook and the loss closure; the student is left as before attach. Idempotent. */
+  detach(): void {
+    const att = this.att;
+    if (!att) return;
+    this.releaseCaptures();
+    for (const h of [...att.hooks].reverse()) unhookCall(h);
+    const losses = att.lossHost.losses as unknown[];
+    const at = losses.indexOf(att.lossFn);
+    if (at >= 0) losses.splice(at, 1);
+    this.att = null;
+    this.batchLogs = null;
+  }
+
+  /** weight · L_dis for the batch of the current training forward pass (0 when there is none). */
+  private distillLoss(att: Attachment): tf.Scalar {
+    const ready = !att.consumed && att.captured.every((t) => t !== null && !t.isDisposed) &&
+      att.inputs.every((t) => t !== null && !t.isDisposed);
+    if (!ready) return tf.scalar(0);
+    att.consumed = true;
+    try {
+      const lDis = this.computeDistill(att);
+      if (this.batchLogs) {
+        const old = this.batchLogs[DISTILL_LOG_KEY];
+        if (old instanceof tf.Tensor) old.dispose();
+        this.batchLogs[DISTILL_LOG_KEY] = tf.keep(lDis);
+      }
+      return tf.mul(lDis, this.weight_) as tf.Scalar;
+    } catch (e) {
+      // fit will not reach onTrainEnd: leave the student clean before the error propagates.
+      this.detach();
+      throw e;
+    }
+  }
+
+  private computeDistill(att: Attachment): tf.Scalar {
+    const x = att.inputs as tf.Tensor[];
+    const shapes: number[][] = [];
+    // The teacher runs inside a customGrad forward, where tfjs does not record onto the tape: no gradient
+    // flows into (or is computed through) the teacher.
+    const teacherAttention = tf.customGrad((...args: unknown[]) => {
+      const xs = args.slice(0, x.length) as tf.Tensor[];
+      const value = tf.tidy(() => {
+        const outs = runBlocks(att.teacherBlocks, xs);
+        outs.forEach((o) => shapes.push(o.shape));
+        const maps = outs.map((o, k) => attention(o, this.form, pairLabel(att.pairs[k])));
+        return maps.length === 1 ? maps[0] : tf.concat(maps, 1);
+      });
+      return { value, gradFunc: () => xs.map((t) => tf.zerosLike(t)) };
+    }) as unknown as (...t: tf.Tensor[]) => tf.Tensor2D;
+    const tAll = teacherAttention(...x);
+    att.pairs.forEach((p, k) => {
+      const s = (att.captured[k] as tf.Tensor).shape;
+      if (!sameShape(s, shapes[k])) {
+        throw new Error(`DBT: output shapes differ for student layer '${p.student}' [${s}] and teacher layer ` +
+          `'${p.teacher}' [${shapes[k]}]`);
+      }
+    });
+    const sizes = att.captured.map((t) => (t as tf.Tensor).size / (t as tf.Tensor).shape[0]);
+    const dims = this.form === 'spatial'
+      ? att.captured.map((t) => (t as tf.Tensor).size / (t as tf.Tensor).shape[0] / lastDim(t as tf.Tensor))
+      : sizes;
+    const tMaps = dims.length === 1 ? [tAll] : tf.split(tAll, dims, 1);
+    const terms = att.pairs.map((p, k) =>
+      attentionDistance(attention(att.captured[k] as tf.Tensor, this.form, pairLabel(p)), tMaps[k] as tf.Tensor2D,
+        pairLabel(p)));
+    return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+  }
+
+  private releaseCaptures(): void {
+    const att = this.att;
+    if (!att) return;
+    att.captured.forEach((t, k) => {
+      if (t && !t.isDisposed) t.dispose();
+      att.captured[k] = null;
+    });
+    att.inputs.fill(null);
+    att.consumed = false;
+  }
+}
+
+function lastDim(t: tf.Tensor): number {
+  return t.shape[t.rank - 1];
+}
+
+function pairLabel(p: BlockPair): string {
+  return `DBT pair student '${p.student}' / teacher '${p.teacher}'`;
+}
+
+/** Factory in the tfjs style. */
+export function dbtCallback(args: DBTCallbackArgs): DBTCallback {
+  return new DBTCallback(args);
+}
