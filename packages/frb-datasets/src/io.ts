@@ -88,12 +88,12 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
   if (info.bits === 16 && !opts.allow16Bit) {
     throw new Error(`readImage: "${file}" is a 16-bit image; pass { allow16Bit: true } to scale it to 8 bit`);
   }
+  const gray = info.channels <= 2;
   let data: Uint8Array;
   let channels: number;
   try {
     if (info.bits === 16) {
       // Keep all 16 bits through libvips (its default 16→8 conversion truncates), then round ourselves.
-      const gray = info.channels <= 2;
       const { data: buf, info: out } = await sharp(file, SHARP_INPUT)
         .toColourspace(gray ? 'grey16' : 'rgb16')
         .raw({ depth: 'ushort' })
@@ -103,7 +103,11 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
       for (let i = 0; i < u16.length; i++) data[i] = Math.round(u16[i]! / 257);
       channels = out.channels;
     } else {
-      const { data: buf, info: out } = await sharp(file, SHARP_INPUT).raw().toBuffer({ resolveWithObject: true });
+      // libvips would expand a 1-channel file to sRGB on raw output; asking for b-w keeps the single band.
+      // (Gray+alpha files come out as RGBA with three equal bands; keepGray takes the first back below.)
+      let pipe = sharp(file, SHARP_INPUT);
+      if (info.channels === 1) pipe = pipe.toColourspace('b-w');
+      const { data: buf, info: out } = await pipe.raw().toBuffer({ resolveWithObject: true });
       data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
       channels = out.channels;
     }
@@ -119,8 +123,16 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
   else if (channels !== 1 && channels !== 3) {
     throw new Error(`readImage: "${file}" has ${channels} channels (e.g. CMYK); convert it to RGB first`);
   }
+  if (gray && opts.keepGray && img.channels === 3) img = firstChannel(img);
   if (img.channels === 1 && !opts.keepGray) img = grayToRgb(img);
   return img;
+}
+
+function firstChannel(img: RawImage): RawImage {
+  const n = img.height * img.width;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = img.data[i * img.channels]!;
+  return { data: out, height: img.height, width: img.width, channels: 1 };
 }
 
 function dropAlpha(img: RawImage, file: string, rule: 'drop' | 'error'): RawImage {
