@@ -5,7 +5,7 @@ import {
   relativePositionIndex, relativePositionBias, shiftWindowMask, padToMultiple, ChannelShortcut, WindowAttention,
 } from '@frb/models';
 
-function arange(shape: number[]): tf.Tensor4D {
+function arange(shape: [number, number, number, number]): tf.Tensor4D {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Array.from({ length: n }, (_, i) => i), shape) as tf.Tensor4D;
 }
@@ -165,7 +165,10 @@ describe('padding and shortcuts', () => {
     // top-left stays the original, every padded value is one of the originals
     expect(Array.from(pt.dataSync()).slice(0, 1)).toEqual([0]);
     expect(new Set(pt.dataSync())).toEqual(new Set([0, 1]));
-    tf.dispose([x, p, ref, tiny, pt]);
+    const sym = padToMultiple(x, 4, 'symmetric');
+    const symRef = tf.mirrorPad(x, [[0, 0], [0, 3], [0, 1], [0, 0]], 'symmetric');
+    expect(Array.from(sym.dataSync())).toEqual(Array.from(symRef.dataSync()));
+    tf.dispose([x, p, ref, tiny, pt, sym, symRef]);
   });
 
   it('ChannelShortcut repeats to widen and group-averages to narrow (their composition is the identity)', () => {

@@ -1,17 +1,21 @@
 /**
  * Padding to a multiple of the window and cropping back (SwinIR `check_image_size` and the final slice).
  *
- * SwinIR reflect-pads the bottom and right of the LR image up to a multiple of the window, runs the network and
- * keeps the top-left H·s × W·s of the output, so any input size works. PyTorch's reflect needs pad < size; for
- * images smaller than that (e.g. 3 pixels with window 8) this layer reflects repeatedly, and a 1-pixel axis is
- * replicated (our extension: SwinIR would raise there).
+ * The bottom and right of the LR image are padded up to a multiple of the window, the network runs, and the
+ * top-left H·s × W·s of the output is kept, so any input size works. Mode 'reflect' (default) is BasicSR's
+ * SwinIR `check_image_size` (F.pad reflect); 'symmetric' (edge pixel repeated) is what SwinIR's own test script
+ * does with torch.flip, except that script also pads a full extra window when the size is already a multiple.
+ * Reflect needs pad < size: for images smaller than that (e.g. 3 pixels with window 8) the layer pads repeatedly,
+ * and a 1-pixel axis is replicated (our extension: PyTorch would raise there).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 
 /** Reflect-pad `pad` entries after the end of spatial `axis` (1 = H, 2 = W) of an NHWC tensor. */
-function padAxisAfter(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
+export type PadMode = 'reflect' | 'symmetric';
+
+function padAxisAfter(x: tf.Tensor4D, axis: 1 | 2, pad: number, mode: PadMode): tf.Tensor4D {
   let t = x;
   let left = pad;
   while (left > 0) {
@@ -21,34 +25,40 @@ function padAxisAfter(x: tf.Tensor4D, axis: 1 | 2, pad: number): tf.Tensor4D {
       reps[axis] = left + 1;
       return tf.tile(t, reps);
     }
-    const step = Math.min(left, size - 1);
+    const step = Math.min(left, mode === 'reflect' ? size - 1 : size);
     const paddings: Array<[number, number]> = [[0, 0], [0, 0], [0, 0], [0, 0]];
     paddings[axis] = [0, step];
-    t = tf.mirrorPad(t, paddings, 'reflect');
+    t = tf.mirrorPad(t, paddings, mode);
     left -= step;
   }
   return t;
 }
 
-/** Pad H and W of an NHWC tensor up to multiples of `multiple` (reflect, bottom/right). */
-export function padToMultiple(x: tf.Tensor4D, multiple: number): tf.Tensor4D {
+/** Pad H and W of an NHWC tensor up to multiples of `multiple` (bottom/right). */
+export function padToMultiple(x: tf.Tensor4D, multiple: number, mode: PadMode = 'reflect'): tf.Tensor4D {
+  if (mode !== 'reflect' && mode !== 'symmetric') throw new Error(`padToMultiple: mode must be 'reflect' or 'symmetric', got '${String(mode)}'`);
   return tf.tidy(() => {
     const [, h, w] = x.shape;
     const ph = (multiple - (h % multiple)) % multiple;
     const pw = (multiple - (w % multiple)) % multiple;
-    return padAxisAfter(padAxisAfter(x, 1, ph), 2, pw);
+    return padAxisAfter(padAxisAfter(x, 1, ph, mode), 2, pw, mode);
   });
 }
 
-export interface PadToMultipleArgs extends LayerArgs { multiple: number }
+export interface PadToMultipleArgs extends LayerArgs { multiple: number; mode?: PadMode }
 
 export class PadToMultiple extends tfl.layers.Layer {
   static className = 'PadToMultiple';
   readonly multiple: number;
+  readonly mode: PadMode;
 
   constructor(args: PadToMultipleArgs) {
     super(args);
     this.multiple = args?.multiple;
+    this.mode = args?.mode ?? 'reflect';
+    if (this.mode !== 'reflect' && this.mode !== 'symmetric') {
+      throw new Error(`PadToMultiple '${this.name}': mode must be 'reflect' or 'symmetric', got '${String(args?.mode)}'`);
+    }
     if (!Number.isInteger(this.multiple) || this.multiple < 1) {
       throw new Error(`PadToMultiple '${this.name}': multiple must be a positive integer, got ${String(args?.multiple)}`);
     }
@@ -64,11 +74,11 @@ export class PadToMultiple extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
     if (x.rank !== 4) throw new Error(`PadToMultiple '${this.name}': expected a rank-4 NHWC input, got rank ${x.rank}`);
-    return padToMultiple(x, this.multiple);
+    return padToMultiple(x, this.multiple, this.mode);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), multiple: this.multiple };
+    return { ...super.getConfig(), multiple: this.multiple, mode: this.mode };
   }
 }
 tf.serialization.registerClass(PadToMultiple);

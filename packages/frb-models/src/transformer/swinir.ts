@@ -11,7 +11,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { BinaryLayerArgs } from '@frb/layers';
 import { PixelShuffle } from '../pixel_shuffle.js';
-import { PadToMultiple, CropToScale } from './padding.js';
+import { PadToMultiple, CropToScale, type PadMode } from './padding.js';
 import { MeanShift, DIV2K_RGB_MEAN } from './mean_shift.js';
 import { rstb, conv3x3 } from './rstb.js';
 import type { LinearShortcut, LinearSpec } from './linear.js';
@@ -33,6 +33,8 @@ export interface SwinIROptions {
   mlpRatio?: number;
   /** Image channels in and out. Default 3 (the DIV2K mean is subtracted only for 3 channels, as in SwinIR). */
   channels?: number;
+  /** Padding of inputs that are not a multiple of the window: 'reflect' (default, BasicSR) or 'symmetric'. */
+  padMode?: PadMode;
   /** Model name. */
   name?: string;
 }
@@ -65,7 +67,7 @@ function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): t
   if (typeof d.mlpRatio !== 'number' || !(d.mlpRatio > 0)) throw new Error(`${where}: mlpRatio must be a positive number, got ${String(d.mlpRatio)}`);
 
   const input = tfl.input({ shape: [null, null, channels], name: 'lr' });
-  let x = new PadToMultiple({ multiple: windowSize, name: 'pad' }).apply(input) as tfl.SymbolicTensor;
+  let x = new PadToMultiple({ multiple: windowSize, mode: o.padMode ?? 'reflect', name: 'pad' }).apply(input) as tfl.SymbolicTensor;
   const useMean = channels === 3;
   if (useMean) x = new MeanShift({ mean: [...DIV2K_RGB_MEAN], sign: -1, name: 'sub_mean' }).apply(x) as tfl.SymbolicTensor;
   const shallow = conv3x3(dim, 'conv_first').apply(x) as tfl.SymbolicTensor;
