@@ -123,6 +123,7 @@ describe('DBTCallback with model.fit (cpu)', () => {
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(counts[counts.length - 1] - counts[0]).toBe(0);
     expect(tf.memory().numTensors).toBe(start);
+    expect(Number.isFinite(a.history.history[DISTILL_LOG_KEY][0] as number)).toBe(true);
     tf.dispose([x50, y50]);
   });
 

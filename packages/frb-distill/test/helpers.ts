@@ -2,6 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+// Conv filter gradients on wasm (FRB_TEST_BACKEND=wasm) come from @frb/layers' kernels, registered on import.
+// Imported softly so the distill tests still run on cpu while @frb/layers is mid-change.
+export const layersImport: string | null = await import('@frb/layers').then(() => null, (e: Error) => e.message);
+
 export interface TinyOpts {
   seed: number;
   blocks?: number;
