@@ -86,6 +86,23 @@ describe('FRBC and the baselines', () => {
     }
   });
 
+  it('runs the default-size FRBC x4 (C = 64, N = 16) on a 1x24x24x3 input on wasm', async () => {
+    await tf.setBackend('wasm');
+    try {
+      const m = frbc({ scale: 4 });
+      expect(m.layers.filter((l) => l.getClassName() === 'SRBConv2D')).toHaveLength(32);
+      const x = tf.randomUniform([1, 24, 24, 3]);
+      const y = m.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, 96, 96, 3]);
+      const v = await y.data();
+      expect(v.every((t) => Number.isFinite(t))).toBe(true);
+      tf.dispose([x, y]);
+      m.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
   it('a few fit steps lower the loss of a tiny FRBC without leaking tensors', async () => {
     const m = frbc({ scale: 2, features: 8, blocks: 1 });
     m.compile({ optimizer: tf.train.adam(1e-2), loss: 'meanAbsoluteError' });
