@@ -1,0 +1,146 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromTensor, readImage, readImageInfo, toTensor, writePng, type RawImage } from '@frb/datasets';
+import { countDiff, randomImage, tempDir } from './helpers.js';
+
+let dir = '';
+let cleanup = async () => {};
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+});
+afterAll(() => cleanup());
+
+describe('readImage / writePng', () => {
+  it('round-trips RGB losslessly through PNG', async () => {
+    const img = randomImage(9, 14, 3, 3);
+    const f = join(dir, 'sub', 'rgb.png');
+    await writePng(f, img);
+    const back = await readImage(f);
+    expect([back.height, back.width, back.channels]).toEqual([9, 14, 3]);
+    expect(back.data).toBeInstanceOf(Uint8Array);
+    expect(countDiff(back.data, img.data)).toBe(0);
+    expect(await readImageInfo(f)).toMatchObject({ height: 9, width: 14, channels: 3, bits: 8, format: 'png' });
+  });
+
+  it('a grayscale PNG becomes 3 equal channels, or stays 1 with keepGray', async () => {
+    const g = randomImage(5, 7, 1, 8);
+    const f = join(dir, 'gray.png');
+    await writePng(f, g);
+    expect((await readImageInfo(f)).channels).toBe(1);
+    const kept = await readImage(f, { keepGray: true });
+    expect(kept.channels).toBe(1);
+    expect(countDiff(kept.data, g.data)).toBe(0);
+    const rgb = await readImage(f);
+    expect(rgb.channels).toBe(3);
+    for (let i = 0; i < g.data.length; i++) {
+      expect([rgb.data[3 * i], rgb.data[3 * i + 1], rgb.data[3 * i + 2]]).toEqual([g.data[i], g.data[i], g.data[i]]);
+    }
+  });
+
+  it('drops alpha keeping the stored colours (RGBA and gray+alpha); alpha "error" rejects transparency', async () => {
+    const rgba = randomImage(4, 6, 4, 11);
+    const f = join(dir, 'rgba.png');
+    await writePng(f, rgba);
+    const img = await readImage(f);
+    expect(img.channels).toBe(3);
+    for (let i = 0; i < 24; i++) {
+      for (let c = 0; c < 3; c++) expect(img.data[i * 3 + c]).toBe(rgba.data[i * 4 + c]);
+    }
+    await expect(readImage(f, { alpha: 'error' })).rejects.toThrow(/rgba\.png.*transparent/);
+    const opaque = { ...rgba, data: rgba.data.map((v, i) => (i % 4 === 3 ? 255 : v)) };
+    await writePng(join(dir, 'opaque.png'), opaque);
+    expect((await readImage(join(dir, 'opaque.png'), { alpha: 'error' })).channels).toBe(3);
+
+    const ga = randomImage(3, 5, 2, 12);
+    await writePng(join(dir, 'ga.png'), ga);
+    const g1 = await readImage(join(dir, 'ga.png'), { keepGray: true });
+    expect(g1.channels).toBe(1);
+    for (let i = 0; i < 15; i++) expect(g1.data[i]).toBe(ga.data[2 * i]);
+    expect((await readImage(join(dir, 'ga.png'))).channels).toBe(3);
+  });
+
+  it('rejects 16-bit files unless allow16Bit, then maps v → round(v / 257)', async () => {
+    const w = 5;
+    const h = 3;
+    const v16 = new Uint16Array(w * h * 3);
+    for (let i = 0; i < v16.length; i++) v16[i] = (i * 4099 + 128) % 65536;
+    const f = join(dir, 'deep.png');
+    await sharp(v16, { raw: { width: w, height: h, channels: 3 } }).toColourspace('rgb16').png().toFile(f);
+    expect((await readImageInfo(f)).bits).toBe(16);
+    await expect(readImage(f)).rejects.toThrow(/deep\.png.*16-bit.*allow16Bit/);
+    const img = await readImage(f, { allow16Bit: true });
+    expect(img.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(img.data)).toEqual(Array.from(v16, (v) => Math.round(v / 257)));
+
+    const g16 = new Uint16Array(w * h).map((_, i) => i * 4000);
+    const fg = join(dir, 'deep-gray.png');
+    await sharp(g16, { raw: { width: w, height: h, channels: 1 } }).toColourspace('grey16').png().toFile(fg);
+    const g = await readImage(fg, { allow16Bit: true, keepGray: true });
+    expect(g.channels).toBe(1);
+    expect(Array.from(g.data)).toEqual(Array.from(g16, (v) => Math.round(v / 257)));
+  });
+
+  it('reads JPEG and WebP (lossy: close, not equal)', async () => {
+    const img: RawImage = { data: new Uint8Array(16 * 16 * 3).fill(120), height: 16, width: 16, channels: 3 };
+    for (const ext of ['jpg', 'webp'] as const) {
+      const f = join(dir, `flat.${ext}`);
+      const s = sharp(img.data, { raw: { width: 16, height: 16, channels: 3 } });
+      await (ext === 'jpg' ? s.jpeg({ quality: 95 }) : s.webp({ quality: 95 })).toFile(f);
+      const back = await readImage(f);
+      expect([back.height, back.width, back.channels]).toEqual([16, 16, 3]);
+      for (const v of back.data) expect(Math.abs(v - 120)).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('errors name the file: missing, not an image, truncated', async () => {
+    await expect(readImage(join(dir, 'nope.png'))).rejects.toThrow(/nope\.png/);
+    await writeFile(join(dir, 'junk.png'), 'this is not a png');
+    await expect(readImage(join(dir, 'junk.png'))).rejects.toThrow(/junk\.png/);
+    const big = randomImage(64, 64, 3, 21);
+    await writePng(join(dir, 'whole.png'), big);
+    const bytes = await readFile(join(dir, 'whole.png'));
+    await writeFile(join(dir, 'cut.png'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(readImage(join(dir, 'cut.png'))).rejects.toThrow(/cut\.png/);
+  });
+
+  it('writePng rounds and clamps float images and rejects malformed ones', async () => {
+    const f = join(dir, 'float.png');
+    await writePng(f, { data: new Float32Array([-3, 0.5, 1.49, 254.5, 300, 77.7]), height: 1, width: 2, channels: 3 });
+    expect(Array.from((await readImage(f)).data)).toEqual([0, 1, 1, 255, 255, 78]);
+    await expect(writePng(join(dir, 'bad.png'), { data: new Uint8Array(5), height: 2, width: 2, channels: 3 })).rejects.toThrow(
+      /bad\.png.*5 values/,
+    );
+  });
+});
+
+describe('toTensor / fromTensor', () => {
+  it('maps 0..255 to [0, 1] (or keeps 255) and back exactly, without leaking tensors', () => {
+    const img = randomImage(6, 5, 3, 4);
+    const before = tf.memory().numTensors;
+    for (const range of [1, 255] as const) {
+      const t = toTensor(img, range);
+      expect(t.shape).toEqual([6, 5, 3]);
+      expect(t.dtype).toBe('float32');
+      const v = t.dataSync();
+      for (let i = 0; i < v.length; i++) expect(v[i]).toBeCloseTo((img.data[i]! * range) / 255, 6);
+      const back = fromTensor(t, range);
+      expect(countDiff(back.data, img.data)).toBe(0);
+      t.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fromTensor rounds and clamps, and refuses NaN and wrong ranks', () => {
+    const t = tf.tensor3d([-0.2, 0.5 / 255, 1.7 / 255, 1.2], [1, 1, 4]);
+    expect(Array.from(fromTensor(t).data)).toEqual([0, 1, 2, 255]);
+    const n = tf.tensor3d([0.1, NaN, 0.2], [1, 1, 3]);
+    expect(() => fromTensor(n)).toThrow(/NaN/);
+    const r4 = tf.zeros([1, 2, 2, 3]);
+    expect(() => fromTensor(r4)).toThrow(/rank-3/);
+    expect(() => toTensor(randomImage(2, 2, 3), 2 as 1)).toThrow(/range must be 1 or 255/);
+    tf.dispose([t, n, r4]);
+  });
+});
