@@ -7,3 +7,5 @@ export * from './tiling.js';
 export * from './ensemble.js';
 export * from './evaluate.js';
 export * from './progress.js';
+export * from './tables.js';
+export * from './plot.js';

@@ -1,0 +1,143 @@
+// PSNR-vs-OPs (or Params) scatter of compared methods, the figure SR papers put next to Table 1.
+// Written as SVG (readable, diffable) and rasterized to PNG with sharp (librsvg; text needs any
+// sans-serif font installed).
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import sharp from 'sharp';
+import type { ResultTable } from './tables.js';
+
+export interface ScatterPoint {
+  label: string;
+  x: number;
+  y: number;
+  /** Highlight (e.g. our methods) with a filled accent marker. */
+  highlight?: boolean;
+}
+
+export interface ScatterOptions {
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  /** Log-scale x axis (default true: OPs span two orders of magnitude). */
+  logX?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/** Points for one set and scale of a table: x = OPs (G) or Params (K), y = PSNR. Rows without the cost or the cell are left out and listed. */
+export function scatterPoints(
+  table: ResultTable,
+  opts: { set: string; scale: number; x: 'ops' | 'params'; highlight?: (method: string) => boolean },
+): { points: ScatterPoint[]; skipped: string[] } {
+  if (!table.sets.includes(opts.set)) {
+    throw new Error(`plot: set '${opts.set}' is not in the table (sets: ${table.sets.join(', ') || 'none'})`);
+  }
+  const points: ScatterPoint[] = [];
+  const skipped: string[] = [];
+  for (const r of table.rows) {
+    if (r.scale !== opts.scale) continue;
+    const c = r.cells[opts.set];
+    const v = opts.x === 'ops' ? r.cost.ops : r.cost.params;
+    if (!c || v === undefined || !Number.isFinite(c.psnr) || v <= 0) {
+      skipped.push(r.method);
+      continue;
+    }
+    points.push({ label: r.method, x: opts.x === 'ops' ? v / 1e9 : v / 1e3, y: c.psnr, highlight: opts.highlight?.(r.method) });
+  }
+  return { points, skipped };
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** "Nice" tick values covering [lo, hi]. */
+function linearTicks(lo: number, hi: number, n = 6): number[] {
+  const span = hi - lo || 1;
+  const raw = span / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= n) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * span; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo && v <= hi) out.push(v);
+    }
+  }
+  return out.length >= 2 ? out : [lo, hi];
+}
+
+/** The scatter as an SVG document. */
+export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): string {
+  if (points.length === 0) throw new Error('plot: no points to draw (no row has both the cost and the set/scale cell)');
+  const W = o.width ?? 800;
+  const H = o.height ?? 560;
+  const m = { l: 70, r: 30, t: o.title ? 50 : 25, b: 60 };
+  const logX = o.logX ?? true;
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  let x0 = Math.min(...xs);
+  let x1 = Math.max(...xs);
+  if (logX) {
+    if (x0 <= 0) throw new Error('plot: log x axis needs positive x values');
+    x0 /= 1.6;
+    x1 *= 1.6;
+  } else {
+    const pad = (x1 - x0 || 1) * 0.08;
+    x0 = Math.max(0, x0 - pad);
+    x1 += pad;
+  }
+  const ypad = (Math.max(...ys) - Math.min(...ys) || 1) * 0.1;
+  const y0 = Math.min(...ys) - ypad;
+  const y1 = Math.max(...ys) + ypad;
+  const px = (x: number) =>
+    m.l + ((logX ? Math.log(x) - Math.log(x0) : x - x0) / (logX ? Math.log(x1) - Math.log(x0) : x1 - x0)) * (W - m.l - m.r);
+  const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  if (o.title) parts.push(`<text x="${W / 2}" y="30" text-anchor="middle" font-size="18">${esc(o.title)}</text>`);
+  // Grid and ticks.
+  for (const t of logX ? logTicks(x0, x1) : linearTicks(x0, x1)) {
+    const x = px(t).toFixed(1);
+    parts.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${x}" y="${H - m.b + 18}" text-anchor="middle" font-size="12">${t}</text>`);
+  }
+  for (const t of linearTicks(y0, y1)) {
+    const y = py(t).toFixed(1);
+    parts.push(`<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${m.l - 8}" y="${y}" dy="4" text-anchor="end" font-size="12">${t}</text>`);
+  }
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">${esc(o.xLabel ?? 'OPs (G)')}${logX ? ' (log scale)' : ''}</text>`);
+  parts.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(o.yLabel ?? 'PSNR (dB)')}</text>`);
+  for (const p of points) {
+    const x = px(p.x).toFixed(1);
+    const y = py(p.y).toFixed(1);
+    parts.push(p.highlight
+      ? `<circle cx="${x}" cy="${y}" r="7" fill="#d62728" stroke="#7f1010"/>`
+      : `<circle cx="${x}" cy="${y}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`);
+    parts.push(`<text x="${x}" y="${y}" dx="9" dy="-7" font-size="12">${esc(p.label)}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** Write the scatter: `.svg` as text, anything else (normally `.png`) rasterized with sharp. */
+export async function writeScatter(file: string, points: ScatterPoint[], o: ScatterOptions = {}): Promise<void> {
+  const svg = scatterSvg(points, o);
+  await mkdir(dirname(file), { recursive: true });
+  if (file.toLowerCase().endsWith('.svg')) {
+    await writeFile(file, svg);
+    return;
+  }
+  try {
+    await sharp(Buffer.from(svg)).png().toFile(file);
+  } catch (err) {
+    throw new Error(`plot: cannot write "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
