@@ -4,3 +4,4 @@ export * from './attention-loss.js';
 export * from './pairing.js';
 export * from './block-outputs.js';
 export * from './dbt-callback.js';
+export * from './attention-maps.js';
