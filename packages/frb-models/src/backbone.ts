@@ -31,6 +31,8 @@ export interface BackboneOptions {
   block: (x: SymbolicTensor, i: number) => SymbolicTensor;
   /** Residual alignment factor k: the input is multiplied by k and the output divided by k (BBCU). */
   alignment?: number;
+  /** Fix the LR input to [height, width] (default: any size). Fixed shapes give every layer a concrete outputShape. */
+  inputSize?: [number, number];
 }
 
 /**
@@ -68,7 +70,11 @@ export function buildBackbone(opts: BackboneOptions): tfl.LayersModel {
   checkBackboneOptions(opts, opts.name);
   const { scale, features: C, blocks, name } = opts;
   const channels = opts.channels ?? 3;
-  const input = tfl.input({ shape: [null, null, channels], name: 'lr' });
+  const size = opts.inputSize;
+  if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((v) => Number.isInteger(v) && v > 0))) {
+    throw new Error(`${name}: inputSize must be [height, width] of positive integers, got ${JSON.stringify(size)}`);
+  }
+  const input = tfl.input({ shape: [size?.[0] ?? null, size?.[1] ?? null, channels], name: 'lr' });
   let x: SymbolicTensor = input;
   if (opts.alignment !== undefined && opts.alignment !== 1) {
     x = new ConstantScale({ factor: opts.alignment, name: 'align/scale_in' }).apply(x) as SymbolicTensor;

@@ -29,6 +29,8 @@ export interface BinarySRResNetOptions {
   alignment?: boolean | number;
   /** Overrides of the scheme's SRBConv2D options (e.g. `{order: 3}`). */
   srb?: BinaryLayerArgs;
+  /** Fix the LR input size [height, width] (default: any size). */
+  inputSize?: [number, number];
   /** Model name (default `{binarization}_x{scale}`). */
   name?: string;
 }
@@ -93,7 +95,7 @@ export function binarySRResNet(opts: BinarySRResNetOptions = {}): tfl.LayersMode
     return unit(u1, `${p}/unit2`, p);
   };
 
-  return buildBackbone({ scale, features, blocks, channels: opts.channels, name, block, alignment });
+  return buildBackbone({ scale, features, blocks, channels: opts.channels, name, block, alignment, inputSize: opts.inputSize });
 }
 
 export interface FRBCOptions extends Omit<BinarySRResNetOptions, 'binarization'> {

@@ -15,6 +15,8 @@ export interface SRResNetOptions {
   blocks?: number;
   /** Image channels (default 3). */
   channels?: number;
+  /** Fix the LR input size [height, width] (default: any size). */
+  inputSize?: [number, number];
   /** Model name (default `srresnet_x{scale}`). */
   name?: string;
 }
@@ -33,5 +35,5 @@ export function srresnet(opts: SRResNetOptions = {}): tfl.LayersModel {
     y = fpConv(features, `${p}/conv2`).apply(y) as SymbolicTensor;
     return tfl.layers.add({ name: p }).apply([x, y]) as SymbolicTensor;
   };
-  return buildBackbone({ scale, features, blocks, channels: opts.channels, name, block });
+  return buildBackbone({ scale, features, blocks, channels: opts.channels, name, block, inputSize: opts.inputSize });
 }

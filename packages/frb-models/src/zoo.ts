@@ -14,7 +14,7 @@ function num(opts: CreateModelOptions, key: string): number | undefined {
   return v;
 }
 
-const BASE_OPTIONS = ['scale', 'features', 'blocks', 'channels', 'name', 'weights'];
+const BASE_OPTIONS = ['scale', 'features', 'blocks', 'channels', 'name', 'weights', 'inputSize'];
 function checkKeys(model: string, o: CreateModelOptions, extra: string[] = []): void {
   const ok = new Set([...BASE_OPTIONS, ...extra]);
   for (const k of Object.keys(o)) {
@@ -26,7 +26,7 @@ registerModel(
   'srresnet',
   (o) => {
     checkKeys('srresnet', o);
-    return srresnet({ scale: num(o, 'scale'), features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'), name: o.name });
+    return srresnet({ scale: num(o, 'scale'), features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'), name: o.name, inputSize: o.inputSize as [number, number] | undefined });
   },
   { description: 'SRResNet (BasicSR MSRResNet), full precision: the FP twin of FRBC and of every baseline', family: 'conv', binary: false, defaults: convDefaults },
 );
@@ -64,7 +64,7 @@ for (const [modelName, scheme] of BINARY_MODELS) {
       const scale = num(o, 'scale') ?? 4;
       return binarySRResNet({
         scale, features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'),
-        binarization, alignment, srb: srb as BinaryLayerArgs | undefined,
+        binarization, alignment, srb: srb as BinaryLayerArgs | undefined, inputSize: o.inputSize as [number, number] | undefined,
         name: o.name ?? `${modelName.replace(/-/g, '_')}_x${scale}`,
       });
     },

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createModel } from '@frb/models';
+
+// Hand count in BBCU's convention, from the layer shapes alone: conv MACs on a 320x180 LR input, binary MACs / 64
+// (per SRB base), conv parameters (kernel + bias), binary kernel parameters / 32.
+function handCount(m: tfl.LayersModel): { ops: number; params: number; fpParams: number; binaryWeights: number } {
+  let ops = 0, params = 0, fpParams = 0, binaryWeights = 0;
+  for (const l of m.layers) {
+    const cls = l.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'SRBConv2D') continue;
+    const [, h, w, cout] = l.outputShape as number[];
+    const cin = (l.input as tfl.SymbolicTensor).shape[3] as number;
+    const [kh, kw] = l.getConfig().kernelSize as number[];
+    const macs = h * w * kh * kw * cin * cout;
+    const kernel = kh * kw * cin * cout;
+    const bias = l.getConfig().useBias ? cout : 0;
+    if (cls === 'Conv2D') {
+      ops += macs;
+      params += kernel + bias;
+      fpParams += kernel + bias;
+    } else {
+      const order = l.getConfig().order as number;
+      ops += (order * macs) / 64;
+      params += (order * kernel) / 32 + bias;
+      binaryWeights += order * kernel;
+    }
+  }
+  return { ops, params, fpParams, binaryWeights };
+}
+
+const within = (got: number, want: number, rel: number) => Math.abs(got - want) / want <= rel;
+
+describe('summary parity with BBCU Table 1 (x4, 320x180 LR input)', () => {
+  it('SRResNet x4 layer shapes give 146.14 G / 1,515 K within 0.5 %', () => {
+    const m = createModel('srresnet', { scale: 4, inputSize: [180, 320] });
+    const c = handCount(m);
+    expect(c.params).toBe(1_517_571);
+    expect(m.countParams()).toBe(1_517_571);
+    expect(within(c.ops / 1e9, 146.14, 0.005)).toBe(true);
+    expect(within(c.params / 1e3, 1515, 0.005)).toBe(true);
+    m.dispose();
+  });
+
+  it('BBCU-L x4 layer shapes give 79.20 G / 372 K within 0.5 % (335,875 FP + 1,179,648 / 32 binary)', () => {
+    const m = createModel('bbcu-l', { scale: 4, inputSize: [180, 320] });
+    const c = handCount(m);
+    expect(c.fpParams).toBe(335_875);
+    expect(c.binaryWeights).toBe(1_179_648);
+    expect(within(c.ops / 1e9, 79.2, 0.005)).toBe(true);
+    expect(within(c.params / 1e3, 372, 0.005)).toBe(true);
+    m.dispose();
+  });
+});
