@@ -1,2 +1,10 @@
-// Placeholder: conv-gradient kernels for cpu/wasm land here (owned by the kernels work).
-export {};
+// Conv-gradient kernels for the cpu and wasm backends, registered as a side effect of importing @frb/layers.
+import { registerConvGradKernels } from './register.js';
+
+export { registerConvGradKernels, unregisterConvGradKernels, isFrbKernel, CONV_GRAD_KERNELS } from './register.js';
+export type { ConvGradBackend } from './register.js';
+export { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from './conv2d_backprop_filter.js';
+export { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from './conv2d_backprop_input.js';
+export type { ConvGradAttrs } from './conv_geometry.js';
+
+registerConvGradKernels();

@@ -1,0 +1,186 @@
+// Exactness of the project's conv-gradient kernels against a float64 JS reference and the cpu
+// backend's stock kernels, on both backends, plus registration and leak checks.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  conv2DBackpropFilterViaConv,
+  conv2DBackpropInputViaConv,
+  isFrbKernel,
+  registerConvGradKernels,
+  unregisterConvGradKernels,
+} from '../src/kernels/index.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { x: [number, number, number, number]; k: [number, number]; cout: number; s: [number, number]; d: [number, number]; pad: Pad }
+
+const CASES: Case[] = [
+  { x: [2, 9, 7, 3], k: [3, 2], cout: 5, s: [1, 1], d: [1, 1], pad: 'same' },
+  { x: [3, 11, 8, 4], k: [3, 3], cout: 2, s: [2, 2], d: [1, 1], pad: 'valid' },
+  { x: [2, 10, 9, 3], k: [3, 3], cout: 4, s: [2, 1], d: [1, 1], pad: 'same' },
+  { x: [2, 9, 10, 2], k: [2, 3], cout: 3, s: [1, 1], d: [2, 2], pad: 'valid' },
+  { x: [1, 13, 11, 5], k: [3, 3], cout: 3, s: [2, 2], d: [2, 1], pad: 'same' },
+  { x: [2, 8, 7, 3], k: [3, 3], cout: 2, s: [2, 1], d: [1, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [1, 5, 5, 1], k: [5, 5], cout: 1, s: [1, 1], d: [1, 1], pad: 'valid' },
+];
+
+function rand(shape: number[], seed: number): tf.Tensor {
+  return tf.randomUniform(shape, -1, 1, 'float32', seed);
+}
+
+/** float64 reference for both gradients of y = conv(x, w), given dy. */
+function reference(x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, c: Case) {
+  const info = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.s, c.d, c.pad);
+  const [N, H, W, C] = c.x;
+  const [, Ho, Wo, Co] = dy.shape;
+  const [kH, kW] = c.k;
+  const xv = x.dataSync(), wv = w.dataSync(), dv = dy.dataSync();
+  const dW = new Float64Array(kH * kW * C * Co);
+  const dX = new Float64Array(N * H * W * C);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let ow = 0; ow < Wo; ow++)
+    for (let kh = 0; kh < kH; kh++) for (let kw = 0; kw < kW; kw++) {
+      const ih = oh * c.s[0] - info.padInfo.top + kh * c.d[0];
+      const iw = ow * c.s[1] - info.padInfo.left + kw * c.d[1];
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      for (let ci = 0; ci < C; ci++) {
+        const xi = ((n * H + ih) * W + iw) * C + ci;
+        for (let co = 0; co < Co; co++) {
+          const g = dv[((n * Ho + oh) * Wo + ow) * Co + co];
+          const wi = ((kh * kW + kw) * C + ci) * Co + co;
+          dW[wi] += xv[xi] * g;
+          dX[xi] += wv[wi] * g;
+        }
+      }
+    }
+  return { dW, dX, outShape: info.outShape };
+}
+
+function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  expect(got.length).toBe(ref.length);
+  let err = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(got[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return err / scale;
+}
+
+const runFilter = (x: tf.Tensor, dy: tf.Tensor, c: Case) =>
+  tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+    strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d, filterShape: [c.k[0], c.k[1], c.x[3], c.cout],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+const runInput = (dy: tf.Tensor, w: tf.Tensor, c: Case) =>
+  tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, {
+    strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d, inputShape: c.x,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+afterAll(async () => {
+  registerConvGradKernels();
+  await tf.setBackend(process.env.FRB_TEST_BACKEND ?? 'cpu');
+});
+
+describe.each(['cpu', 'wasm'])('conv-gradient kernels on %s', (backend) => {
+  it('registers ours (filter gradient everywhere, input gradient on wasm)', async () => {
+    await tf.setBackend(backend);
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, backend)).toBe(true);
+    expect(isFrbKernel(tf.Conv2DBackpropInput, backend)).toBe(backend === 'wasm');
+  });
+
+  it.each(CASES.map((c, i) => [i, c] as const))('case %i matches the float64 reference (rel ≤ 1e-5)', async (i, c) => {
+    await tf.setBackend(backend);
+    const x = rand(c.x, 10 + i);
+    const w = rand([c.k[0], c.k[1], c.x[3], c.cout], 20 + i);
+    const ref0 = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.s, c.d, c.pad);
+    const dy = rand(ref0.outShape, 30 + i);
+    const ref = reference(x, w, dy, c);
+    const dW = runFilter(x, dy, c);
+    expect(dW.shape).toEqual([c.k[0], c.k[1], c.x[3], c.cout]);
+    expect(relErr(dW.dataSync(), ref.dW)).toBeLessThanOrEqual(1e-5);
+    // The input-gradient formulation is checked on both backends even where the stock kernel stays registered.
+    const dX = conv2DBackpropInputViaConv(dy, w, { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d, inputShape: c.x });
+    expect(dX.shape).toEqual(c.x);
+    expect(relErr(dX.dataSync(), ref.dX)).toBeLessThanOrEqual(1e-5);
+    if (c.d[0] === 1 && c.d[1] === 1) {
+      const dX2 = runInput(dy, w, c); // whichever kernel is registered
+      expect(relErr(dX2.dataSync(), ref.dX)).toBeLessThanOrEqual(1e-5);
+      dX2.dispose();
+    }
+    tf.dispose([x, w, dy, dW, dX]);
+  });
+
+  it('NCHW data format matches NHWC', async () => {
+    await tf.setBackend(backend);
+    const c = CASES[2];
+    const x = rand(c.x, 1), w = rand([c.k[0], c.k[1], c.x[3], c.cout], 2);
+    const info = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.s, c.d, c.pad);
+    const dy = rand(info.outShape, 3);
+    const ref = reference(x, w, dy, c);
+    const xT = tf.transpose(x, [0, 3, 1, 2]), dyT = tf.transpose(dy, [0, 3, 1, 2]);
+    const nchwShape = [c.x[0], c.x[3], c.x[1], c.x[2]] as [number, number, number, number];
+    const dW = conv2DBackpropFilterViaConv(xT, dyT, { strides: c.s, pad: c.pad, dataFormat: 'NCHW', filterShape: [c.k[0], c.k[1], c.x[3], c.cout] });
+    const dX = conv2DBackpropInputViaConv(dyT, w, { strides: c.s, pad: c.pad, dataFormat: 'NCHW', inputShape: nchwShape });
+    const dXn = tf.transpose(dX, [0, 2, 3, 1]);
+    expect(relErr(dW.dataSync(), ref.dW)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(dXn.dataSync(), ref.dX)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, w, dy, xT, dyT, dW, dX, dXn]);
+  });
+
+  it('tf.grads of a conv2d equals the cpu stock kernels, and leaks nothing over repeated steps', async () => {
+    // Stock cpu math as the reference (small enough that its slow filter kernel is quick).
+    await tf.setBackend('cpu');
+    const xs = [2, 12, 10, 4] as const;
+    const xv = rand([...xs], 5).dataSync(), wv = rand([3, 3, 4, 6], 6).dataSync();
+    const stockGrads = (s: number, pad: 'same' | 'valid') => {
+      const x = tf.tensor4d(xv, [...xs]), w = tf.tensor4d(wv, [3, 3, 4, 6]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad))))([x, w]);
+      const out = g.map((t) => t.dataSync().slice());
+      tf.dispose([x, w, ...g]);
+      return out;
+    };
+    unregisterConvGradKernels();
+    let refs: ArrayLike<number>[][];
+    try {
+      expect(isFrbKernel(tf.Conv2DBackpropFilter, 'cpu')).toBe(false);
+      refs = [stockGrads(1, 'same'), stockGrads(2, 'valid')];
+    } finally {
+      registerConvGradKernels();
+    }
+    await tf.setBackend(backend);
+    const x = tf.tensor4d(xv, [...xs]), w = tf.tensor4d(wv, [3, 3, 4, 6]);
+    const f = (s: number, pad: 'same' | 'valid') => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad))));
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 3; step++) {
+      for (const [j, [s, pad]] of ([[1, 'same'], [2, 'valid']] as const).entries()) {
+        const [dx, dw] = f(s, pad)([x, w]);
+        expect(relErr(dx.dataSync(), refs[j][0])).toBeLessThanOrEqual(1e-5);
+        expect(relErr(dw.dataSync(), refs[j][1])).toBeLessThanOrEqual(1e-5);
+        tf.dispose([dx, dw]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([x, w]);
+  });
+});
+
+describe('registration', () => {
+  it('is idempotent and prints no "already registered" warning', () => {
+    const warn = vi.spyOn(console, 'warn');
+    registerConvGradKernels();
+    registerConvGradKernels();
+    unregisterConvGradKernels();
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, 'cpu')).toBe(false);
+    expect(isFrbKernel(tf.Conv2DBackpropInput, 'wasm')).toBe(false);
+    registerConvGradKernels();
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it('names the kernel and the bad argument', () => {
+    const x = tf.zeros([1, 4, 4, 2]), dy = tf.zeros([1, 4, 4, 3]);
+    expect(() => conv2DBackpropFilterViaConv(x, dy, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2] as never }))
+      .toThrow(/Conv2DBackpropFilter.*filterShape/);
+    expect(() => conv2DBackpropFilterViaConv(x, dy, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }))
+      .toThrow(/Conv2DBackpropFilter.*dy shape/);
+    tf.dispose([x, dy]);
+  });
+});
