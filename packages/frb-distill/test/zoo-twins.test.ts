@@ -1,0 +1,55 @@
+// DBT on the zoo's twins: FRBC (binary student) learns from SRResNet (its FP twin) through `body/block_NN`.
+import { describe, it, expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createModel } from '@frb/models';
+import { DBTCallback, attentionLoss, autoPairs, DISTILL_LOG_KEY } from '@frb/distill';
+import { weightsOf, maxAbsDiff, randomData } from './helpers.js';
+
+const opts = { scale: 2, features: 8, blocks: 2 };
+
+describe('DBT with the zoo twins (frbc ← srresnet)', () => {
+  it('pairs every body/block_NN automatically', () => {
+    const student = createModel('frbc', opts);
+    const teacher = createModel('srresnet', opts);
+    expect(autoPairs(student, teacher)).toEqual([
+      { student: 'body/block_00', teacher: 'body/block_00' },
+      { student: 'body/block_01', teacher: 'body/block_01' },
+    ]);
+  });
+
+  it('one fit step equals one hand-written L1 + w·L_dis step; teacher frozen; no leak; hooks removed', async () => {
+    const a = createModel('frbc', { ...opts, name: 'frbc_a' });
+    const b = createModel('frbc', { ...opts, name: 'frbc_b' });
+    b.setWeights(a.getWeights());
+    const teacher = createModel('srresnet', opts);
+    const t0 = weightsOf(teacher);
+    const x = randomData([2, 6, 6, 3], 1);
+    const y = randomData([2, 12, 12, 3], 2);
+    a.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
+    const n0 = tf.memory().numTensors;
+    const h = await a.fit(x, y, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0,
+      callbacks: [new DBTCallback({ teacher, weight: 1 })] });
+    // Adam created its slots on the first step (2 per trainable weight); nothing else may remain.
+    expect(tf.memory().numTensors - n0).toBe(2 * a.trainableWeights.length);
+    const names = ['body/block_00', 'body/block_01'];
+    const sFeat = tfl.model({ inputs: b.inputs,
+      outputs: [...names.map((n) => b.getLayer(n).output as tfl.SymbolicTensor), b.outputs[0]] });
+    const tFeat = tfl.model({ inputs: teacher.inputs, outputs: names.map((n) => teacher.getLayer(n).output as tfl.SymbolicTensor) });
+    const opt = tf.train.adam(1e-3);
+    tf.tidy(() => {
+      const tOut = tFeat.predict(x) as tf.Tensor[];
+      opt.minimize(() => {
+        const outs = sFeat.apply(x, { training: true }) as tf.Tensor[];
+        const l1 = tf.mean(tf.abs(tf.sub(outs[outs.length - 1], y)));
+        return tf.add(l1, attentionLoss(outs.slice(0, -1), tOut, 'spatial')) as tf.Scalar;
+      }, false, b.trainableWeights.map((w) => w.read() as tf.Variable));
+    });
+    expect(maxAbsDiff(weightsOf(a), weightsOf(b))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(weightsOf(teacher), t0)).toBe(0);
+    expect(h.history[DISTILL_LOG_KEY][0] as number).toBeGreaterThan(0);
+    expect(a.layers.some((l) => Object.prototype.hasOwnProperty.call(l, 'call') || l.losses.length > 0)).toBe(false);
+    tf.dispose([x, y]);
+    opt.dispose();
+  });
+});
