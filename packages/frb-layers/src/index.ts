@@ -7,3 +7,4 @@ export * from './layers/rprelu.js';
 export * from './layers/learnable-bias.js';
 export type { BinaryLayerArgs, ResolvedBinaryArgs } from './layers/binary-options.js';
 export * from './kernels/index.js';
+export * from './summary.js';
