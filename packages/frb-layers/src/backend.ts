@@ -1,2 +1,104 @@
-// Placeholder: the Node backend helper (tfjs-node-gpu > tfjs-node > wasm > cpu) lands here.
-export {};
+// Node-only backend helper: picks the fastest tfjs backend the user has installed.
+// Order: @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node (both register 'tensorflow'; optional peers whose
+// install downloads libtensorflow), @tensorflow/tfjs-backend-wasm (its .wasm ships in the npm package),
+// then the pure-JS cpu backend.
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { registerConvGradKernels } from './kernels/index.js';
+
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+const require = createRequire(import.meta.url);
+
+// A variable specifier keeps TypeScript and bundlers from resolving optional peers at build time.
+async function importOptional(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  const errors: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await importOptional(pkg);
+      if (await tf.setBackend('tensorflow')) return null;
+      errors.push(`${pkg}: loaded but the 'tensorflow' backend failed to initialise`);
+    } catch (e) {
+      errors.push(`${pkg}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return errors.join('; ');
+}
+
+async function tryWasm(): Promise<string | null> {
+  try {
+    const wasm = (await importOptional('@tensorflow/tfjs-backend-wasm')) as {
+      setWasmPaths: (prefix: string) => void;
+    };
+    // Point the loader at the package's own dist/ folder (where the .wasm binaries ship), unless the
+    // backend was already initialised by the caller (setWasmPaths must precede initialisation).
+    if (tf.engine().registry['wasm'] == null) {
+      const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+      wasm.setWasmPaths(dist + path.sep);
+    }
+    registerConvGradKernels(); // the wasm package may have been imported after @frb/layers
+    if (await tf.setBackend('wasm')) return null;
+    return "@tensorflow/tfjs-backend-wasm: loaded but the 'wasm' backend failed to initialise";
+  } catch (e) {
+    return `@tensorflow/tfjs-backend-wasm: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+async function tryCpu(): Promise<string | null> {
+  try {
+    await importOptional('@tensorflow/tfjs-backend-cpu');
+    registerConvGradKernels();
+    if (await tf.setBackend('cpu')) return null;
+    return "@tensorflow/tfjs-backend-cpu: the 'cpu' backend failed to initialise";
+  } catch (e) {
+    return `@tensorflow/tfjs-backend-cpu: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+const INSTALL_HINT: Record<Exclude<BackendPreference, 'auto'>, string> = {
+  tensorflow: 'npm install @tensorflow/tfjs-node (or @tensorflow/tfjs-node-gpu for CUDA); its install step downloads libtensorflow',
+  wasm: 'npm install @tensorflow/tfjs-backend-wasm@~4.22.0',
+  cpu: 'npm install @tensorflow/tfjs-backend-cpu@~4.22.0',
+};
+
+const TRY: Record<Exclude<BackendPreference, 'auto'>, () => Promise<string | null>> = {
+  tensorflow: tryTensorflow,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/**
+ * Initialises and selects a tfjs backend; returns its name ('tensorflow', 'wasm' or 'cpu').
+ * `preference` 'auto' takes the first that works of tfjs-node-gpu, tfjs-node, wasm, cpu; an explicit
+ * preference that cannot load throws, saying what to install. The `FRB_BACKEND` environment variable,
+ * when set, overrides `preference`.
+ */
+export async function initBackend(preference: BackendPreference = 'auto'): Promise<string> {
+  const env = process.env.FRB_BACKEND?.trim();
+  const wanted = (env ? env : preference) as BackendPreference;
+  if (!PREFERENCES.includes(wanted)) {
+    const from = env ? `FRB_BACKEND=${JSON.stringify(env)}` : `preference ${JSON.stringify(preference)}`;
+    throw new Error(`initBackend: unknown backend ${from}; expected one of ${PREFERENCES.join(', ')}`);
+  }
+  if (wanted === 'auto') {
+    const errors: string[] = [];
+    for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
+      const err = await TRY[name]();
+      if (err == null) return tf.getBackend();
+      errors.push(err);
+    }
+    throw new Error(`initBackend('auto'): no tfjs backend could be initialised: ${errors.join('; ')}`);
+  }
+  const err = await TRY[wanted]();
+  if (err != null) {
+    const via = env ? ` (from FRB_BACKEND)` : '';
+    throw new Error(`initBackend('${wanted}')${via}: backend unavailable (${err}). Install it with: ${INSTALL_HINT[wanted]}`);
+  }
+  return tf.getBackend();
+}
