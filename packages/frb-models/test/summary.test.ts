@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createModel } from '@frb/models';
+import { binarySummary } from '@frb/layers';
 
 // Hand count in BBCU's convention, from the layer shapes alone: conv MACs on a 320x180 LR input, binary MACs / 64
 // (per SRB base), conv parameters (kernel + bias), binary kernel parameters / 32.
@@ -50,5 +51,20 @@ describe('summary parity with BBCU Table 1 (x4, 320x180 LR input)', () => {
     expect(within(c.ops / 1e9, 79.2, 0.005)).toBe(true);
     expect(within(c.params / 1e3, 372, 0.005)).toBe(true);
     m.dispose();
+  });
+
+  it('binarySummary of srresnet and bbcu-l (any-size models) matches the published figures and the hand count', () => {
+    for (const [name, gOps, kParams] of [['srresnet', 146.14, 1515], ['bbcu-l', 79.2, 372]] as const) {
+      const m = createModel(name, { scale: 4 });
+      const t = binarySummary(m, { inputShape: [180, 320, 3] }).totals;
+      expect(within(t.ops / 1e9, gOps, 0.005), `${name} ops ${t.ops}`).toBe(true);
+      expect(within(t.params / 1e3, kParams, 0.005), `${name} params ${t.params}`).toBe(true);
+      const fixed = createModel(name, { scale: 4, inputSize: [180, 320] });
+      const c = handCount(fixed);
+      expect(t.ops).toBeCloseTo(c.ops, 0);
+      expect(t.params).toBeCloseTo(c.params, 3);
+      m.dispose();
+      fixed.dispose();
+    }
   });
 });
