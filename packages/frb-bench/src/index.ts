@@ -9,3 +9,4 @@ export * from './evaluate.js';
 export * from './progress.js';
 export * from './tables.js';
 export * from './plot.js';
+export * from './published.js';

@@ -1,0 +1,24 @@
+// Writing results: to stdout, or to --out FILE (folders created).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { CliContext } from './context.js';
+
+export async function emit(ctx: CliContext, text: string, out: string | undefined): Promise<void> {
+  if (!out) {
+    ctx.stdout.write(text);
+    return;
+  }
+  const file = resolve(ctx.cwd, out);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, text);
+  } catch (err) {
+    throw new Error(`cannot write "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  ctx.stderr.write(`wrote ${file}\n`);
+}
+
+/** JSON.stringify that keeps Infinity/NaN readable ("inf"/"nan") instead of null. */
+export function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? (x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan') : x), 2) + '\n';
+}
