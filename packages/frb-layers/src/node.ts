@@ -1,1 +1,4 @@
-export {};
+// @frb/layers/node: the Node-only entry (backend loader, file-system model IO).
+// The layers themselves come from the browser-clean main entry, '@frb/layers'.
+export * from './backend.js';
+export * from './file-system-io.js';
