@@ -1,0 +1,190 @@
+// npm run bench:train [-- --backends wasm,cpu] [--cases conv4,frbc-small] [--runs 5] [--torch] [--json] [--no-split]
+//
+// Forward and train-step milliseconds (median of --runs after 2 warm-ups, with min and max) for the cases of
+// ../shared/bench/torch_reference.py:
+//   conv4      4 x conv3x3 64->64 (bias, no activation) on a 4x48x48x64 batch, L1 loss, Adam(2e-4)
+//   frbc-small createModel('frbc', {scale: 4, features: 32, blocks: 8}) (16 binary units), batch 16,
+//              LR patch 48 -> HR 192, L1 loss, Adam(2e-4)
+// A train step is optimizer.minimize(L1(model.apply(x, {training: true}), y)), as torch's
+// zero_grad/forward/backward/step. tfjs-backend-wasm runs single-threaded under Node, the cpu backend is pure
+// JS, so every tfjs number here is 1 thread. A case whose first warm-up takes > 20 s is reported from one
+// further run (n=1) to keep the benchmark bounded (the cpu backend on frbc-small).
+// --torch also runs the PyTorch reference (python3, Debian python3-torch) at 1 and 2 threads in the same run.
+// The per-kernel split profiles one train step (tf.profile; top-level kernels only, so our gradient
+// kernels' nested Conv2D/Transpose calls are counted inside them).
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerConvGradKernels } from '@frb/layers';
+import { createModel } from '@frb/models';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] != null ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '5'));
+const BACKENDS = opt('backends', 'wasm,cpu').split(',');
+const CASES = opt('cases', 'conv4,frbc-small').split(',');
+const JSON_OUT = args.includes('--json');
+const SPLIT = !args.includes('--no-split');
+const TORCH = args.includes('--torch');
+const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); else console.error(...a); };
+
+interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number }
+interface CaseResult { forward_ms: number; train_step_ms: number; forward: Stat; train_step: Stat; split?: SplitRow[] }
+interface SplitRow { kernel: string; ms: number; calls: number; share: number }
+
+function stat(ts: number[]): Stat {
+  const s = [...ts].sort((a, b) => a - b);
+  const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median_ms: +med.toFixed(2), min_ms: +s[0].toFixed(2), max_ms: +s[s.length - 1].toFixed(2), n: s.length };
+}
+
+async function timeIt(fn: () => Promise<void>): Promise<Stat> {
+  const once = async () => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+  const w = await once();
+  if (w > 20_000) return stat([await once()]);
+  await once();
+  const ts: number[] = [];
+  for (let i = 0; i < RUNS; i++) ts.push(await once());
+  return stat(ts);
+}
+
+function buildCase(name: string): { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } {
+  if (name === 'conv4') {
+    const model = tfl.sequential();
+    for (let i = 0; i < 4; i++) {
+      model.add(tfl.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', ...(i === 0 ? { inputShape: [48, 48, 64] } : {}) }));
+    }
+    return { model, x: tf.randomNormal([4, 48, 48, 64]), y: tf.randomNormal([4, 48, 48, 64]) };
+  }
+  if (name === 'frbc-small') {
+    const model = createModel('frbc', { scale: 4, features: 32, blocks: 8 });
+    return { model, x: tf.randomUniform([16, 48, 48, 3]), y: tf.randomUniform([16, 192, 192, 3]) };
+  }
+  throw new Error(`bench:train: unknown case '${name}' (expected conv4 or frbc-small)`);
+}
+
+// Records each profiled kernel's nesting depth (1 = called by user code) so the split counts top-level kernels only.
+function withDepth<T>(fn: () => Promise<T>): Promise<T> {
+  const engine = tf.engine() as unknown as {
+    profiler: { profileKernel: (n: string, i: unknown, f: () => unknown) => { extraInfo: unknown } };
+    state: { kernelDepth: number };
+  };
+  const orig = engine.profiler.profileKernel;
+  engine.profiler.profileKernel = function (this: unknown, n, i, f) {
+    const depth = engine.state.kernelDepth;
+    const p = orig.call(this, n, i, f);
+    p.extraInfo = `depth=${depth}`;
+    return p;
+  };
+  return fn().finally(() => { engine.profiler.profileKernel = orig; });
+}
+
+async function runCase(name: string): Promise<CaseResult> {
+  const { model, x, y } = buildCase(name);
+  const optimizer = tf.train.adam(2e-4);
+  const loss = () => tf.mean(tf.abs(tf.sub(model.apply(x, { training: true }) as tf.Tensor, y))) as tf.Scalar;
+  const step = async () => {
+    const l = optimizer.minimize(loss, true);
+    await l!.data();
+    l!.dispose();
+  };
+  const fwd = async () => {
+    const out = model.predict(x) as tf.Tensor;
+    await out.data();
+    out.dispose();
+  };
+  await step(); // creates the optimizer's slots so the leak check below sees a steady state
+  const before = tf.memory().numTensors;
+  const forward = await timeIt(fwd);
+  const train = await timeIt(step);
+  const leaked = tf.memory().numTensors - before;
+  if (leaked !== 0) log(`    WARNING: ${leaked} tensors leaked over the timed runs`);
+  const res: CaseResult = { forward_ms: forward.median_ms, train_step_ms: train.median_ms, forward, train_step: train };
+  if (SPLIT && train.median_ms < 20_000) {
+    const prof = await withDepth(() => tf.profile(step));
+    const byName = new Map<string, { ms: number; calls: number }>();
+    let total = 0;
+    for (const k of prof.kernels) {
+      if (k.extraInfo !== 'depth=1') continue;
+      const ms = Number(k.kernelTimeMs);
+      total += ms;
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += ms;
+      e.calls += 1;
+      byName.set(k.name, e);
+    }
+    res.split = [...byName.entries()]
+      .map(([kernel, e]) => ({ kernel, ms: +e.ms.toFixed(2), calls: e.calls, share: +(e.ms / total).toFixed(4) }))
+      .sort((a, b) => b.ms - a.ms);
+  }
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return res;
+}
+
+const fmt = (s: Stat) => `${s.median_ms.toFixed(1)} ms (min ${s.min_ms.toFixed(1)}, max ${s.max_ms.toFixed(1)}, n=${s.n})`;
+
+function torchReference(threads: number): Record<string, unknown> | string {
+  const script = path.resolve(repoRoot, '../shared/bench/torch_reference.py');
+  if (!existsSync(script)) return `skipped: ${script} is absent`;
+  try {
+    const out = execFileSync('python3', [script, '--threads', String(threads), '--runs', String(RUNS), '--json'], { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } catch (e) {
+    return `failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+async function main() {
+  registerConvGradKernels();
+  const byBackend: Record<string, Record<string, CaseResult>> = {};
+  const load = () => os.loadavg()[0].toFixed(1);
+  log(`bench:train  runs=${RUNS}  cores=${os.cpus().length}  load(1 min)=${load()}`);
+  for (const backend of BACKENDS) {
+    await tf.setBackend(backend);
+    await tf.ready();
+    byBackend[backend] = {};
+    for (const c of CASES) {
+      log(`\n== ${backend}, 1 thread, ${c}`);
+      const r = await runCase(c);
+      byBackend[backend][c] = r;
+      log(`  forward     ${fmt(r.forward)}`);
+      log(`  train step  ${fmt(r.train_step)}   (load ${load()})`);
+      if (r.split) {
+        log(`  split of one train step (top-level kernels):`);
+        for (const row of r.split.slice(0, 12)) {
+          log(`    ${row.kernel.padEnd(24)} ${row.ms.toFixed(1).padStart(9)} ms  ${(row.share * 100).toFixed(1).padStart(5)} %  x${row.calls}`);
+        }
+      }
+    }
+  }
+  const torch: Record<string, unknown> = {};
+  if (TORCH) {
+    for (const threads of [1, 2]) {
+      torch[`threads_${threads}`] = torchReference(threads);
+      log(`\n== PyTorch, ${threads} thread(s): ${JSON.stringify(torch[`threads_${threads}`])}`);
+    }
+  }
+  const first = byBackend[BACKENDS[0]] ?? {};
+  const result: Record<string, unknown> = { backend: BACKENDS[0], threads: 1, load_avg_1min: os.loadavg()[0] };
+  for (const c of CASES) if (first[c]) result[c] = first[c];
+  result.by_backend = byBackend;
+  if (TORCH) result.torch = torch;
+  if (JSON_OUT) console.log(JSON.stringify(result));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
