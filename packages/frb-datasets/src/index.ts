@@ -19,6 +19,8 @@ export {
   imageFolder,
   validatePairs,
   expectedLrSize,
+  splitBySize,
+  type SizeSplit,
 } from './layouts.js';
 export { DEFAULT_CACHE_DIR, lrCachePath, generatedLR } from './lr-cache.js';
 export { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';

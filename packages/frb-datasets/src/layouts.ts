@@ -319,3 +319,27 @@ export async function imageFolder(
   }
   return finish(pairs, opts, what);
 }
+
+export interface SizeSplit {
+  /** Pairs whose LR is at least `minLrSize` in both dimensions. */
+  fit: ImagePair[];
+  /** The others, with their HR header size, for the caller to report. */
+  tooSmall: { pair: ImagePair; height: number; width: number }[];
+}
+
+/**
+ * Splits pairs by whether their LR (floor(HR / s)) can hold a `minLrSize` patch, from file headers. For
+ * training on mixed-size sets such as T91 (where 51 images are under 192 px, too small for LR 48 at x4): the
+ * caller decides, visibly, to leave the small ones out; the patch pipeline itself never drops images.
+ */
+export async function splitBySize(pairs: ImagePair[], minLrSize: number): Promise<SizeSplit> {
+  if (!Number.isInteger(minLrSize) || minLrSize < 1) throw new RangeError(`splitBySize: minLrSize must be an integer >= 1, got ${minLrSize}`);
+  const infos = await mapLimit(pairs, 16, (p) => readImageInfo(p.hrPath));
+  const out: SizeSplit = { fit: [], tooSmall: [] };
+  pairs.forEach((pair, i) => {
+    const { height, width } = infos[i]!;
+    if (Math.floor(height / pair.scale) >= minLrSize && Math.floor(width / pair.scale) >= minLrSize) out.fit.push(pair);
+    else out.tooSmall.push({ pair, height, width });
+  });
+  return out;
+}

@@ -13,8 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
-import { readImageInfo } from './io.js';
-import type { ImagePair } from './layouts.js';
+import { splitBySize, type ImagePair } from './layouts.js';
 import { LruCache } from './lru.js';
 import { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';
 import { hashInts, mulberry32, permutation } from './random.js';
@@ -172,7 +171,10 @@ function* batchPlan(pl: Plan, n: number, pass: number): Generator<Sample[]> {
   }
 }
 
-/** Copies one augmented patch (uint8 HWC source → float32 [0,1] destination at `dst`). */
+/**
+ * Copies one augmented patch (uint8 HWC source → float32 [0,1] destination at `dst`). Output (i, j) is the
+ * source after hflip → vflip → transpose, applied in that order (BasicSR `augment`).
+ */
 function copyPatch(
   src: Uint8Array,
   srcW: number,
@@ -183,19 +185,37 @@ function copyPatch(
   dst: Float32Array,
   dstOff: number,
 ): void {
-  const c = 3;
+  const lut = U8_TO_UNIT;
+  const rowStride = srcW * 3;
   let o = dstOff;
+  if (!s.transpose) {
+    // Output row i reads one source row: forwards, or backwards when h-flipped.
+    for (let i = 0; i < size; i++) {
+      const a = s.vflip ? size - 1 - i : i;
+      const row = (top + a) * rowStride + left * 3;
+      if (!s.hflip) {
+        const end = row + size * 3;
+        for (let q = row; q < end; q++) dst[o++] = lut[src[q]!]!;
+      } else {
+        for (let q = row + (size - 1) * 3; q >= row; q -= 3) {
+          dst[o++] = lut[src[q]!]!;
+          dst[o++] = lut[src[q + 1]!]!;
+          dst[o++] = lut[src[q + 2]!]!;
+        }
+      }
+    }
+    return;
+  }
+  // Transposed: output row i reads source column b, top to bottom (or bottom to top when v-flipped).
   for (let i = 0; i < size; i++) {
-    for (let j = 0; j < size; j++) {
-      // Output (i, j) of hflip → vflip → transpose applied in that order (BasicSR `augment`).
-      let a = s.transpose ? j : i;
-      let b = s.transpose ? i : j;
-      if (s.vflip) a = size - 1 - a;
-      if (s.hflip) b = size - 1 - b;
-      const q = ((top + a) * srcW + left + b) * c;
-      dst[o++] = U8_TO_UNIT[src[q]!]!;
-      dst[o++] = U8_TO_UNIT[src[q + 1]!]!;
-      dst[o++] = U8_TO_UNIT[src[q + 2]!]!;
+    const b = s.hflip ? size - 1 - i : i;
+    const col = top * rowStride + (left + b) * 3;
+    const step = s.vflip ? -rowStride : rowStride;
+    let q = s.vflip ? col + (size - 1) * rowStride : col;
+    for (let j = 0; j < size; j++, q += step) {
+      dst[o++] = lut[src[q]!]!;
+      dst[o++] = lut[src[q + 1]!]!;
+      dst[o++] = lut[src[q + 2]!]!;
     }
   }
 }
@@ -270,22 +290,16 @@ export async function* patchBatches(
 
 /** Every HR must give an LR of at least p×p: checked from headers so a bad image fails before training. */
 async function checkSizes(pairs: ImagePair[], p: number, scale: number): Promise<void> {
-  const small: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < pairs.length) {
-      const pair = pairs[next++]!;
-      const info = await readImageInfo(pair.hrPath);
-      const h = Math.floor(info.height / scale);
-      const w = Math.floor(info.width / scale);
-      if (h < p || w < p) small.push(`"${pair.hrPath}" (HR ${info.height}x${info.width} → LR ${h}x${w})`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, pairs.length) }, worker));
-  if (small.length) {
+  const { tooSmall } = await splitBySize(pairs, p);
+  if (tooSmall.length) {
+    const list = tooSmall.map(
+      ({ pair, height, width }) =>
+        `"${pair.hrPath}" (HR ${height}x${width} → LR ${Math.floor(height / scale)}x${Math.floor(width / scale)})`,
+    );
     throw new Error(
-      `pairedPatchDataset: LR patch ${p} (x${scale}) is larger than ${small.length} image(s): ${small.slice(0, 5).join(', ')}` +
-        (small.length > 5 ? ', …' : ''),
+      `pairedPatchDataset: LR patch ${p} (x${scale}) is larger than ${list.length} image(s): ${list.slice(0, 5).join(', ')}` +
+        (list.length > 5 ? ', …' : '') +
+        ' (splitBySize(pairs, patchSize) separates them if leaving them out is intended)',
     );
   }
 }
