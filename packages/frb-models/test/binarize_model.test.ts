@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { binarizeModel, planBinarization } from '@frb/models';
+import { binarizeModel, planBinarization, srresnet, blockNames } from '@frb/models';
 
 // A small classifier written the way a third party would: stock layers, auto names, activations inside layers.
 function thirdPartySequential(): tfl.Sequential {
@@ -102,5 +102,21 @@ describe('binarizeModel', () => {
     expect(planBinarization(seq, { include: /.*/, dense: false }).convert).toHaveLength(3);
     inner.dispose();
     seq.dispose();
+  });
+
+  it('binarizes the body of our own SRResNet (custom layers in the topology) and keeps block names', async () => {
+    const fp = srresnet({ scale: 2, features: 4, blocks: 2 });
+    const bin = await binarizeModel(fp, { include: /^body\//, order: 2 });
+    expect(bin.layers.filter((l) => l.getClassName() === 'SRBConv2D').map((l) => l.name)).toEqual([
+      'body/block_00/conv1', 'body/block_00/conv2', 'body/block_01/conv1', 'body/block_01/conv2',
+    ]);
+    for (const n of blockNames(2)) expect(bin.getLayer(n).getClassName()).toBe('Add');
+    expect(bin.getLayer('upsampler/shuffle1').getClassName()).toBe('PixelShuffle');
+    const x = tf.randomUniform([1, 4, 4, 3]);
+    const y = bin.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 8, 8, 3]);
+    tf.dispose([x, y]);
+    fp.dispose();
+    bin.dispose();
   });
 });

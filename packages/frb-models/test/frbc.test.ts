@@ -103,6 +103,17 @@ describe('FRBC and the baselines', () => {
     }
   });
 
+  it('repeated predict calls leak no tensors', () => {
+    const m = createModel('bbcu-l', { scale: 3, features: 4, blocks: 2 });
+    const x = tf.randomUniform([1, 5, 5, 3]);
+    tf.dispose(m.predict(x) as tf.Tensor);
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(m.predict(x) as tf.Tensor);
+    expect(tf.memory().numTensors).toBe(n0);
+    x.dispose();
+    m.dispose();
+  });
+
   it('a few fit steps lower the loss of a tiny FRBC without leaking tensors', async () => {
     const m = frbc({ scale: 2, features: 8, blocks: 1 });
     m.compile({ optimizer: tf.train.adam(1e-2), loss: 'meanAbsoluteError' });
