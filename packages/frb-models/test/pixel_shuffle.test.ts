@@ -75,4 +75,30 @@ describe('BilinearUpsample (F.interpolate bilinear, align_corners=False)', () =>
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
     tf.dispose([x, y]);
   });
+
+  it('matches PyTorch\'s source-index rule at scales 3 and 4 on random data', () => {
+    // upsample_bilinear2d, align_corners=False: src = max((d + 0.5)/s − 0.5, 0), neighbours i0 and min(i0 + 1, n − 1).
+    const src = (d: number, s: number, n: number): [number, number, number] => {
+      const f = Math.max((d + 0.5) / s - 0.5, 0);
+      const i0 = Math.min(Math.floor(f), n - 1);
+      return [i0, Math.min(i0 + 1, n - 1), f - i0];
+    };
+    for (const s of [3, 4]) {
+      const [h, w, c] = [3, 4, 2];
+      const data = Array.from({ length: h * w * c }, (_, i) => Math.sin(i * 1.7) * 3);
+      const x = tf.tensor4d(data, [1, h, w, c]);
+      const y = new BilinearUpsample({ scale: s }).apply(x) as tf.Tensor;
+      const got = y.dataSync();
+      for (let oy = 0; oy < h * s; oy++)
+        for (let ox = 0; ox < w * s; ox++)
+          for (let ch = 0; ch < c; ch++) {
+            const [y0, y1, ly] = src(oy, s, h);
+            const [x0, x1, lx] = src(ox, s, w);
+            const at = (yy: number, xx: number) => data[(yy * w + xx) * c + ch];
+            const want = (1 - ly) * ((1 - lx) * at(y0, x0) + lx * at(y0, x1)) + ly * ((1 - lx) * at(y1, x0) + lx * at(y1, x1));
+            expect(got[(oy * w * s + ox) * c + ch]).toBeCloseTo(want, 4);
+          }
+      tf.dispose([x, y]);
+    }
+  });
 });
