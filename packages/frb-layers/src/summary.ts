@@ -281,13 +281,21 @@ function human(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
 
+/** Byte counts as B / KB / MB / GB (powers of 1000). */
+function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(2)} KB`;
+  return `${n} B`;
+}
+
 /** Plain-text table of a {@link BinarySummary}: one line per layer, then the totals. */
 export function formatBinarySummary(s: BinarySummary): string {
   const header = ['Layer (type)', 'Output shape', 'FP params', 'Binary params', 'Scalars', 'Memory', 'FP MACs', 'Binary MACs'];
   const body = s.rows.map((r) => [
     `${r.name} (${r.className})`,
     JSON.stringify(r.outputShape).replace(/,/g, ', '),
-    human(r.fpParams), human(r.binaryParams), human(r.scalars), `${human(r.memoryBits / 8)} B`,
+    human(r.fpParams), human(r.binaryParams), human(r.scalars), bytes(r.memoryBits / 8),
     human(r.fpMacs), human(r.binaryMacs),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
@@ -298,7 +306,7 @@ export function formatBinarySummary(s: BinarySummary): string {
   return [
     line(header), rule, ...body.map(line), rule,
     `FP params: ${t.fpParams}   binary params: ${t.binaryParams}   scalars: ${t.scalars}`,
-    `Params (FP + binary/32): ${human(t.params)}   memory: ${human(t.memoryBytes)} B (${t.memoryBits} bits)`,
+    `Params (FP + binary/32): ${human(t.params)}   memory: ${bytes(t.memoryBytes)} (${t.memoryBits} bits)`,
     `FP MACs: ${human(t.fpMacs)}   binary MACs: ${human(t.binaryMacs)}   OPs (FP + binary/64): ${human(t.ops)}`,
     ...notes,
   ].join('\n');
