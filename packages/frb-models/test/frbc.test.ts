@@ -52,6 +52,8 @@ describe('FRBC and the baselines', () => {
   });
 
   it('runs a 1x24x24x3 forward on cpu and wasm with matching outputs', async () => {
+    const prev = tf.getBackend();
+    await tf.setBackend('cpu');
     const m = frbc({ scale: 4, features: 16, blocks: 2 });
     const x = tf.randomUniform([1, 24, 24, 3]);
     const xs = await x.array();
@@ -82,11 +84,12 @@ describe('FRBC and the baselines', () => {
       tf.dispose([xw, yw]);
       mw.dispose();
     } finally {
-      await tf.setBackend('cpu');
+      await tf.setBackend(prev);
     }
   });
 
   it('runs the default-size FRBC x4 (C = 64, N = 16) on a 1x24x24x3 input on wasm', async () => {
+    const prev = tf.getBackend();
     await tf.setBackend('wasm');
     try {
       const m = frbc({ scale: 4 });
@@ -99,7 +102,7 @@ describe('FRBC and the baselines', () => {
       tf.dispose([x, y]);
       m.dispose();
     } finally {
-      await tf.setBackend('cpu');
+      await tf.setBackend(prev);
     }
   });
 
