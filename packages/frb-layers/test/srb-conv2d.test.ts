@@ -123,6 +123,21 @@ describe('SRBConv2D bad input', () => {
     expect(() => srbConv2d({ filters: 2, kernelSize: 3, scaleWeights: false, name: 'c1' })).toThrow(/SRBConv2D 'c1'.*requires order 1/);
     expect(() => srbConv2d({ filters: 2, kernelSize: 3, inputQuantizer: 'nope' as never, name: 'c2' })).toThrow(/SRBConv2D 'c2' \(inputQuantizer\): unknown quantizer 'nope'/);
     expect(() => srbConv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'c3' })).toThrow(/SRBConv2D 'c3'.*channelsLast/);
+    expect(() => srbConv2d({ filters: 0, kernelSize: 3, name: 'c4' })).toThrow(/SRBConv2D 'c4': filters must be a positive integer/);
+    expect(() => srbConv2d({ filters: 2, kernelSize: [3, 3, 3], name: 'c5' })).toThrow(/SRBConv2D 'c5': kernelSize/);
+    expect(() => srbConv2d({ filters: 2, kernelSize: 3, padding: 'causal', name: 'c6' })).toThrow(/SRBConv2D 'c6': padding/);
+  });
+});
+
+describe('SRBConv2D.decompose', () => {
+  it('returns the bases and α of the layer kernel, summing to the Ŵ it convolves with', () => {
+    const layer = srbConv2d({ filters: 3, kernelSize: 3, order: 2, name: 'dec' });
+    expect(() => layer.decompose()).toThrow(/SRBConv2D 'dec': decompose\(\) needs a built layer/);
+    layer.build([null, 5, 5, 2]);
+    const d = layer.decompose();
+    expect(d.signs).toHaveLength(2);
+    const sum = tf.add(tf.mul(d.alphas[0], d.signs[0]), tf.mul(d.alphas[1], d.signs[1]));
+    expectClose(sum, srbBinarize(layer.latentKernel!.read(), { order: 2 }));
   });
 });
 

@@ -86,6 +86,12 @@ describe('SRBDense bad input and config', () => {
     expect(() => layer.apply(tf.ones([1, 2, 3, 4]))).toThrow(/SRBDense 'proj'.*rank-2.*rank-3/);
     expect(() => srbDense({ units: 2, order: 0, name: 'd0' })).toThrow(/SRBDense 'd0': order must be an integer >= 1/);
     expect(() => srbDense({ units: 2, inputQuantizer: 'sgn' as never, name: 'd1' })).toThrow(/SRBDense 'd1' \(inputQuantizer\): unknown quantizer 'sgn'/);
+    expect(() => srbDense({ units: 0, name: 'd2' })).toThrow(/SRBDense 'd2': units must be a positive integer/);
+    const built = srbDense({ units: 3, order: 3, centerWeights: false });
+    built.build([null, 4]);
+    const d = built.decompose();
+    expect(d.alphas).toHaveLength(3);
+    expectClose(d.binarized, srbBinarize(built.latentKernel!.read(), { order: 3, center: false }));
   });
 
   it('getConfig round-trips, including snake_case quantizer names', async () => {

@@ -17,6 +17,7 @@ import {
   type BinaryLayerArgs, type ResolvedBinaryArgs,
 } from './binary-options.js';
 import { singleInput, singleShape, stockLayerClass } from './stock.js';
+import { srbDecompose, type SRBDecomposition } from '../srb.js';
 
 export type ConvLayerArgs = Parameters<typeof tfl.layers.conv2d>[0];
 export type SRBConv2DArgs = ConvLayerArgs & BinaryLayerArgs;
@@ -31,13 +32,36 @@ export class SRBConv2D extends Conv2DBase {
   threshold: LayerVariable | null = null;
 
   constructor(args: SRBConv2DArgs) {
-    if (args == null || typeof args !== 'object') throw new Error('SRBConv2D: args object is required');
-    // Binary convs default to no bias: BBCU-style parameter counts exclude body biases.
-    super({ ...args, useBias: args.useBias ?? false });
+    super(SRBConv2D.checkArgs(args));
     if (this.dataFormat !== 'channelsLast') {
       throw new Error(`SRBConv2D '${this.name}': only dataFormat 'channelsLast' is supported, got '${this.dataFormat}'`);
     }
     this.binary = resolveBinaryArgs(args, `SRBConv2D '${this.name}'`);
+  }
+
+  /** Validates what tfjs' own errors would not attribute to this layer; defaults useBias to false. */
+  private static checkArgs(args: SRBConv2DArgs): SRBConv2DArgs {
+    if (args == null || typeof args !== 'object') throw new Error('SRBConv2D: args object is required');
+    const who = `SRBConv2D${args.name ? ` '${args.name}'` : ''}`;
+    if (!Number.isInteger(args.filters) || args.filters < 1) {
+      throw new Error(`${who}: filters must be a positive integer, got ${JSON.stringify(args.filters)}`);
+    }
+    const ks = typeof args.kernelSize === 'number' ? [args.kernelSize] : args.kernelSize;
+    if (!Array.isArray(ks) || ks.length < 1 || ks.length > 2 || !ks.every((k) => Number.isInteger(k) && k >= 1)) {
+      throw new Error(`${who}: kernelSize must be a positive integer or [kh, kw], got ${JSON.stringify(args.kernelSize)}`);
+    }
+    if (args.padding !== undefined && args.padding !== 'same' && args.padding !== 'valid') {
+      throw new Error(`${who}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}`);
+    }
+    // Binary convs default to no bias: BBCU-style parameter counts exclude body biases.
+    return { ...args, useBias: args.useBias ?? false };
+  }
+
+  /** Ŵ's ±1 bases and per-channel α's (and the centering mean), e.g. for bit-packed inference. Caller disposes. */
+  decompose(): SRBDecomposition {
+    if (this.kernel == null) throw new Error(`SRBConv2D '${this.name}': decompose() needs a built layer`);
+    const { order, centerWeights: center, scaleWeights: scale } = this.binary;
+    return srbDecompose(this.kernel.read(), { order, center, scale }, `SRBConv2D '${this.name}'`);
   }
 
   /** The latent full-precision kernel variable [kh, kw, in, out] (null before build). */

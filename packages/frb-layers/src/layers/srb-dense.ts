@@ -14,6 +14,7 @@ import {
   type BinaryLayerArgs, type ResolvedBinaryArgs,
 } from './binary-options.js';
 import { singleInput, singleShape, stockLayerClass } from './stock.js';
+import { srbDecompose, type SRBDecomposition } from '../srb.js';
 
 export type DenseLayerArgs = Parameters<typeof tfl.layers.dense>[0];
 export type SRBDenseArgs = DenseLayerArgs & BinaryLayerArgs;
@@ -35,9 +36,26 @@ export class SRBDense extends DenseBase {
   threshold: LayerVariable | null = null;
 
   constructor(args: SRBDenseArgs) {
-    if (args == null || typeof args !== 'object') throw new Error('SRBDense: args object is required');
-    super({ ...args, useBias: args.useBias ?? false });
+    super(SRBDense.checkArgs(args));
     this.binary = resolveBinaryArgs(args, `SRBDense '${this.name}'`);
+  }
+
+  /** Validates what tfjs' own errors would not attribute to this layer; defaults useBias to false. */
+  private static checkArgs(args: SRBDenseArgs): SRBDenseArgs {
+    if (args == null || typeof args !== 'object') throw new Error('SRBDense: args object is required');
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new Error(`SRBDense${args.name ? ` '${args.name}'` : ''}: units must be a positive integer, got ${JSON.stringify(args.units)}`);
+    }
+    // Binary layers default to no bias, as SRBConv2D.
+    return { ...args, useBias: args.useBias ?? false };
+  }
+
+  /** Ŵ's ±1 bases and per-unit α's (and the centering mean), e.g. for bit-packed inference. Caller disposes. */
+  decompose(): SRBDecomposition {
+    const kernel = this.internals.kernel;
+    if (kernel == null) throw new Error(`SRBDense '${this.name}': decompose() needs a built layer`);
+    const { order, centerWeights: center, scaleWeights: scale } = this.binary;
+    return srbDecompose(kernel.read(), { order, center, scale }, `SRBDense '${this.name}'`);
   }
 
   private get internals(): DenseInternals {
