@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -29,14 +29,30 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** Patches per second over one pass of `batches` batches (tensors built and disposed). */
-async function timePass(pairs: ImagePair[], opts: PatchDatasetOptions, ds = pairedPatchDataset(pairs, opts)): Promise<number> {
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** CPU milliseconds (all threads of this process, sharp's included) per batch of each pass timed. */
+const cpuPerBatch: Record<string, number[]> = { cold: [], disk: [], warm: [] };
+
+/** Patches per second over one pass (tensors built and disposed); records CPU ms per batch under `state`. */
+async function timePass(
+  pairs: ImagePair[],
+  opts: PatchDatasetOptions,
+  ds = pairedPatchDataset(pairs, opts),
+  state?: keyof typeof cpuPerBatch,
+): Promise<number> {
   const t0 = performance.now();
+  const c0 = cpuMs();
   let n = 0;
+  let batches = 0;
   await ds.forEachAsync(({ xs, ys }) => {
     n += xs.shape[0];
+    batches++;
     tf.dispose([xs, ys]);
   });
+  if (state) cpuPerBatch[state]!.push((cpuMs() - c0) / batches);
   return n / ((performance.now() - t0) / 1000);
 }
 
@@ -52,7 +68,10 @@ async function main() {
     `bench:data  T91+BSD200: ${all.length} images, ${fit.length} used; ${tooSmall.length} left out as smaller than ` +
       `${P * S}px HR (LR patch ${P} at x${S}): ${tooSmall.map((t) => t.pair.name).join(' ')}`,
   );
-  console.log(`LR patch ${P}, x${S}, batch ${B}, augment on, ${runs} runs per state, backend ${tf.getBackend()}`);
+  console.log(
+    `LR patch ${P}, x${S}, batch ${B}, augment on, ${runs} runs per state, backend ${tf.getBackend()}, ` +
+      `${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (wall-clock rates shrink under load; CPU-ms do less)`,
+  );
   const base = { patchSize: P, batchSize: B, augment: true } as const;
   const coldBatches = Number(process.env.FRB_BENCH_BATCHES ?? 12);
   const warmBatches = Number(process.env.FRB_BENCH_BATCHES ?? 40);
@@ -64,8 +83,8 @@ async function main() {
     try {
       // Same seed for the cold and the disk-warm run: the second decodes the very images whose LR the first cached.
       const o = { ...base, seed: r, iterations: coldBatches, cacheSize: 0, cacheDir };
-      cold.push(await timePass(fit, o));
-      disk.push(await timePass(fit, o));
+      cold.push(await timePass(fit, o, undefined, 'cold'));
+      disk.push(await timePass(fit, o, undefined, 'disk'));
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
@@ -73,18 +92,19 @@ async function main() {
   const cacheDir = await mkdtemp(join(tmpdir(), 'frb-bench-cache-'));
   const warm: number[] = [];
   try {
-    const ds = pairedPatchDataset(fit, { ...base, seed: 99, epochs: 1, cacheSize: fit.length, cacheDir });
-    await timePass(fit, {} as PatchDatasetOptions, ds); // one epoch loads every image into the LRU
     const wds = pairedPatchDataset(fit, { ...base, seed: 7, iterations: warmBatches, cacheSize: fit.length, cacheDir });
-    await timePass(fit, {} as PatchDatasetOptions, wds); // fills this dataset's own LRU
-    for (let r = 0; r < runs; r++) warm.push(await timePass(fit, {} as PatchDatasetOptions, wds));
+    // Untimed passes until at least one whole epoch (every image) has gone through this dataset's LRU.
+    for (let k = 0; k < Math.ceil(fit.length / (warmBatches * B)) + 1; k++) await timePass(fit, {} as PatchDatasetOptions, wds);
+    for (let r = 0; r < runs; r++) warm.push(await timePass(fit, {} as PatchDatasetOptions, wds, 'warm'));
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }
-  const fmt = (xs: number[]) => `${median(xs).toFixed(0).padStart(6)} patches/s  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
-  console.log(`cold      ${fmt(cold)}`);
-  console.log(`disk-warm ${fmt(disk)}`);
-  console.log(`warm      ${fmt(warm)}`);
+  const fmt = (xs: number[], state: keyof typeof cpuPerBatch) =>
+    `${median(xs).toFixed(0).padStart(6)} patches/s  ${median(cpuPerBatch[state]!).toFixed(1).padStart(6)} CPU-ms/batch` +
+    `  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
+  console.log(`cold      ${fmt(cold, 'cold')}`);
+  console.log(`disk-warm ${fmt(disk, 'disk')}`);
+  console.log(`warm      ${fmt(warm, 'warm')}`);
   console.log(`(a training step on batch ${B} takes 1000·${B}/rate ms of sampling: cold ${(16000 / median(cold)).toFixed(1)} ms, ` +
     `disk-warm ${(16000 / median(disk)).toFixed(1)} ms, warm ${(16000 / median(warm)).toFixed(1)} ms per batch)`);
 }
