@@ -165,3 +165,37 @@ describe('SRBConv2D config', () => {
     expect(layer.getConfig()).toEqual(model.getLayer('json_rt').getConfig());
   });
 });
+
+describe('SRBConv2D on cpu and wasm', () => {
+  /** Output and latent-kernel / threshold / input gradients on the named backend. */
+  async function run(backend: string) {
+    const previous = tf.getBackend();
+    await tf.setBackend(backend);
+    try {
+      const x = rand([2, 7, 6, 3], 31);
+      const g = rand([2, 4, 3, 5], 32);
+      const layer = makeLayer({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', dilationRate: 1, order: 2 }, x, rand([3, 3, 3, 5], 33, 1.2), rand([3], 34, 0.3));
+      const vars = [layer.latentKernel!.read() as tf.Variable, layer.threshold!.read() as tf.Variable];
+      const f = () => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, g)) as tf.Scalar;
+      const { grads } = tf.variableGrads(f, vars);
+      const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layer.apply(t) as tf.Tensor, g)))(x);
+      return {
+        y: Array.from((layer.apply(x) as tf.Tensor).dataSync()),
+        gKernel: Array.from(grads[vars[0].name].dataSync()),
+        gThreshold: Array.from(grads[vars[1].name].dataSync()),
+        gx: Array.from(gx.dataSync()),
+      };
+    } finally {
+      await tf.setBackend(previous);
+    }
+  }
+
+  it('gives the same output and gradients on both backends', async () => {
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expectClose(wasm.y, cpu.y, 1e-5, 1e-4);
+    expectClose(wasm.gx, cpu.gx, 1e-5, 1e-4);
+    expectClose(wasm.gKernel, cpu.gKernel, 1e-5, 1e-4);
+    expectClose(wasm.gThreshold, cpu.gThreshold, 1e-5, 1e-4);
+  });
+});
