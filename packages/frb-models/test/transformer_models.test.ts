@@ -141,10 +141,12 @@ describe('registry', () => {
     expect(names).toContain('swinir-s');
     expect(names).toContain('frbt');
     expect(listModels().find((m) => m.name === 'frbt')?.fpTwin).toBe('swinir-s');
-    const m = createModel('frbt', { ...TINY, features: 8, embedDim: undefined });
-    expect(m.name).toBe('frbt');
+    const { embedDim: _e, ...noDim } = TINY;
+    const m = createModel('frbt', { ...noDim, features: 8 });
+    expect(m.name).toBe('frbt_x2');
     expect(m.getLayer('conv_first').getWeights()[0].shape).toEqual([3, 3, 3, 8]);
     m.dispose();
     expect(() => createModel('swinir-s', { ...TINY, numHeads: 3 })).toThrow(/embedDim 8 must be divisible by numHeads 3/);
+    expect(() => createModel('swinir-s', { ...TINY, shortcut: 'none' })).toThrow(/unknown option 'shortcut'/);
   });
 });

@@ -89,7 +89,7 @@ function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): t
 
 /** Full-precision SwinIR-S (x4 defaults: 929,628 weights, 897,228 without the bias tables = SwinIR's "897K"). */
 export function buildSwinIRS(opts: SwinIROptions = {}): tfl.LayersModel {
-  return buildSwinIR(opts, { kind: 'fp' }, 'swinir-s');
+  return buildSwinIR(opts, { kind: 'fp' }, 'swinir_s');
 }
 
 /** FRBT: SwinIR-S with qkv, proj, fc1 and fc2 of every Swin layer as SRBDense with shortcuts. */
