@@ -191,11 +191,11 @@ describe('pairedPatchDataset / patchBatches', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('feeds model.fitDataset (a 1-epoch fit on an upsample+conv model)', async () => {
+  it('feeds model.fitDataset (an upsample + per-pixel dense model; no conv, whose gradient wasm lacks)', async () => {
     const model = tfl.sequential({
       layers: [
         tfl.layers.upSampling2d({ size: [S, S], inputShape: [null, null, 3] as unknown as number[] }),
-        tfl.layers.conv2d({ filters: 3, kernelSize: 1 }),
+        tfl.layers.dense({ units: 3 }),
       ],
     });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
