@@ -75,8 +75,16 @@ describe.skipIf(!hasSharedData)('MATLAB bicubic reproduces the official LR files
     for await (const e of loadEvalPairs(bridge, { keepGray: true })) expect([e.hr.channels, e.lr.channels]).toEqual([1, 1]);
   });
 
-  it('B100 x4 layout validates: the 480-pixel HR files still match their LR after mod-crop', async () => {
+  it('B100 x4: the layout validates (480-pixel HR files included) and all 100 LR files regenerate, 0 differing', async () => {
     const pairs = await benchmarkSet(bench, 'B100', 4);
     expect(pairs.length).toBe(100);
+    let total = 0;
+    for (const p of pairs) {
+      const hr = await readImage(p.hrPath, { keepGray: true });
+      const lr = await readImage(p.lrPath!, { keepGray: true });
+      total += countDiff(imresize(modcrop(hr, 4), 1 / 4).data, lr.data);
+    }
+    console.log(`[exact] B100 x4: 100 LR files regenerated, differing pixels = ${total}`);
+    expect(total).toBe(0);
   });
 });
