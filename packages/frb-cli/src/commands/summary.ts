@@ -6,6 +6,7 @@ import { EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { instantiate, resolveModelSpec } from '../model-source.js';
 import { modelInputChannels } from '@frb/bench';
 import { emit, jsonText } from '../output.js';
+import { useBackend } from '../backend.js';
 import type { Command } from './command.js';
 
 function help(): string {
@@ -25,6 +26,7 @@ Options:
   --blocks N           zoo models: number of blocks
   --json               print the summary as JSON
   --out FILE           write to FILE instead of stdout
+  --backend B          cpu (default) or wasm
   -h, --help           this help
 
 Zoo models:
@@ -46,6 +48,7 @@ export const summaryCommand: Command = {
       blocks: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      backend: { type: 'string' },
     });
     if (flag(p, 'help')) {
       ctx.stdout.write(help());
@@ -60,6 +63,7 @@ export const summaryCommand: Command = {
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`frb summary: --input must be HxW, e.g. 180x320, got '${inputArg}'`);
     const features = parseInt0('summary', 'features', str(p, 'features'), 1);
     const blocks = parseInt0('summary', 'blocks', str(p, 'blocks'), 1);
+    await useBackend('summary', str(p, 'backend'));
     const model = await instantiate(spec, { scale: scales[0], features, blocks });
     try {
       const inputShape = [Number(m[1]), Number(m[2]), modelInputChannels(model) ?? 3];
