@@ -199,10 +199,10 @@ export class DBTCallback extends tfl.Callback {
         att.hooks.push(hookCall(layer, (_inputs, kwargs, out) => {
           if (!isTraining(kwargs)) return;
           const o = Array.isArray(out) ? out[0] : out;
-          const prev = att.captured[k];
-          if (prev && prev !== o) prev.dispose();
-          // Kept because a nested model's call tidies its intermediates away before the loss runs.
-          att.captured[k] = tf.keep(o);
+          att.captured[k]?.dispose();
+          // Our own clone (an identity on the tape, so gradients flow) kept past the tidy a nested model's call
+          // runs in; owning it means releasing it never touches a tensor the model or fit still uses.
+          att.captured[k] = tf.keep(tf.clone(o));
         }));
       });
     } catch (e) {

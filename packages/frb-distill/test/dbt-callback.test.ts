@@ -190,6 +190,32 @@ describe('DBTCallback with model.fit (cpu)', () => {
     expect(maxAbsDiff(weightsOf(s1), weightsOf(s2))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('handles a paired layer that returns its input unchanged (linear activation)', async () => {
+    const make = (seed: number, name: string) => {
+      const xi = tfl.input({ shape: [4, 4, 2] });
+      const c = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'conv',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(xi) as tfl.SymbolicTensor;
+      const blk = tfl.layers.activation({ activation: 'linear', name: 'body/block_00' }).apply(c) as tfl.SymbolicTensor;
+      const out = tfl.layers.conv2d({ filters: 2, kernelSize: 1, name: 'tail',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }).apply(blk) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: xi, outputs: out, name });
+    };
+    const a = make(1, 'lin_a');
+    const b = make(1, 'lin_b');
+    b.setWeights(a.getWeights());
+    const teacher = make(7, 'lin_t');
+    const xs = randomData([2, 4, 4, 2], 51);
+    const ys = randomData([2, 4, 4, 2], 52);
+    a.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanAbsoluteError' });
+    const n0 = tf.memory().numTensors;
+    await a.fit(xs, ys, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0,
+      callbacks: [new DBTCallback({ teacher, weight: 3 })] });
+    expect(tf.memory().numTensors).toBe(n0);
+    referenceStep(b, teacher, xs, ys, tf.train.sgd(0.5), 3, 'spatial', ['body/block_00']);
+    expect(maxAbsDiff(weightsOf(a), weightsOf(b))).toBeLessThanOrEqual(1e-5);
+    tf.dispose([xs, ys]);
+  });
+
   it('distills into a block inside a nested student sub-model', async () => {
     // Student: input → [nested model: dense 'inner/block_00'] → dense; teacher is flat with 'inner/block_00'.
     const xi = tfl.input({ shape: [4] });
