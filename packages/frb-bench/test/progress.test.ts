@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Progress, formatDuration } from '@frb/bench';
+
+function fakeStream(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { chunks, stream: { isTTY, columns: 200, write: (s: string) => (chunks.push(s), true) } as unknown as NodeJS.WritableStream & { isTTY: boolean } };
+}
+
+describe('progress bar', () => {
+  it('draws bar, counts and an ETA from the average step time on a TTY', () => {
+    let t = 0;
+    const { chunks, stream } = fakeStream(true);
+    const p = new Progress(4, 'eval', { stream, now: () => t, throttleMs: 0 });
+    t = 10_000;
+    p.tick(1, 'baby');
+    expect(p.eta()).toBeCloseTo(30, 10); // 10 s per step, 3 left
+    expect(chunks.at(-1)).toContain('eval [######------------------] 1/4 0:10 eta 0:30 baby');
+    t = 20_000;
+    p.tick(3);
+    expect(chunks.at(-1)).toContain('4/4 0:20 eta 0:00');
+    p.finish();
+    p.finish();
+    expect(chunks.at(-1)).toBe('\n');
+    expect(chunks.filter((c) => c === '\n')).toHaveLength(1);
+  });
+
+  it('stays quiet when the stream is not a TTY (logs, pipes, CI)', () => {
+    const { chunks, stream } = fakeStream(false);
+    const p = new Progress(3, 'x', { stream });
+    p.tick();
+    p.tick();
+    p.finish();
+    expect(chunks).toEqual([]);
+    expect(p.line()).toMatch(/^x \[.*\] 2\/3/);
+  });
+
+  it('formats durations and rejects a bad total', () => {
+    expect(formatDuration(59.6)).toBe('1:00');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(NaN)).toBe('--:--');
+    expect(() => new Progress(-1, 'x')).toThrow(/total must be a non-negative integer/);
+  });
+});
