@@ -53,3 +53,26 @@ describe('DBT with the zoo twins (frbc ← srresnet)', () => {
     opt.dispose();
   });
 });
+
+describe('DBT with the Transformer twins (frbt ← swinir-s)', () => {
+  it('pairs body/rstb_N automatically and trains one step without leaks or hooks left', async () => {
+    const o = { scale: 2, features: 8, blocks: 2, depth: 1, numHeads: 2, windowSize: 4 };
+    const student = createModel('frbt', o);
+    const teacher = createModel('swinir-s', o);
+    const pairs = autoPairs(student, teacher);
+    expect(pairs.map((p) => p.student)).toEqual(['body/rstb_0', 'body/rstb_1']);
+    const x = randomData([1, 8, 8, 3], 3);
+    const y = randomData([1, 16, 16, 3], 4);
+    student.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanAbsoluteError' });
+    const n0 = tf.memory().numTensors;
+    const w0 = weightsOf(teacher);
+    const h = await student.fit(x, y, { epochs: 1, batchSize: 1, verbose: 0,
+      callbacks: [new DBTCallback({ teacher, weight: 1 })] });
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(Number.isFinite(h.history[DISTILL_LOG_KEY][0] as number)).toBe(true);
+    expect(h.history[DISTILL_LOG_KEY][0] as number).toBeGreaterThan(0);
+    expect(maxAbsDiff(weightsOf(teacher), w0)).toBe(0);
+    expect(student.layers.some((l) => Object.prototype.hasOwnProperty.call(l, 'call') || l.losses.length > 0)).toBe(false);
+    tf.dispose([x, y]);
+  });
+});
