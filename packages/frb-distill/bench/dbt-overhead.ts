@@ -26,23 +26,40 @@ const scale = 2;
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
-async function timeSteps(dbt: DBTCallback | null): Promise<number[]> {
-  const student = createModel('frbc', { scale, features, blocks });
-  student.compile({ optimizer: tf.train.adam(1e-4), loss: 'meanAbsoluteError' });
-  const x = tf.randomUniform([batch * (steps + 2), patch, patch, 3], 0, 1, 'float32', 1);
-  const y = tf.randomUniform([batch * (steps + 2), patch * scale, patch * scale, 3], 0, 1, 'float32', 2);
-  const times: number[] = [];
-  let t0 = 0;
-  const timer = new tfl.CustomCallback({
-    onBatchBegin: async () => { t0 = performance.now(); },
-    onBatchEnd: async (_b, logs) => { times.push(performance.now() - t0); void logs; },
+/**
+ * Interleaved timing: one student per configuration, and each round runs one single-batch `fit` step of every
+ * configuration in turn, so background load on a shared machine hits all of them alike.
+ */
+async function timeInterleaved(configs: Array<{ label: string; dbt: () => DBTCallback | null }>): Promise<Map<string, number[]>> {
+  const students = configs.map(() => {
+    const m = createModel('frbc', { scale, features, blocks });
+    m.compile({ optimizer: tf.train.adam(1e-4), loss: 'meanAbsoluteError' });
+    return m;
   });
-  await student.fit(x, y, { epochs: 1, batchSize: batch, shuffle: false, verbose: 0,
-    callbacks: dbt ? [dbt, timer] : [timer] });
+  const callbacks = configs.map((c) => c.dbt());
+  const x = tf.randomUniform([batch, patch, patch, 3], 0, 1, 'float32', 1);
+  const y = tf.randomUniform([batch, patch * scale, patch * scale, 3], 0, 1, 'float32', 2);
+  const times = new Map(configs.map((c) => [c.label, [] as number[]]));
+  for (let round = 0; round < steps + 2; round++) {
+    for (let k = 0; k < configs.length; k++) {
+      let t0 = 0;
+      let dt = 0;
+      const timer = new tfl.CustomCallback({
+        onBatchBegin: async () => { t0 = performance.now(); },
+        onBatchEnd: async () => { dt = performance.now() - t0; },
+      });
+      const dbt = callbacks[k];
+      await students[k].fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, callbacks: dbt ? [dbt, timer] : [timer] });
+      // The first two rounds include kernel warm-up and optimizer slot creation.
+      if (round >= 2) times.get(configs[k].label)!.push(dt);
+    }
+  }
   tf.dispose([x, y]);
-  (student.optimizer as tf.Optimizer).dispose();
-  student.dispose();
-  return times.slice(2); // first two steps include kernel warm-up and optimizer slot creation
+  for (const m of students) {
+    (m.optimizer as tf.Optimizer).dispose();
+    m.dispose();
+  }
+  return times;
 }
 
 async function exactness(teacher: tfl.LayersModel): Promise<number> {
@@ -77,13 +94,17 @@ await tf.setBackend(backend);
 await tf.ready();
 const teacher = createModel('srresnet', { scale, features, blocks });
 console.log(`backend ${tf.getBackend()}, frbc/srresnet x${scale}, features ${features}, blocks ${blocks}, ` +
-  `batch ${batch}x${patch}x${patch}, ${steps} timed steps each`);
-const plain = median(await timeSteps(null));
-console.log(`plain fit           median ${plain.toFixed(1)} ms/step`);
-for (const form of ['spatial', 'elementwise'] as AttentionForm[]) {
-  const n0 = tf.memory().numTensors;
-  const t = median(await timeSteps(new DBTCallback({ teacher, weight: 0.1, form })));
-  console.log(`DBT fit (${form.padEnd(11)}) median ${t.toFixed(1)} ms/step  (+${(100 * (t / plain - 1)).toFixed(0)}%)` +
-    `  numTensors after − before: ${tf.memory().numTensors - n0}`);
+  `batch ${batch}x${patch}x${patch}, ${steps} timed steps each, interleaved`);
+const n0 = tf.memory().numTensors;
+const times = await timeInterleaved([
+  { label: 'plain fit', dbt: () => null },
+  { label: 'DBT spatial', dbt: () => new DBTCallback({ teacher, weight: 0.1, form: 'spatial' }) },
+  { label: 'DBT elementwise', dbt: () => new DBTCallback({ teacher, weight: 0.1, form: 'elementwise' }) },
+]);
+const plain = median(times.get('plain fit')!);
+for (const [label, v] of times) {
+  const m = median(v);
+  console.log(`${label.padEnd(16)} median ${m.toFixed(1)} ms/step` + (label === 'plain fit' ? '' : `  (+${(100 * (m / plain - 1)).toFixed(0)}%)`));
 }
+console.log(`numTensors after − before (students, optimizers and data disposed): ${tf.memory().numTensors - n0}`);
 console.log(`max |w_fit − w_handwritten| after one DBT step (adam 1e-3): ${(await exactness(teacher)).toExponential(2)}`);
