@@ -5,9 +5,10 @@
  *   npm run bench:data            (from the repository root)
  *   env: FRB_BENCH_RUNS (default 5), FRB_BENCH_BATCHES (default 12 cold / 40 warm)
  *
- * Three cache states, each the median of the runs:
+ * Four cache states, each the median of the runs:
  *   cold       empty LR disk cache and empty memory cache: decode HR + imresize + write LR cache per image
  *   disk-warm  LR already on disk, memory cache off: decode HR + read LR per image
+ *   raw-warm   cacheDecoded on and filled, memory cache off: read raw HR + LR bytes per image (no decode)
  *   warm       every decoded pair in the memory LRU: crop + augment + tensor only
  */
 import { existsSync } from 'node:fs';
@@ -34,7 +35,7 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 /** CPU milliseconds (all threads of this process, sharp's included) per batch of each pass timed. */
-const cpuPerBatch: Record<string, number[]> = { cold: [], disk: [], warm: [] };
+const cpuPerBatch: Record<string, number[]> = { cold: [], disk: [], raw: [], warm: [] };
 
 /** Patches per second over one pass (tensors built and disposed); records CPU ms per batch under `state`. */
 async function timePass(
@@ -78,6 +79,7 @@ async function main() {
 
   const cold: number[] = [];
   const disk: number[] = [];
+  const raw: number[] = [];
   for (let r = 0; r < runs; r++) {
     const cacheDir = await mkdtemp(join(tmpdir(), 'frb-bench-cache-'));
     try {
@@ -85,6 +87,8 @@ async function main() {
       const o = { ...base, seed: r, iterations: coldBatches, cacheSize: 0, cacheDir };
       cold.push(await timePass(fit, o, undefined, 'cold'));
       disk.push(await timePass(fit, o, undefined, 'disk'));
+      await timePass(fit, { ...o, cacheDecoded: true }); // fills the decoded-image cache for these samples
+      raw.push(await timePass(fit, { ...o, cacheDecoded: true }, undefined, 'raw'));
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
@@ -104,9 +108,10 @@ async function main() {
     `  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   console.log(`cold      ${fmt(cold, 'cold')}`);
   console.log(`disk-warm ${fmt(disk, 'disk')}`);
+  console.log(`raw-warm  ${fmt(raw, 'raw')}`);
   console.log(`warm      ${fmt(warm, 'warm')}`);
   console.log(`(a training step on batch ${B} takes 1000·${B}/rate ms of sampling: cold ${(16000 / median(cold)).toFixed(1)} ms, ` +
-    `disk-warm ${(16000 / median(disk)).toFixed(1)} ms, warm ${(16000 / median(warm)).toFixed(1)} ms per batch)`);
+    `disk-warm ${(16000 / median(disk)).toFixed(1)} ms, raw-warm ${(16000 / median(raw)).toFixed(1)} ms, warm ${(16000 / median(warm)).toFixed(1)} ms per batch)`);
 }
 
 await main();

@@ -22,7 +22,7 @@ export {
   splitBySize,
   type SizeSplit,
 } from './layouts.js';
-export { DEFAULT_CACHE_DIR, lrCachePath, generatedLR } from './lr-cache.js';
+export { DEFAULT_CACHE_DIR, lrCachePath, generatedLR, decodedCachePath, readImageCached } from './disk-cache.js';
 export { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';
 export { loadEvalPairs, type EvalPair } from './eval.js';
 export {

@@ -232,7 +232,7 @@ export async function* patchBatches(
 ): AsyncGenerator<PatchBatch> {
   const pl = plan(pairs, opts);
   const lru = cache ?? new LruCache<number, Promise<LoadedPair>>(pl.cacheSize);
-  const loadOpts: PairLoadOptions = { allow16Bit: opts.allow16Bit, cacheDir: opts.cacheDir };
+  const loadOpts: PairLoadOptions = { allow16Bit: opts.allow16Bit, cacheDir: opts.cacheDir, cacheDecoded: opts.cacheDecoded };
   const get = (i: number): Promise<LoadedPair> => {
     let p = lru.get(i);
     if (!p) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -5,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   benchmarkSet,
+  decodedCachePath,
   imageFolder,
   imresize,
   loadPair,
@@ -13,6 +15,7 @@ import {
   modcrop,
   pairedPatchDataset,
   patchBatches,
+  readImageCached,
   writePng,
   type ImagePair,
   type LoadedPair,
@@ -221,6 +224,33 @@ describe('pairedPatchDataset / patchBatches', () => {
     expect(() => pairedPatchDataset(pairs, { ...ok, scale: 4 })).toThrow(/scale 4 given but the pairs are x2/);
     expect(() => pairedPatchDataset([], ok)).toThrow(/no image pairs/);
     expect(() => pairedPatchDataset([pairs[0]!, { ...pairs[1]!, scale: 3 }], ok)).toThrow(/im1\.png" is x3/);
+  });
+});
+
+describe('decoded-image disk cache (cacheDecoded)', () => {
+  it('gives the very same batches, stores raw entries, and reads them back instead of decoding', async () => {
+    const cacheDir = join(dir, 'cache-decoded');
+    const o = { patchSize: 5, batchSize: 4, iterations: 3, seed: 21 };
+    const plain = await collect(pairs, o);
+    const first = await collect(pairs, { ...o, cacheDir, cacheDecoded: true });
+    const again = await collect(pairs, { ...o, cacheDir, cacheDecoded: true });
+    for (const bs of [first, again]) {
+      expect(bs.map((b) => b.ys)).toEqual(plain.map((b) => b.ys));
+      expect(bs.map((b) => b.xs)).toEqual(plain.map((b) => b.xs));
+    }
+    for (const p of pairs) {
+      expect(existsSync(decodedCachePath(cacheDir, p.hrPath))).toBe(true);
+      expect(existsSync(decodedCachePath(cacheDir, p.lrPath!))).toBe(true);
+    }
+    // A valid entry is what gets read: alter its last pixel byte and the image read changes with it.
+    const entry = decodedCachePath(cacheDir, pairs[0]!.hrPath);
+    const bytes = await readFile(entry);
+    bytes[bytes.length - 1] = 200;
+    await writeFile(entry, bytes);
+    const img = await readImageCached(pairs[0]!.hrPath, {}, cacheDir);
+    expect(img.data[img.data.length - 1]).toBe(200);
+    await expect(loadPair(pairs[0]!, { cacheDecoded: true, cacheDir: false })).rejects.toThrow(/cacheDecoded needs a cacheDir/);
+    await expect(readImageCached(join(dir, 'none.png'), {}, cacheDir)).rejects.toThrow(/none\.png/);
   });
 });
 

@@ -1,16 +1,19 @@
 /**
- * On-disk cache of LR images generated from HR files (plain folders, or `generateLR` layouts), so that the
- * MATLAB bicubic runs once per image and scale rather than once per epoch.
- *
- * One file per (HR path, scale, channel count) under `<cacheDir>/lr/x<s>/<sha1>.bin`: a 48-byte header
- * (magic, HR file size, HR mtime, height, width, channels) and raw uint8 HWC pixels. An entry is used only
- * while the HR file's size and mtime match the header; otherwise it is regenerated and overwritten. Writes go
- * through a temporary file and a rename, so concurrent processes never read half a file.
+ * On-disk caches of images derived from source files, as raw uint8 HWC with a 48-byte header (magic, source
+ * file size, source mtime, height, width, channels):
+ * - generated LR: `<cacheDir>/lr/x<s>/<sha1>.bin` per (HR path, scale, channel count), so the MATLAB bicubic
+ *   runs once per image and scale rather than once per epoch (always on for pairs without an LR file);
+ * - decoded images: `<cacheDir>/decoded/<sha1>.bin` per (path, read options), opt-in (`cacheDecoded`), so
+ *   later loads read raw bytes instead of decoding PNG/JPEG again.
+ * An entry is used only while the source file's size and mtime match the header; otherwise it is regenerated
+ * and overwritten. Writes go through a temporary file and a rename, so concurrent processes never read half a
+ * file.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { imresize } from './imresize.js';
+import { readImage, type ReadImageOptions } from './io.js';
 import type { RawImage } from './raw-image.js';
 
 /** Default cache folder, relative to the working directory (git-ignored in this repository). */
@@ -25,7 +28,12 @@ export interface SourceStamp {
 }
 
 export async function sourceStamp(file: string): Promise<SourceStamp> {
-  const s = await stat(file);
+  let s;
+  try {
+    s = await stat(file);
+  } catch (err) {
+    throw new Error(`cannot read image "${file}": ${(err as Error).message}`, { cause: err });
+  }
   return { size: s.size, mtimeMs: s.mtimeMs };
 }
 
@@ -35,11 +43,14 @@ export function lrCachePath(cacheDir: string, hrPath: string, scale: number, cha
   return join(cacheDir, 'lr', `x${scale}`, `${key}.bin`);
 }
 
-/** The cached LR if present and made from this very HR file (same size and mtime); otherwise null. */
-export async function readCachedLR(
+/**
+ * The cached image if present and made from this very source file (same size and mtime) — and, when `expect`
+ * is given, of that size; otherwise null.
+ */
+export async function readCachedRaw(
   file: string,
   stamp: SourceStamp,
-  expect: { height: number; width: number; channels: number },
+  expect?: { height: number; width: number; channels: number },
 ): Promise<RawImage | null> {
   let buf: Buffer;
   try {
@@ -51,13 +62,13 @@ export async function readCachedLR(
   const h = new Float64Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + HEADER));
   const [size, mtimeMs, height, width, channels] = h as unknown as number[];
   if (size !== stamp.size || mtimeMs !== stamp.mtimeMs) return null;
-  if (height !== expect.height || width !== expect.width || channels !== expect.channels) return null;
+  if (expect && (height !== expect.height || width !== expect.width || channels !== expect.channels)) return null;
   if (buf.length !== HEADER + height! * width! * channels!) return null;
   return { data: new Uint8Array(buf.buffer, buf.byteOffset + HEADER, buf.length - HEADER), height, width, channels };
 }
 
-export async function writeCachedLR(file: string, stamp: SourceStamp, img: RawImage): Promise<void> {
-  if (!(img.data instanceof Uint8Array)) throw new TypeError(`writeCachedLR("${file}"): only uint8 images are cached`);
+export async function writeCachedRaw(file: string, stamp: SourceStamp, img: RawImage): Promise<void> {
+  if (!(img.data instanceof Uint8Array)) throw new TypeError(`writeCachedRaw("${file}"): only uint8 images are cached`);
   const header = Buffer.alloc(HEADER);
   MAGIC.copy(header, 0);
   const fields = new Float64Array([stamp.size, stamp.mtimeMs, img.height, img.width, img.channels]);
@@ -85,9 +96,28 @@ export async function generatedLR(
   }
   if (cacheDir === false) return imresize(hr, 1 / scale);
   const file = lrCachePath(cacheDir, hrPath, scale, hr.channels);
-  const hit = await readCachedLR(file, stamp, expect);
+  const hit = await readCachedRaw(file, stamp, expect);
   if (hit) return hit;
   const lr = imresize(hr, 1 / scale);
-  await writeCachedLR(file, stamp, lr);
+  await writeCachedRaw(file, stamp, lr);
   return lr;
+}
+
+/** Path of the decoded-image cache entry for this file and these read options. */
+export function decodedCachePath(cacheDir: string, file: string, opts: ReadImageOptions = {}): string {
+  const key = createHash('sha1')
+    .update(`${resolve(file)}\0g${+!!opts.keepGray}\0d${+!!opts.allow16Bit}\0a${opts.alpha ?? 'drop'}`)
+    .digest('hex');
+  return join(cacheDir, 'decoded', `${key}.bin`);
+}
+
+/** `readImage`, through the decoded-image cache in `cacheDir` (raw bytes instead of a PNG/JPEG decode). */
+export async function readImageCached(file: string, opts: ReadImageOptions, cacheDir: string): Promise<RawImage> {
+  const stamp = await sourceStamp(file);
+  const entry = decodedCachePath(cacheDir, file, opts);
+  const hit = await readCachedRaw(entry, stamp);
+  if (hit) return hit;
+  const img = await readImage(file, opts);
+  await writeCachedRaw(entry, stamp, img);
+  return img;
 }
