@@ -4,10 +4,59 @@
 // then the pure-JS cpu backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { registerConvGradKernels } from './kernels/index.js';
+import { enableNativeConvKernels, registerConvGradKernels } from './kernels/index.js';
+import { loadNativeConv, type NativeLoadResult } from './kernels/native/loader.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface InitBackendOptions {
+  /**
+   * Use the native conv kernels on wasm/cpu (compiled on first use with the system g++; see docs/performance.md).
+   * Default true; FRB_NATIVE=0 turns them off. Falls back silently when they cannot build.
+   */
+  native?: boolean;
+  /** Threads per native conv call (default FRB_THREADS, else os.availableParallelism()). */
+  threads?: number;
+}
+
+export interface NativeStatus extends NativeLoadResult {
+  active: boolean;
+  threads: number;
+}
+
+let nativeStatus: NativeStatus = { native: null, reason: 'initBackend has not enabled it', active: false, threads: 1 };
+
+/** Whether the native conv kernels are in use, and if not, why. */
+export function getNativeStatus(): NativeStatus {
+  return nativeStatus;
+}
+
+function defaultThreads(): number {
+  const env = Number(process.env.FRB_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * Compiles/loads the native conv kernels and registers them for cpu and wasm (or unregisters them with
+ * `enable` false). Returns the status; never throws when the build is impossible, it reports why.
+ */
+export function useNativeConvKernels(enable = true, threads = defaultThreads()): NativeStatus {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`useNativeConvKernels: threads must be a positive integer, got ${threads}`);
+  }
+  if (!enable) {
+    enableNativeConvKernels(null);
+    nativeStatus = { native: null, reason: 'turned off', active: false, threads };
+    return nativeStatus;
+  }
+  const r = loadNativeConv();
+  enableNativeConvKernels(r.native, threads);
+  nativeStatus = { ...r, active: r.native != null, threads };
+  return nativeStatus;
+}
 const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 const require = createRequire(import.meta.url);
@@ -77,9 +126,16 @@ const TRY: Record<Exclude<BackendPreference, 'auto'>, () => Promise<string | nul
  * Initialises and selects a tfjs backend; returns its name ('tensorflow', 'wasm' or 'cpu').
  * `preference` 'auto' takes the first that works of tfjs-node-gpu, tfjs-node, wasm, cpu; an explicit
  * preference that cannot load throws, saying what to install. The `FRB_BACKEND` environment variable,
- * when set, overrides `preference`.
+ * when set, overrides `preference`. On wasm and cpu it also turns on the native conv kernels where they
+ * build (see {@link InitBackendOptions}).
  */
-export async function initBackend(preference: BackendPreference = 'auto'): Promise<string> {
+export async function initBackend(preference: BackendPreference = 'auto', options: InitBackendOptions = {}): Promise<string> {
+  const name = await selectBackend(preference);
+  if (name === 'wasm' || name === 'cpu') useNativeConvKernels(options.native ?? true, options.threads ?? defaultThreads());
+  return name;
+}
+
+async function selectBackend(preference: BackendPreference): Promise<string> {
   const env = process.env.FRB_BACKEND?.trim();
   const wanted = (env ? env : preference) as BackendPreference;
   if (!PREFERENCES.includes(wanted)) {

@@ -2,7 +2,9 @@
 // backend's stock kernels, on both backends, plus registration and leak checks.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { useNativeConvKernels } from '../src/backend.js';
 import {
+  nativeConvKernelsActive,
   conv2DBackpropFilterViaConv,
   conv2DBackpropInputViaConv,
   isFrbKernel,
@@ -52,6 +54,26 @@ function reference(x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, c: Case) {
       }
     }
   return { dW, dX, outShape: info.outShape };
+}
+
+/** float64 reference forward conv (NHWC). */
+function referenceForward(x: tf.Tensor, w: tf.Tensor, c: Case): Float64Array {
+  const info = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.s, c.d, c.pad);
+  const [N, H, W, C] = c.x;
+  const [, Ho, Wo, Co] = info.outShape;
+  const xv = x.dataSync(), wv = w.dataSync();
+  const y = new Float64Array(N * Ho * Wo * Co);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) for (let ow = 0; ow < Wo; ow++)
+    for (let kh = 0; kh < c.k[0]; kh++) for (let kw = 0; kw < c.k[1]; kw++) {
+      const ih = oh * c.s[0] - info.padInfo.top + kh * c.d[0];
+      const iw = ow * c.s[1] - info.padInfo.left + kw * c.d[1];
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+      for (let ci = 0; ci < C; ci++) {
+        const a = xv[((n * H + ih) * W + iw) * C + ci];
+        for (let co = 0; co < Co; co++) y[((n * Ho + oh) * Wo + ow) * Co + co] += a * wv[((kh * c.k[1] + kw) * C + ci) * Co + co];
+      }
+    }
+  return y;
 }
 
 function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
@@ -182,5 +204,89 @@ describe('registration', () => {
     expect(() => conv2DBackpropFilterViaConv(x, dy, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }))
       .toThrow(/Conv2DBackpropFilter.*dy shape/);
     tf.dispose([x, dy]);
+  });
+});
+
+// The native tier (compiled with the system g++ on first use) must pass the same exactness checks. The extra
+// cases have 32/64 channels so the vectorised paths (over co, over ci) run, not only the scalar fallback.
+const nativeStatus = useNativeConvKernels(true, 2);
+useNativeConvKernels(false);
+const NATIVE_CASES: Case[] = [
+  ...CASES,
+  { x: [2, 7, 6, 32], k: [3, 3], cout: 64, s: [1, 1], d: [1, 1], pad: 'same' },
+  { x: [3, 6, 7, 64], k: [3, 3], cout: 3, s: [1, 1], d: [1, 1], pad: 'same' },
+  { x: [1, 9, 8, 3], k: [3, 3], cout: 32, s: [2, 2], d: [1, 1], pad: 'same' },
+  { x: [2, 9, 9, 32], k: [3, 3], cout: 16, s: [1, 1], d: [2, 2], pad: 'valid' },
+];
+
+describe.skipIf(!nativeStatus.active)(`native conv kernels (${nativeStatus.reason ?? 'built'})`, () => {
+  afterAll(() => {
+    useNativeConvKernels(false);
+  });
+
+  describe.each(['cpu', 'wasm'])('on %s', (backend) => {
+    it('are registered for Conv2D, FusedConv2D and both gradients', async () => {
+      await tf.setBackend(backend);
+      useNativeConvKernels(true, 2);
+      expect(nativeConvKernelsActive(backend as 'cpu' | 'wasm')).toBe(true);
+      for (const k of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) expect(isFrbKernel(k, backend)).toBe(true);
+    });
+
+    it.each(NATIVE_CASES.map((c, i) => [i, c] as const))('case %i: forward and both gradients match float64 (rel ≤ 1e-5)', async (i, c) => {
+      await tf.setBackend(backend);
+      useNativeConvKernels(true, 2);
+      const x = rand(c.x, 40 + i);
+      const w = rand([c.k[0], c.k[1], c.x[3], c.cout], 50 + i);
+      const info = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.s, c.d, c.pad);
+      const dy = rand(info.outShape, 60 + i);
+      const ref = reference(x, w, dy, c);
+      const y = tf.engine().runKernel(tf.Conv2D, { x, filter: w }, { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: c.d } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      expect(relErr(y.dataSync(), referenceForward(x, w, c))).toBeLessThanOrEqual(1e-5);
+      const dW = runFilter(x, dy, c);
+      expect(relErr(dW.dataSync(), ref.dW)).toBeLessThanOrEqual(1e-5);
+      const dX = runInput(dy, w, c);
+      expect(dX.shape).toEqual(c.x);
+      expect(relErr(dX.dataSync(), ref.dX)).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, w, dy, y, dW, dX]);
+    });
+
+    it('fused conv2d with bias: forward and tf.grads equal the stock cpu kernels; no leaks', async () => {
+      const xs = [2, 12, 10, 32] as const;
+      const xv = rand([...xs], 7).dataSync(), wv = rand([3, 3, 32, 32], 8).dataSync(), bv = rand([32], 9).dataSync();
+      const run = () => {
+        const x = tf.tensor4d(xv, [...xs]), w = tf.tensor4d(wv, [3, 3, 32, 32]), b = tf.tensor1d(bv);
+        const f = (a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.fused.conv2d({ x: a as tf.Tensor4D, filter: ww as tf.Tensor4D, bias: bb, strides: 1, pad: 'same' });
+        const y = f(x, w, b);
+        const g = tf.grads((a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(f(a, ww, bb))))([x, w, b]);
+        const out = [y, ...g].map((t) => t.dataSync().slice());
+        tf.dispose([x, w, b, y, ...g]);
+        return out;
+      };
+      await tf.setBackend('cpu');
+      useNativeConvKernels(false);
+      unregisterConvGradKernels();
+      let refs: ArrayLike<number>[];
+      try {
+        refs = run();
+      } finally {
+        registerConvGradKernels();
+      }
+      await tf.setBackend(backend);
+      useNativeConvKernels(true, 2);
+      const before = tf.memory().numTensors;
+      for (let step = 0; step < 3; step++) {
+        const got = run();
+        got.forEach((g, j) => expect(relErr(g, refs[j])).toBeLessThanOrEqual(1e-5));
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    });
+  });
+
+  it('turning the native tier off restores the portable kernels', () => {
+    useNativeConvKernels(false);
+    expect(isFrbKernel(tf.Conv2D, 'wasm')).toBe(false);
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
+    expect(isFrbKernel(tf.Conv2DBackpropInput, 'cpu')).toBe(false);
   });
 });

@@ -1,28 +1,32 @@
-// Registers this project's conv-gradient kernels for the 'cpu' and 'wasm' backends, replacing the
-// stock ones (wasm has no Conv2DBackpropFilter at all; cpu's takes ~74 s for a 128x128 64→64 conv).
+// Registers this project's conv kernels for the 'cpu' and 'wasm' backends, replacing the stock ones
+// (wasm has no Conv2DBackpropFilter at all; cpu's takes ~74 s for a 128x128 64→64 conv).
+// Two tiers: the portable kernels (forward-conv formulations, always on) and, in Node when
+// enableNativeConvKernels() was given a compiled module (see ../backend.ts), native Conv2D / FusedConv2D /
+// Conv2DBackpropFilter that work on the backends' memory directly.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
+import { nativeKernels, type NativeConv } from './native/native_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
-
-/** Which of our kernels replace stock ones, per backend (chosen by `npm run bench:kernels`; see docs/performance.md). */
-export const CONV_GRAD_KERNELS: Record<ConvGradBackend, Record<string, tf.KernelFunc>> = {
-  // cpu's stock Conv2DBackpropInput measured faster than the conv formulation (its Conv2D loop is slow), so it stays.
-  cpu: {
-    [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel,
-  },
-  wasm: {
-    [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel,
-    [tf.Conv2DBackpropInput]: conv2DBackpropInputKernel,
-  },
-};
+const BACKENDS: ConvGradBackend[] = ['cpu', 'wasm'];
 
 // Stock configs we replaced, so unregisterConvGradKernels() can put them back (benchmarks compare both).
 const stock = new Map<string, tf.KernelConfig>();
 const ours = new Set<tf.KernelFunc>([conv2DBackpropFilterKernel, conv2DBackpropInputKernel]);
+let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> = {};
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
+
+/** The kernels this project wants registered per backend, given whether native kernels are enabled. */
+function desired(backendName: ConvGradBackend): Record<string, tf.KernelFunc> {
+  const native = nativeSets[backendName];
+  if (native) return native;
+  return backendName === 'wasm'
+    ? { [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel, [tf.Conv2DBackpropInput]: conv2DBackpropInputKernel }
+    : // cpu's stock Conv2DBackpropInput measured faster than the conv formulation on its slow JS Conv2D, so it stays.
+      { [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel };
+}
 
 /** True when the kernel registered for (kernelName, backendName) is one of this project's. */
 export function isFrbKernel(kernelName: string, backendName: string): boolean {
@@ -31,37 +35,70 @@ export function isFrbKernel(kernelName: string, backendName: string): boolean {
 }
 
 /**
- * Registers the project's Conv2DBackpropFilter / Conv2DBackpropInput for cpu and wasm. Idempotent; a stock
- * kernel registered earlier (or by a backend package imported later) is unregistered first, so tfjs
- * prints no "already registered" warning. Runs on import of `@frb/layers`; call again after importing a
- * backend package that was loaded after `@frb/layers`.
+ * Registers the project's kernels for cpu and wasm. Idempotent; a stock kernel registered earlier (or by a
+ * backend package imported later) is unregistered first, so tfjs prints no "already registered" warning.
+ * Runs on import of `@frb/layers`; call again after importing a backend package loaded after `@frb/layers`.
  */
 export function registerConvGradKernels(): void {
-  for (const [backendName, kernels] of Object.entries(CONV_GRAD_KERNELS)) {
-    for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+  for (const backendName of BACKENDS) {
+    const want = desired(backendName);
+    for (const [kernelName, kernelFunc] of Object.entries(want)) {
       const existing = tf.getKernel(kernelName, backendName);
-      if (existing != null && ours.has(existing.kernelFunc)) continue;
+      if (existing?.kernelFunc === kernelFunc) continue;
       if (existing != null) {
-        stock.set(key(kernelName, backendName), existing);
+        if (!ours.has(existing.kernelFunc)) stock.set(key(kernelName, backendName), existing);
         tf.unregisterKernel(kernelName, backendName);
       }
       tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
+    // Kernels we registered before but no longer want (native switched off): put the stock one back.
+    for (const kernelName of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) {
+      if (!(kernelName in want) && isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
+    }
   }
+}
+
+function restoreStock(kernelName: string, backendName: string): void {
+  tf.unregisterKernel(kernelName, backendName);
+  const s = stock.get(key(kernelName, backendName));
+  if (s == null) return;
+  tf.registerKernel(s);
+  // setupFunc normally runs at backend init; a backend already initialised needs it now (wasm binds its C function there).
+  const backend = tf.engine().registry[backendName];
+  if (backend != null && s.setupFunc != null) s.setupFunc(backend);
 }
 
 /** Restores the stock kernels (where the backend had one) — for benchmarks and reference tests. */
 export function unregisterConvGradKernels(): void {
-  for (const [backendName, kernels] of Object.entries(CONV_GRAD_KERNELS)) {
-    for (const kernelName of Object.keys(kernels)) {
-      if (!isFrbKernel(kernelName, backendName)) continue;
-      tf.unregisterKernel(kernelName, backendName);
-      const s = stock.get(key(kernelName, backendName));
-      if (s == null) continue;
-      tf.registerKernel(s);
-      // setupFunc normally runs at backend init; a backend already initialised needs it now (wasm binds its C function there).
-      const backend = tf.engine().registry[backendName];
-      if (backend != null && s.setupFunc != null) s.setupFunc(backend);
+  for (const backendName of BACKENDS) {
+    for (const kernelName of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) {
+      if (isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
     }
   }
+}
+
+/**
+ * Turns the native tier on (with a module from the Node-only loader) or off (null), then re-registers.
+ * `threads` is how many threads each native call splits its work across.
+ */
+export function enableNativeConvKernels(native: NativeConv | null, threads = 1): void {
+  nativeSets = {};
+  if (native) {
+    for (const b of BACKENDS) {
+      const set = nativeKernels(native, b, Math.max(1, Math.floor(threads)), (k) => stock.get(key(k, b)) ?? nonOursKernel(k, b));
+      for (const f of Object.values(set)) ours.add(f);
+      nativeSets[b] = set;
+    }
+  }
+  registerConvGradKernels();
+}
+
+function nonOursKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  const k = tf.getKernel(kernelName, backendName);
+  return k != null && !ours.has(k.kernelFunc) ? k : undefined;
+}
+
+/** Whether the native tier is registered for `backendName`. */
+export function nativeConvKernelsActive(backendName: ConvGradBackend): boolean {
+  return nativeSets[backendName] != null && isFrbKernel(tf.Conv2D, backendName);
 }

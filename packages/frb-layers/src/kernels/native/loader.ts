@@ -1,0 +1,87 @@
+// Node-only: compiles the native conv kernels (conv_source.ts) with the system C++ compiler on first use and
+// loads them with process.dlopen. No install script and no node-gyp download: it needs only g++ (or $CXX) and
+// the Node headers that ship with Node (…/include/node/node_api.h). When either is missing, or FRB_NATIVE=0,
+// it returns null and the wasm/cpu kernels are used instead.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { FRB_CONV_SOURCE } from './conv_source.js';
+import type { NativeConv } from './native_kernels.js';
+
+export interface NativeLoadResult {
+  native: NativeConv | null;
+  /** Why native kernels are off (null when on). */
+  reason: string | null;
+  /** The compiled module's path, when on. */
+  path?: string;
+}
+
+let cached: NativeLoadResult | undefined;
+
+function nodeIncludeDir(): string | null {
+  const candidates = [
+    process.env.FRB_NODE_INCLUDE,
+    path.resolve(path.dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ].filter((p): p is string => !!p);
+  return candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h'))) ?? null;
+}
+
+function cacheDir(): string {
+  const dirs = [process.env.FRB_CACHE_DIR, path.join(os.homedir(), '.cache', 'frb-layers'), path.join(os.tmpdir(), 'frb-layers')];
+  for (const d of dirs) {
+    if (!d) continue;
+    try {
+      fs.mkdirSync(d, { recursive: true });
+      fs.accessSync(d, fs.constants.W_OK);
+      return d;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('no writable cache directory (set FRB_CACHE_DIR)');
+}
+
+/** Compiles (once per machine, source and Node ABI) and loads the native conv kernels; never throws. */
+export function loadNativeConv(): NativeLoadResult {
+  if (cached) return cached;
+  if (process.env.FRB_NATIVE === '0') return (cached = { native: null, reason: 'disabled by FRB_NATIVE=0' });
+  try {
+    const include = nodeIncludeDir();
+    if (!include) return (cached = { native: null, reason: 'Node headers (include/node/node_api.h) not found; set FRB_NODE_INCLUDE' });
+    const cxx = process.env.CXX || 'g++';
+    // -march=native makes the binary machine-specific, so the CPU model is part of the cache key.
+    const flags = ['-O3', '-march=native', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`];
+    const key = createHash('sha256')
+      .update([FRB_CONV_SOURCE, cxx, flags.join(' '), process.version, process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
+      .digest('hex')
+      .slice(0, 16);
+    const dir = cacheDir();
+    const file = path.join(dir, `frb_conv-${key}.node`);
+    if (!fs.existsSync(file)) {
+      const src = path.join(dir, `frb_conv-${key}-${process.pid}.cc`);
+      const tmp = path.join(dir, `frb_conv-${key}-${process.pid}.node.tmp`);
+      fs.writeFileSync(src, FRB_CONV_SOURCE);
+      try {
+        execFileSync(cxx, [...flags, '-o', tmp, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+        fs.renameSync(tmp, file); // atomic, so concurrent processes never load a half-written module
+      } finally {
+        fs.rmSync(src, { force: true });
+        fs.rmSync(tmp, { force: true });
+      }
+    }
+    const native = createRequire(import.meta.url)(file) as NativeConv;
+    if (typeof native.conv2d !== 'function' || typeof native.conv2dBackpropFilter !== 'function') {
+      return (cached = { native: null, reason: `${file} does not export conv2d/conv2dBackpropFilter` });
+    }
+    return (cached = { native, reason: null, path: file });
+  } catch (e) {
+    const err = e as Error & { stderr?: Buffer };
+    const detail = err.stderr?.toString().split('\n')[0] || err.message.split('\n')[0];
+    return (cached = { native: null, reason: `native build failed: ${detail}` });
+  }
+}

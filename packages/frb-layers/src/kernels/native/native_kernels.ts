@@ -1,0 +1,156 @@
+// Kernel functions that run the native conv (loader.ts) directly on the cpu and wasm backends' memory:
+// Conv2D, FusedConv2D (linear activation; others fall back to the stock kernel) and Conv2DBackpropFilter.
+// Conv2DBackpropInput with stride 1 is the native conv of dy with the flipped, in/out-swapped filter and
+// padding (k−1)·d − pad (no pad/transpose kernels in between); other strides use conv2d_backprop_input.ts,
+// whose zero-insertion then runs on the native Conv2D.
+import * as tf from '@tensorflow/tfjs-core';
+import { convGeometry, type ConvGradAttrs } from '../conv_geometry.js';
+import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../conv2d_backprop_filter.js';
+import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
+
+export interface NativeConv {
+  conv2d(params: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  conv2dBackpropFilter(params: Int32Array, x: Float32Array, dy: Float32Array, unused: null, out: Float32Array): void;
+}
+
+interface WasmBackendLike {
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  wasm: { HEAPU8: Uint8Array };
+}
+interface CpuBackendLike {
+  data: { get(id: object): { values?: ArrayLike<number> } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+/** Reads and allocates float32 buffers in a backend's own memory (wasm heap or cpu typed arrays). */
+interface Memory {
+  view(t: tf.TensorInfo): Float32Array;
+  alloc(shape: number[]): { info: tf.TensorInfo; view: () => Float32Array };
+}
+
+function memoryOf(backendName: string, backend: tf.KernelBackend): Memory {
+  if (backendName === 'wasm') {
+    const b = backend as unknown as WasmBackendLike;
+    const view = (t: tf.TensorInfo) =>
+      new Float32Array(b.wasm.HEAPU8.buffer, b.dataIdMap.get(t.dataId)!.memoryOffset, tf.util.sizeFromShape(t.shape));
+    return {
+      view,
+      // makeOutput may grow the wasm memory (detaching older views), so views are taken after allocation.
+      alloc: (shape) => { const info = b.makeOutput(shape, 'float32'); return { info, view: () => view(info) }; },
+    };
+  }
+  const b = backend as unknown as CpuBackendLike;
+  return {
+    view: (t) => {
+      const v = b.data.get(t.dataId)?.values;
+      if (!(v instanceof Float32Array)) throw new Error('native conv: cpu tensor values are not a Float32Array');
+      return v;
+    },
+    alloc: (shape) => {
+      const values = new Float32Array(tf.util.sizeFromShape(shape));
+      return { info: b.makeTensorInfo(shape, 'float32', values), view: () => values };
+    },
+  };
+}
+
+function params(g: ReturnType<typeof convGeometry>, threads: number): Int32Array {
+  return new Int32Array([g.batch, g.inH, g.inW, g.inC, g.kH, g.kW, g.outC, g.sH, g.sW, g.dH, g.dW, g.padTop, g.padLeft, g.outH, g.outW, threads]);
+}
+
+export interface NativeKernelSet {
+  [kernelName: string]: tf.KernelFunc;
+}
+
+/**
+ * Native kernels for one backend. `stock(kernelName)` returns the kernel registered before ours, used for
+ * what the native code does not cover (NCHW, non-float32, fused activations other than linear).
+ */
+export function nativeKernels(
+  native: NativeConv,
+  backendName: 'cpu' | 'wasm',
+  threads: number,
+  stock: (kernelName: string) => tf.KernelConfig | undefined,
+): NativeKernelSet {
+  const fallback = (name: string, args: Parameters<tf.KernelFunc>[0]) => {
+    const s = stock(name);
+    if (!s) throw new Error(`${name} (@frb/layers native): unsupported arguments and no stock ${backendName} kernel to fall back to`);
+    return s.kernelFunc(args);
+  };
+  const forward = (name: string): tf.KernelFunc => (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as ConvGradAttrs & { activation?: string };
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const g = x && filter ? convGeometry(name, x.shape, filter.shape, attrs) : null;
+    const linear = attrs.activation == null || attrs.activation === 'linear';
+    if (!g || !g.channelsLast || x!.dtype !== 'float32' || filter!.dtype !== 'float32' || !linear ||
+        preluActivationWeights != null || (bias != null && (bias.dtype !== 'float32' || bias.shape.length > 1 ||
+        tf.util.sizeFromShape(bias.shape) !== g.outC))) {
+      return fallback(name, args);
+    }
+    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    const out = mem.alloc([g.batch, g.outH, g.outW, g.outC]);
+    native.conv2d(params(g, threads), mem.view(x!), mem.view(filter!), bias ? mem.view(bias) : null, out.view());
+    return out.info;
+  };
+  const filterGrad: tf.KernelFunc = (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+    const name = 'Conv2DBackpropFilter (@frb/layers native)';
+    if (attrs.filterShape == null || attrs.filterShape.length !== 4) {
+      throw new Error(`${name}: attr filterShape must be [kh, kw, inChannels, outChannels], got ${JSON.stringify(attrs.filterShape)}`);
+    }
+    const g = convGeometry(name, x.shape, attrs.filterShape, attrs);
+    if (!g.channelsLast || x.dtype !== 'float32' || dy.dtype !== 'float32') {
+      return conv2DBackpropFilterViaConv(x as tf.Tensor, dy as tf.Tensor, attrs);
+    }
+    const expectDy = [g.batch, g.outH, g.outW, g.outC];
+    if (dy.shape.join() !== expectDy.join()) {
+      throw new Error(`${name}: dy shape [${dy.shape}] does not match the conv output shape [${expectDy}]`);
+    }
+    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    const out = mem.alloc([...attrs.filterShape]);
+    native.conv2dBackpropFilter(params(g, threads), mem.view(x), mem.view(dy), null, out.view());
+    return out.info;
+  };
+  const inputGrad: tf.KernelFunc = (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
+    const name = 'Conv2DBackpropInput (@frb/layers native)';
+    if (attrs.inputShape == null || attrs.inputShape.length !== 4) {
+      throw new Error(`${name}: attr inputShape must have rank 4, got ${JSON.stringify(attrs.inputShape)}`);
+    }
+    const g = convGeometry(name, attrs.inputShape, filter.shape, attrs);
+    if (!g.channelsLast || g.sH !== 1 || g.sW !== 1 || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+      return conv2DBackpropInputViaConv(dy as tf.Tensor, filter as tf.Tensor, attrs);
+    }
+    const expectDy = [g.batch, g.outH, g.outW, g.outC];
+    if (dy.shape.join() !== expectDy.join()) {
+      throw new Error(`${name}: dy shape [${dy.shape}] does not match the conv output shape [${expectDy}]`);
+    }
+    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    // wT[kh][kw][co][ci] = W[kH−1−kh][kW−1−kw][ci][co] (small: built in JS)
+    const w = mem.view(filter);
+    const wT = new Float32Array(w.length);
+    for (let kh = 0; kh < g.kH; kh++) for (let kw = 0; kw < g.kW; kw++) {
+      const src = ((g.kH - 1 - kh) * g.kW + (g.kW - 1 - kw)) * g.inC * g.outC;
+      const dst = (kh * g.kW + kw) * g.outC * g.inC;
+      for (let ci = 0; ci < g.inC; ci++) for (let co = 0; co < g.outC; co++) wT[dst + co * g.inC + ci] = w[src + ci * g.outC + co];
+    }
+    const out = mem.alloc([g.batch, g.inH, g.inW, g.inC]);
+    const p = new Int32Array([
+      g.batch, g.outH, g.outW, g.outC, g.kH, g.kW, g.inC, 1, 1, g.dH, g.dW,
+      (g.kH - 1) * g.dH - g.padTop, (g.kW - 1) * g.dW - g.padLeft, g.inH, g.inW, threads,
+    ]);
+    native.conv2d(p, mem.view(dy), wT, null, out.view());
+    return out.info;
+  };
+  return {
+    [tf.Conv2D]: forward(tf.Conv2D),
+    [tf.FusedConv2D]: forward(tf.FusedConv2D),
+    [tf.Conv2DBackpropFilter]: filterGrad,
+    [tf.Conv2DBackpropInput]: inputGrad,
+  };
+}
