@@ -9,7 +9,8 @@
  *   (aux = [1..n, n..1]); tap columns that are zero for every output pixel are dropped;
  * - dimensions are resized one at a time, the one with the smaller scale first (height first on ties);
  * - uint8 input is rounded (half away from zero) and saturated back to uint8 after EACH pass, as MATLAB does
- *   because its per-dimension mex returns the input's class; float input stays float (no rounding, no clamp).
+ *   because its per-dimension mex returns the input's class; float input stays float (no rounding, no clamp),
+ *   Float32 between passes too (MATLAB single), sums always accumulated in double.
  */
 import { assertRawImage, type RawImage } from './raw-image.js';
 
@@ -200,7 +201,7 @@ function scaledLength(n: number, scale: number): number {
  * MATLAB-compatible bicubic resize. `scale` may shrink (e.g. 1/4) or enlarge (e.g. 4); or pass `null` and
  * `opts.outputSize`. uint8 in → uint8 out (rounded between passes, as MATLAB); float in → same float type out.
  */
-export function imresize(img: RawImage, scale: number | null, opts: ImresizeOptions = {}): RawImage {
+export function imresize(img: RawImage, scale: number | null | undefined, opts: ImresizeOptions = {}): RawImage {
   assertRawImage(img, 'imresize: img');
   const { height: H, width: W, channels: C } = img;
   let sh: number;
@@ -230,20 +231,21 @@ export function imresize(img: RawImage, scale: number | null, opts: ImresizeOpti
   const isU8 = img.data instanceof Uint8Array;
   const rowC = contributions(H, outH, sh, aa);
   const colC = contributions(W, outW, sw, aa);
-  const mk = (n: number, final: boolean): Pixels =>
-    isU8 ? new Uint8Array(n) : final && img.data instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  // Both passes return the input's class, as MATLAB's per-dimension resize does (single stays single).
+  const mk = (n: number): Pixels =>
+    isU8 ? new Uint8Array(n) : img.data instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
 
   // MATLAB sorts the scales and resizes the smaller-scale dimension first (stable: height first on ties).
   if (sh <= sw) {
-    const mid = mk(outH * W * C, false);
+    const mid = mk(outH * W * C);
     resizeRows(img.data, W * C, rowC, mid, isU8);
-    const out = mk(outH * outW * C, true);
+    const out = mk(outH * outW * C);
     resizeCols(mid, outH, W, C, colC, out, isU8);
     return { data: out, height: outH, width: outW, channels: C };
   }
-  const mid = mk(H * outW * C, false);
+  const mid = mk(H * outW * C);
   resizeCols(img.data, H, W, C, colC, mid, isU8);
-  const out = mk(outH * outW * C, true);
+  const out = mk(outH * outW * C);
   resizeRows(mid, outW * C, rowC, out, isU8);
   return { data: out, height: outH, width: outW, channels: C };
 }

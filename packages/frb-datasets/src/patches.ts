@@ -100,6 +100,12 @@ function plan(pairs: ImagePair[], opts: PatchDatasetOptions) {
   if ((opts.iterations == null) === (opts.epochs == null)) {
     throw new Error('pairedPatchDataset: give exactly one of iterations (batches per pass) or epochs (passes over the images)');
   }
+  if (opts.iterations != null && (opts.startEpoch != null || opts.dropRemainder != null)) {
+    throw new Error('pairedPatchDataset: startEpoch and dropRemainder apply to epochs mode; with iterations use startIteration');
+  }
+  if (opts.epochs != null && opts.startIteration != null) {
+    throw new Error('pairedPatchDataset: startIteration applies to iterations mode; with epochs use startEpoch');
+  }
   const ppi = posInt(opts.patchesPerImage ?? 1, 'patchesPerImage');
   const cacheSize = posInt(opts.cacheSize ?? 32, 'cacheSize', 0);
   const epochLen = pairs.length * ppi;

@@ -223,6 +223,10 @@ describe('pairedPatchDataset / patchBatches', () => {
     expect(() => pairedPatchDataset(pairs, { ...ok, batchSize: 1.5 })).toThrow(/batchSize/);
     expect(() => pairedPatchDataset(pairs, { ...ok, scale: 4 })).toThrow(/scale 4 given but the pairs are x2/);
     expect(() => pairedPatchDataset([], ok)).toThrow(/no image pairs/);
+    expect(() => pairedPatchDataset(pairs, { ...ok, startEpoch: 2 })).toThrow(/startEpoch and dropRemainder apply to epochs mode/);
+    expect(() => pairedPatchDataset(pairs, { patchSize: 4, batchSize: 2, epochs: 1, startIteration: 3 })).toThrow(
+      /startIteration applies to iterations mode/,
+    );
     expect(() => pairedPatchDataset([pairs[0]!, { ...pairs[1]!, scale: 3 }], ok)).toThrow(/im1\.png" is x3/);
   });
 });
