@@ -1,4 +1,5 @@
-// npm run bench:train [-- --backends wasm,cpu] [--cases conv4,frbc-small] [--runs 5] [--torch] [--json] [--no-split]
+// npm run bench:train [-- --configs wasm:portable:1,wasm:native:1,wasm:native:2] [--cases conv4,frbc-small]
+//                      [--runs 5] [--torch] [--json] [--no-split]
 //
 // Forward and train-step milliseconds (median of --runs after 2 warm-ups, with min and max) for the cases of
 // ../shared/bench/torch_reference.py:
@@ -6,9 +7,12 @@
 //   frbc-small createModel('frbc', {scale: 4, features: 32, blocks: 8}) (16 binary units), batch 16,
 //              LR patch 48 -> HR 192, L1 loss, Adam(2e-4)
 // A train step is optimizer.minimize(L1(model.apply(x, {training: true}), y)), as torch's
-// zero_grad/forward/backward/step. tfjs-backend-wasm runs single-threaded under Node, the cpu backend is pure
-// JS, so every tfjs number here is 1 thread. A case whose first warm-up takes > 20 s is reported from one
-// further run (n=1) to keep the benchmark bounded (the cpu backend on frbc-small).
+// zero_grad/forward/backward/step. A config is backend:tier:threads — tier 'portable' = this project's
+// conv-gradient kernels on the backend's own Conv2D (tfjs-backend-wasm runs single-threaded under Node, the
+// cpu backend is pure JS, so these are 1 thread), tier 'native' = the native conv kernels (initBackend's
+// default where g++ is present), whose convs split across `threads`; every other op stays on the backend,
+// single-threaded. A case whose first warm-up takes > 20 s is reported from one further run (n=1) to keep
+// the benchmark bounded (the cpu backend on frbc-small).
 // --torch also runs the PyTorch reference (python3, Debian python3-torch) at 1 and 2 threads in the same run.
 // The per-kernel split profiles one train step (tf.profile; top-level kernels only, so our gradient
 // kernels' nested Conv2D/Transpose calls are counted inside them).
@@ -16,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerConvGradKernels } from '@frb/layers';
+import { getNativeStatus, initBackend } from '@frb/layers/node';
 import { createModel } from '@frb/models';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,7 +35,14 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 && args[i + 1] != null ? args[i + 1] : dflt;
 };
 const RUNS = Number(opt('runs', '5'));
-const BACKENDS = opt('backends', 'wasm,cpu').split(',');
+const CONFIGS = opt('configs', 'wasm:portable:1,wasm:native:1,wasm:native:2,cpu:native:2').split(',').map((c) => {
+  const [backend, tier, threads] = c.split(':');
+  if (!['wasm', 'cpu'].includes(backend) || !['portable', 'native'].includes(tier) || !(Number(threads) >= 1)) {
+    throw new Error(`bench:train: bad --configs entry '${c}' (expected backend:tier:threads, e.g. wasm:native:2)`);
+  }
+  if (tier === 'portable' && Number(threads) !== 1) throw new Error(`bench:train: '${c}': the portable tier is single-threaded`);
+  return { name: c, backend: backend as 'wasm' | 'cpu', native: tier === 'native', threads: Number(threads) };
+});
 const CASES = opt('cases', 'conv4,frbc-small').split(',');
 const JSON_OUT = args.includes('--json');
 const SPLIT = !args.includes('--no-split');
@@ -147,18 +158,21 @@ function torchReference(threads: number): Record<string, unknown> | string {
 }
 
 async function main() {
-  registerConvGradKernels();
-  const byBackend: Record<string, Record<string, CaseResult>> = {};
+  const byConfig: Record<string, Record<string, CaseResult>> = {};
   const load = () => os.loadavg()[0].toFixed(1);
   log(`bench:train  runs=${RUNS}  cores=${os.cpus().length}  load(1 min)=${load()}`);
-  for (const backend of BACKENDS) {
-    await tf.setBackend(backend);
-    await tf.ready();
-    byBackend[backend] = {};
+  for (const cfg of CONFIGS) {
+    await initBackend(cfg.backend, { native: cfg.native, threads: cfg.threads });
+    const ns = getNativeStatus();
+    if (cfg.native && !ns.active) {
+      log(`\n== ${cfg.name}: skipped, native kernels unavailable (${ns.reason})`);
+      continue;
+    }
+    byConfig[cfg.name] = {};
     for (const c of CASES) {
-      log(`\n== ${backend}, 1 thread, ${c}`);
+      log(`\n== ${cfg.name} (${cfg.backend}, ${cfg.native ? `native convs on ${cfg.threads} thread(s)` : 'portable kernels, 1 thread'}), ${c}`);
       const r = await runCase(c);
-      byBackend[backend][c] = r;
+      byConfig[cfg.name][c] = r;
       log(`  forward     ${fmt(r.forward)}`);
       log(`  train step  ${fmt(r.train_step)}   (load ${load()})`);
       if (r.split) {
@@ -176,10 +190,11 @@ async function main() {
       log(`\n== PyTorch, ${threads} thread(s): ${JSON.stringify(torch[`threads_${threads}`])}`);
     }
   }
-  const first = byBackend[BACKENDS[0]] ?? {};
-  const result: Record<string, unknown> = { backend: BACKENDS[0], threads: 1, load_avg_1min: os.loadavg()[0] };
+  // Top-level conv4 / frbc-small entries: the first config (as torch_reference.py's shape); all in by_config.
+  const first = byConfig[CONFIGS[0].name] ?? {};
+  const result: Record<string, unknown> = { config: CONFIGS[0].name, load_avg_1min: os.loadavg()[0] };
   for (const c of CASES) if (first[c]) result[c] = first[c];
-  result.by_backend = byBackend;
+  result.by_config = byConfig;
   if (TORCH) result.torch = torch;
   if (JSON_OUT) console.log(JSON.stringify(result));
 }
