@@ -26,7 +26,7 @@ Options:
   --blocks N           zoo models: number of blocks
   --json               print the summary as JSON
   --out FILE           write to FILE instead of stdout
-  --backend B          cpu (default) or wasm
+  --backend B          wasm (default) or cpu
   -h, --help           this help
 
 Zoo models:
