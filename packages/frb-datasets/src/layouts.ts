@@ -62,12 +62,15 @@ async function listImages(dir: string, what: string, allowOther = false): Promis
   const other: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isFile() && isImageFile(e.name)) images.push(e.name);
-    else if (e.isFile()) other.push(e.name);
+    // Symlinked images (common for shared dataset copies) count as files; sub-folders count as "other".
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) isFile = await stat(join(dir, e.name)).then((s) => s.isFile(), () => false);
+    if (isFile && isImageFile(e.name)) images.push(e.name);
+    else other.push(isFile ? e.name : `${e.name}/`);
   }
   if (other.length && !allowOther) {
     throw new Error(
-      `${what}: "${dir}" holds files that are not images (${IMAGE_EXTENSIONS.join(', ')}): ` +
+      `${what}: "${dir}" holds entries that are not images (${IMAGE_EXTENSIONS.join(', ')}): ` +
         `${other.slice(0, 5).join(', ')}${other.length > 5 ? ` and ${other.length - 5} more` : ''}`,
     );
   }

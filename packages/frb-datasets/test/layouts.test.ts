@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -62,6 +62,15 @@ describe('benchmarkSet', () => {
     expect((await benchmarkSet(root, 'J', 2)).length).toBe(1);
     await writeFile(join(root, 'J', 'HR', 'notes.txt'), 'hello');
     await expect(benchmarkSet(root, 'J', 2)).rejects.toThrow(/not images.*notes\.txt/);
+    await rm(join(root, 'J', 'HR', 'notes.txt'));
+    await mkdir(join(root, 'J', 'HR', 'extra'));
+    await expect(benchmarkSet(root, 'J', 2)).rejects.toThrow(/not images.*extra\//);
+    expect((await imageFolder(join(root, 'J', 'HR'), 2, { skipNonImages: true })).map((p) => p.name)).toEqual(['x']);
+    // A symlinked image is an image (dataset copies are often links).
+    const linked = join(dir, 'linked');
+    await mkdir(linked);
+    await symlink(join(root, 'J', 'HR', 'x.png'), join(linked, 'y.png'));
+    expect((await imageFolder(linked, 2)).map((p) => p.name)).toEqual(['y']);
     const f = join(dir, 'dups');
     await writePng(join(f, 'a.png'), randomImage(8, 8, 3));
     await writePng(join(f, 'a.webp'), randomImage(8, 8, 3));
