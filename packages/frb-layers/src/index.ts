@@ -8,3 +8,4 @@ export * from './layers/learnable-bias.js';
 export type { BinaryLayerArgs, ResolvedBinaryArgs } from './layers/binary-options.js';
 export * from './kernels/index.js';
 export * from './summary.js';
+export * from './packed/index.js';

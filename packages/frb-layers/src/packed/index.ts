@@ -1,0 +1,8 @@
+// Bit-packed XNOR-popcount inference for trained SRB layers.
+export * from './bits.js';
+export * from './xnor-gemm.js';
+export { assembleModule, CodeWriter } from './wasm-builder.js';
+export { setPackedKernel, getPackedKernel, BINARY_INPUT_QUANTIZERS, type PackedBinaryArgs } from './packed-common.js';
+export * from './packed-conv2d.js';
+export * from './packed-dense.js';
+export * from './pack.js';

@@ -1,0 +1,91 @@
+/**
+ * From a trained SRB layer to its packed form: the SRB decomposition Ŵ = Σ_k α_k s_k (srbDecompose; the
+ * centering mean is not part of Ŵ, so it needs no storage) is turned into one-bit sign rows per base and output
+ * channel plus the α's; the RSign threshold and the bias are copied. Everything the float simulation computes is
+ * folded into those per-channel multipliers and biases.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { SRBConv2D } from '../layers/srb-conv2d.js';
+import { SRBDense } from '../layers/srb-dense.js';
+import { packWeightSigns } from './bits.js';
+import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
+import { PackedConv2D } from './packed-conv2d.js';
+import { PackedDense } from './packed-dense.js';
+
+export interface PackedLayerSpec {
+  /** 'PackedConv2D' or 'PackedDense'. */
+  className: string;
+  /** The packed layer's config (camelCase keys, as getConfig returns). */
+  config: tf.serialization.ConfigDict;
+  /** Its weights in layer order: packed_kernel (int32), alpha, [threshold], [bias]. Caller disposes. */
+  weights: tf.Tensor[];
+}
+
+function who(layer: tfl.layers.Layer): string {
+  return `${layer.getClassName()} '${layer.name}'`;
+}
+
+/** Whether `layer` is an SRB layer that can be packed (binary inputs and weights). */
+export function isPackable(layer: tfl.layers.Layer): boolean {
+  if (!(layer instanceof SRBConv2D || layer instanceof SRBDense)) return false;
+  const q = layer.binary.inputQuantizer;
+  return q !== null && BINARY_INPUT_QUANTIZERS.includes(q);
+}
+
+/** The packed config and weights of a built SRBConv2D / SRBDense. */
+export function packSRBLayer(layer: SRBConv2D | SRBDense): PackedLayerSpec {
+  if (!(layer instanceof SRBConv2D || layer instanceof SRBDense)) {
+    throw new Error(`packSRBLayer: expected an SRBConv2D or SRBDense layer, got ${(layer as tfl.layers.Layer)?.getClassName?.() ?? typeof layer}`);
+  }
+  const q = layer.binary.inputQuantizer;
+  if (q === null || !BINARY_INPUT_QUANTIZERS.includes(q)) {
+    throw new Error(`${who(layer)}: inputQuantizer ${JSON.stringify(q)} keeps activations full precision, so the layer cannot run on packed bits`);
+  }
+  if (!layer.built) throw new Error(`${who(layer)}: packing needs a built layer (with weights)`);
+  const cfg = layer.getConfig();
+  const order = layer.binary.order;
+  const kernel = layer.latentKernel!;
+  const shape = kernel.shape as number[];
+  const cout = shape[shape.length - 1];
+  const cin = shape[shape.length - 2];
+  const taps = shape.length === 4 ? shape[0] * shape[1] : 1;
+  const dec = layer.decompose();
+  try {
+    const rows = dec.signs.map((s) => packWeightSigns(s.dataSync(), taps, cin, cout));
+    const L = rows[0].length / cout;
+    const packed = new Int32Array(order * cout * L);
+    rows.forEach((r, k) => packed.set(r, k * cout * L));
+    const weights: tf.Tensor[] = [tf.tensor2d(packed, [order * cout, L], 'int32'), tf.stack(dec.alphas)];
+    if (layer.threshold) weights.push(layer.threshold.read().clone());
+    const bias = (layer as unknown as { bias: tfl.LayerVariable | null }).bias;
+    if (bias) weights.push(bias.read().clone());
+    const common = {
+      name: cfg.name, dtype: cfg.dtype, useBias: bias != null, activation: cfg.activation ?? 'linear', order,
+      learnableThreshold: layer.threshold != null, inputQuantizer: q,
+    };
+    const config: tf.serialization.ConfigDict = layer instanceof SRBConv2D
+      ? {
+        ...common, filters: cfg.filters, kernelSize: cfg.kernelSize, strides: cfg.strides, padding: cfg.padding,
+        dilationRate: cfg.dilationRate,
+      }
+      : { ...common, units: cfg.units };
+    return { className: layer instanceof SRBConv2D ? PackedConv2D.className : PackedDense.className, config, weights };
+  } finally {
+    tf.dispose([dec.mean, ...dec.signs, ...dec.alphas, dec.binarized]);
+  }
+}
+
+/** A built packed layer equivalent to `layer` (for use outside a model; deployModel swaps whole models). */
+export function packLayer(layer: SRBConv2D | SRBDense): PackedConv2D | PackedDense {
+  const spec = packSRBLayer(layer);
+  const packed = spec.className === PackedConv2D.className
+    ? new PackedConv2D(spec.config as unknown as ConstructorParameters<typeof PackedConv2D>[0])
+    : new PackedDense(spec.config as unknown as ConstructorParameters<typeof PackedDense>[0]);
+  const shape = layer.latentKernel!.shape as number[];
+  const cin = shape[shape.length - 2];
+  packed.build(spec.className === PackedConv2D.className ? [null, null, null, cin] : [null, cin]);
+  packed.setWeights(spec.weights);
+  tf.dispose(spec.weights);
+  return packed;
+}

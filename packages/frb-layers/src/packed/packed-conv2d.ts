@@ -1,0 +1,246 @@
+/**
+ * PackedConv2D: the inference form of a trained SRBConv2D. Weight signs are stored one bit each (packed 32 per
+ * int32 word along input channels, +1 → 0, −1 → 1), with the per-output-channel α's, the RSign threshold and the
+ * bias as float32. `call` computes exactly what SRBConv2D's float simulation does,
+ *
+ *   y = conv(sign(x + b) zero-padded, Σ_k α_k s_k) + bias
+ *
+ * as y[p, o] = bias[o] + Σ_k α_k[o] · (K − 2·popcount(a_p XOR w_ko)) with the XNOR-popcount kernel
+ * (xnor-gemm.ts). Padded taps hold no ±1 activation: the kernel sees them as +1 (bit 0), and border pixels are
+ * then corrected by subtracting α_k[o] · Σ_c s_k[t, c, o] for every padded tap t (tap sums precomputed).
+ *
+ * It runs on the host through dataSync / tf.tensor, so it works under any backend (cpu, wasm, ...).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { packActivations, rowWords, tapSums, wordsFor } from './bits.js';
+import { xnorGemm } from './xnor-gemm.js';
+import {
+  checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
+  type PreparedWeights,
+} from './packed-common.js';
+import { singleInput, singleShape } from '../layers/stock.js';
+
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+
+export interface PackedConv2DArgs extends LayerArgs, PackedBinaryArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: 'same' | 'valid';
+  dilationRate?: number | number[];
+  useBias?: boolean;
+  activation?: string | null;
+}
+
+function pair(v: number | number[] | undefined, dflt: number, what: string, who: string): [number, number] {
+  const a = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0], v[0]] : v;
+  if (!Array.isArray(a) || a.length !== 2 || !a.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(`${who}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [a[0], a[1]];
+}
+
+/** Output size and leading padding along one axis, with tfjs' 'same' / 'valid' rules. */
+export function convAxis(size: number, k: number, stride: number, dilation: number, padding: 'same' | 'valid'): { out: number; pad: number } {
+  const eff = (k - 1) * dilation + 1;
+  if (padding === 'valid') return { out: Math.max(0, Math.ceil((size - eff + 1) / stride)), pad: 0 };
+  const out = Math.ceil(size / stride);
+  const total = Math.max(0, (out - 1) * stride + eff - size);
+  return { out, pad: Math.floor(total / 2) };
+}
+
+export class PackedConv2D extends tfl.layers.Layer {
+  static className = 'PackedConv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'same' | 'valid';
+  readonly dilationRate: [number, number];
+  readonly useBias: boolean;
+  readonly order: number;
+  readonly learnableThreshold: boolean;
+  readonly inputQuantizer: string;
+  private readonly activationFn: ReturnType<typeof makeActivation>;
+  inputChannels = 0;
+  packedKernel: LayerVariable | null = null;
+  alpha: LayerVariable | null = null;
+  threshold: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+  private readonly cache = new WeightCache();
+
+  constructor(args: PackedConv2DArgs) {
+    super({ ...args, trainable: false });
+    const who = `PackedConv2D '${this.name}'`;
+    if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`${who}: filters must be a positive integer, got ${JSON.stringify(args.filters)}`);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize, 1, 'kernelSize', who);
+    this.strides = pair(args.strides, 1, 'strides', who);
+    this.dilationRate = pair(args.dilationRate, 1, 'dilationRate', who);
+    const padding = args.padding ?? 'valid';
+    if (padding !== 'same' && padding !== 'valid') throw new Error(`${who}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}`);
+    this.padding = padding;
+    this.useBias = args.useBias ?? false;
+    this.order = checkOrder(args.order, who);
+    this.learnableThreshold = args.learnableThreshold ?? true;
+    this.inputQuantizer = args.inputQuantizer ?? 'sign';
+    this.activationFn = makeActivation(args.activation, who);
+    this.trainable = false;
+  }
+
+  private get who(): string {
+    return `PackedConv2D '${this.name}'`;
+  }
+
+  /** Number of kernel taps kh·kw. */
+  get taps(): number {
+    return this.kernelSize[0] * this.kernelSize[1];
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = singleShape(inputShape, this.who);
+    if (shape.length !== 4 || shape[3] == null) {
+      throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels] with known channels, got shape [${shape}]`);
+    }
+    const cin = shape[3];
+    this.inputChannels = cin;
+    const rows = this.order * this.filters;
+    // Sign bits of base k, output channel o in row k·filters + o: rowWords int32 words each (1 bit per weight).
+    this.packedKernel = this.addWeight('packed_kernel', [rows, rowWords(this.taps, cin)], 'int32', tfl.initializers.zeros(), undefined, false);
+    this.alpha = this.addWeight('alpha', [this.order, this.filters], 'float32', tfl.initializers.ones(), undefined, false);
+    if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = singleShape(inputShape, this.who);
+    const dim = (v: number | null, i: 0 | 1) =>
+      v == null ? null : convAxis(v, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
+    return [s[0], dim(s[1], 0), dim(s[2], 1), this.filters];
+  }
+
+  private prepared(): PreparedWeights {
+    return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => {
+      const kernel = readInt32(this.packedKernel!).slice();
+      return {
+        kernel,
+        alphas: Float64Array.from(readFloat(this.alpha!)),
+        bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.filters),
+        threshold: this.threshold ? readFloat(this.threshold).slice() : null,
+        tapSums: tapSums(kernel, this.order * this.filters, this.taps, this.inputChannels),
+      };
+    });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const x = singleInput(inputs, this.who);
+    if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
+    const [n, h, w, cin] = x.shape as [number, number, number, number];
+    if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
+    const y = tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w), this.computeOutputShape(x.shape) as [number, number, number, number]);
+    if (!this.activationFn.apply) return y;
+    const out = this.activationFn.apply(y);
+    y.dispose();
+    return out;
+  }
+
+  /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */
+  forward(x: Float32Array, n: number, h: number, w: number): Float32Array {
+    const { kernel, alphas, bias, threshold, tapSums: sums } = this.prepared();
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.strides;
+    const [dh, dw] = this.dilationRate;
+    const cin = this.inputChannels;
+    const cout = this.filters;
+    const order = this.order;
+    const taps = this.taps;
+    const ay = convAxis(h, kh, sh, dh, this.padding);
+    const ax = convAxis(w, kw, sw, dw, this.padding);
+    const oh = ay.out;
+    const ow = ax.out;
+    const rows = n * oh * ow;
+    const out = new Float32Array(rows * cout);
+    if (rows === 0) return out;
+
+    const wpt = wordsFor(cin);
+    const L = rowWords(taps, cin);
+    const pix = packActivations(x, n * h * w, cin, threshold);
+    // im2col on bits: row p = the taps of output pixel p, padded taps left 0 (read as +1, corrected below).
+    const act = new Int32Array(rows * L);
+    let r = 0;
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++, r++) {
+          const base = r * L;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - ay.pad + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - ax.pad + kx * dw;
+              if (ix < 0 || ix >= w) continue;
+              const src = ((b * h + iy) * w + ix) * wpt;
+              const dst = base + (ky * kw + kx) * wpt;
+              for (let j = 0; j < wpt; j++) act[dst + j] = pix[src + j];
+            }
+          }
+        }
+      }
+    }
+    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout, order, words: L, k: taps * cin, out }, getPackedKernel());
+
+    // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
+    if (this.padding === 'same') {
+      const padTaps: number[] = [];
+      const corr = new Float64Array(cout);
+      for (let oy = 0; oy < oh; oy++) {
+        const rowEdge = oy * sh - ay.pad < 0 || oy * sh - ay.pad + (kh - 1) * dh >= h;
+        for (let ox = 0; ox < ow; ox++) {
+          const colEdge = ox * sw - ax.pad < 0 || ox * sw - ax.pad + (kw - 1) * dw >= w;
+          if (!rowEdge && !colEdge) continue;
+          padTaps.length = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - ay.pad + ky * dh;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - ax.pad + kx * dw;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) padTaps.push(ky * kw + kx);
+            }
+          }
+          corr.fill(0);
+          for (let k = 0; k < order; k++) {
+            for (let o = 0; o < cout; o++) {
+              const row = (k * cout + o) * taps;
+              let s = 0;
+              for (const t of padTaps) s += sums[row + t];
+              corr[o] += alphas[k * cout + o] * s;
+            }
+          }
+          for (let b = 0; b < n; b++) {
+            const off = ((b * oh + oy) * ow + ox) * cout;
+            for (let o = 0; o < cout; o++) out[off + o] -= corr[o];
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      dilationRate: [...this.dilationRate],
+      useBias: this.useBias,
+      activation: this.activationFn.name,
+      order: this.order,
+      learnableThreshold: this.learnableThreshold,
+      inputQuantizer: this.inputQuantizer,
+    };
+  }
+}
+tf.serialization.registerClass(PackedConv2D);

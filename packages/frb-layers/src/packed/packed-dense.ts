@@ -1,0 +1,130 @@
+/**
+ * PackedDense: the inference form of a trained SRBDense (rank-2 [batch, in] or rank-3 [batch, tokens, in]
+ * inputs). Weight signs are stored one bit each (32 per int32 word along input units, +1 → 0, −1 → 1) with the
+ * α's, RSign threshold and bias as float32; `call` computes
+ *
+ *   y[p, o] = bias[o] + Σ_k α_k[o] · (K − 2·popcount(sign(x_p + b) XOR s_ko)),   K = input units,
+ *
+ * exactly SRBDense's float simulation sign(x + b) · Σ_k α_k s_k + bias. Runs on the host (dataSync / tf.tensor).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { packActivations, rowWords } from './bits.js';
+import { xnorGemm } from './xnor-gemm.js';
+import {
+  checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
+  type PreparedWeights,
+} from './packed-common.js';
+import { singleInput, singleShape } from '../layers/stock.js';
+
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+
+export interface PackedDenseArgs extends LayerArgs, PackedBinaryArgs {
+  units: number;
+  useBias?: boolean;
+  activation?: string | null;
+}
+
+export class PackedDense extends tfl.layers.Layer {
+  static className = 'PackedDense';
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly order: number;
+  readonly learnableThreshold: boolean;
+  readonly inputQuantizer: string;
+  private readonly activationFn: ReturnType<typeof makeActivation>;
+  inputUnits = 0;
+  packedKernel: LayerVariable | null = null;
+  alpha: LayerVariable | null = null;
+  threshold: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+  private readonly cache = new WeightCache();
+
+  constructor(args: PackedDenseArgs) {
+    super({ ...args, trainable: false });
+    const who = `PackedDense '${this.name}'`;
+    if (!Number.isInteger(args.units) || args.units < 1) throw new Error(`${who}: units must be a positive integer, got ${JSON.stringify(args.units)}`);
+    this.units = args.units;
+    this.useBias = args.useBias ?? false;
+    this.order = checkOrder(args.order, who);
+    this.learnableThreshold = args.learnableThreshold ?? true;
+    this.inputQuantizer = args.inputQuantizer ?? 'sign';
+    this.activationFn = makeActivation(args.activation, who);
+    this.trainable = false;
+  }
+
+  private get who(): string {
+    return `PackedDense '${this.name}'`;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = singleShape(inputShape, this.who);
+    const cin = shape[shape.length - 1];
+    if ((shape.length !== 2 && shape.length !== 3) || cin == null) {
+      throw new Error(`${this.who}: expected a rank-2 [batch, features] or rank-3 [batch, tokens, features] input with known features, got shape [${shape}]`);
+    }
+    this.inputUnits = cin;
+    this.packedKernel = this.addWeight('packed_kernel', [this.order * this.units, rowWords(1, cin)], 'int32', tfl.initializers.zeros(), undefined, false);
+    this.alpha = this.addWeight('alpha', [this.order, this.units], 'float32', tfl.initializers.ones(), undefined, false);
+    if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = singleShape(inputShape, this.who);
+    return [...s.slice(0, -1), this.units];
+  }
+
+  private prepared(): PreparedWeights {
+    return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => ({
+      kernel: readInt32(this.packedKernel!).slice(),
+      alphas: Float64Array.from(readFloat(this.alpha!)),
+      bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.units),
+      threshold: this.threshold ? readFloat(this.threshold).slice() : null,
+      tapSums: new Float64Array(0),
+    }));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const x = singleInput(inputs, this.who);
+    if (x.rank !== 2 && x.rank !== 3) {
+      throw new Error(`${this.who}: expected a rank-2 [batch, features] or rank-3 [batch, tokens, features] input, got shape [${x.shape}]`);
+    }
+    const cin = x.shape[x.rank - 1];
+    if (cin !== this.inputUnits) throw new Error(`${this.who}: expected ${this.inputUnits} input features, got ${cin}`);
+    const rows = x.size / cin;
+    const y = tf.tensor(this.forward(x.dataSync() as Float32Array, rows), [...x.shape.slice(0, -1), this.units]);
+    if (!this.activationFn.apply) return y;
+    const out = this.activationFn.apply(y);
+    y.dispose();
+    return out;
+  }
+
+  /** The packed dense on host data [rows, inputUnits]; returns [rows, units]. */
+  forward(x: Float32Array, rows: number): Float32Array {
+    const { kernel, alphas, bias, threshold } = this.prepared();
+    const cin = this.inputUnits;
+    const L = rowWords(1, cin);
+    const out = new Float32Array(rows * this.units);
+    if (rows === 0) return out;
+    const act = packActivations(x, rows, cin, threshold, L);
+    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout: this.units, order: this.order, words: L, k: cin, out }, getPackedKernel());
+    return out;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      useBias: this.useBias,
+      activation: this.activationFn.name,
+      order: this.order,
+      learnableThreshold: this.learnableThreshold,
+      inputQuantizer: this.inputQuantizer,
+    };
+  }
+}
+tf.serialization.registerClass(PackedDense);

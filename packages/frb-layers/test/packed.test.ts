@@ -1,0 +1,229 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  PackedConv2D, PackedDense, SRBConv2D, SRBDense, getPackedKernel, packActivations, packLayer, packSRBLayer,
+  packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
+  xnorGemmJs, xnorGemmWasm, isPackable, type XnorImpl,
+} from '@frb/layers';
+import { sleb, uleb } from '../src/packed/wasm-builder.js';
+import { expectClose, rand } from './helpers.js';
+
+const initialImpl = getPackedKernel();
+afterAll(() => setPackedKernel(initialImpl));
+
+/** Seeded xorshift for plain-number test data. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('bit packing', () => {
+  it('popcount32 counts set bits of any int32', () => {
+    const r = rng(1);
+    const values = [0, -1, 1, 0x80000000 | 0, 0x7fffffff, 0x55555555, ...Array.from({ length: 200 }, () => (r() * 2 ** 32) | 0)];
+    for (const v of values) {
+      let naive = 0;
+      for (let b = 0; b < 32; b++) naive += (v >>> b) & 1;
+      expect(popcount32(v)).toBe(naive);
+    }
+  });
+
+  it('packActivations: bit 1 where x + b < 0 or NaN, sign(0) = +1, padding bits and extra row words 0', () => {
+    const x = new Float32Array([0, -0, -1e-30, 2, NaN, -3, 0.5, -0.25, 1]); // 3 pixels × 3 channels
+    const b = new Float32Array([0, 0.5, 0.25]);
+    const packed = packActivations(x, 3, 3, b, 2);
+    // pixel 0: [0, -0+0.5, -1e-30+0.25] → all ≥ 0; pixel 1: [2, NaN, -2.75] → bits 1, 2; pixel 2: [0.5, 0.25, 1.25]
+    expect(Array.from(packed)).toEqual([0, 0, 0b110, 0, 0, 0]);
+    expect(Array.from(packActivations(new Float32Array([-0, -1e-30]), 1, 2, null))).toEqual([0b10]);
+    expect(() => packActivations(x, 4, 3, null)).toThrow(/expected 12/);
+  });
+
+  it('packWeightSigns / unpackWeightSigns round-trip with 1 bit per weight (channels not a multiple of 32)', () => {
+    const r = rng(2);
+    const taps = 9;
+    const cin = 45;
+    const cout = 3;
+    const signs = Float32Array.from({ length: taps * cin * cout }, () => (r() < 0.5 ? -1 : 1));
+    const rows = packWeightSigns(signs, taps, cin, cout);
+    expect(rows.length).toBe(cout * rowWords(taps, cin)); // 9 taps × 2 words = 18 words = 576 bits for 405 weights
+    expect(rowWords(taps, cin)).toBe(18);
+    expect(Array.from(unpackWeightSigns(rows, taps, cin, cout))).toEqual(Array.from(signs));
+    expect(() => packWeightSigns([0.5], 1, 1, 1)).toThrow(/must be ±1/);
+  });
+});
+
+describe('XNOR-popcount GEMM', () => {
+  it('LEB128 encodings of the wasm builder', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+  });
+
+  it('js and wasm kernels equal a naive ±1 dot product', () => {
+    expect(wasmXnorUnavailable()).toBeNull();
+    const r = rng(3);
+    const rows = 7;
+    const cout = 5;
+    const order = 2;
+    const cin = 70; // 3 words per row + 1 even-padding word
+    const words = rowWords(1, cin);
+    const a = Float32Array.from({ length: rows * cin }, () => r() - 0.5);
+    const act = packActivations(a, rows, cin, null, words);
+    const signs = Float32Array.from({ length: order * cin * cout }, () => (r() < 0.5 ? -1 : 1));
+    const weights = new Int32Array(order * cout * words);
+    for (let k = 0; k < order; k++) weights.set(packWeightSigns(signs.subarray(k * cin * cout, (k + 1) * cin * cout), 1, cin, cout), k * cout * words);
+    const alphas = Float64Array.from({ length: order * cout }, () => r());
+    const bias = Float64Array.from({ length: cout }, () => r() - 0.5);
+    const outJs = new Float32Array(rows * cout);
+    const outWasm = new Float32Array(rows * cout);
+    const args = { act, weights, alphas, bias, rows, cout, order, words, k: cin };
+    xnorGemmJs({ ...args, out: outJs });
+    xnorGemmWasm({ ...args, out: outWasm });
+    const expected = new Float32Array(rows * cout);
+    for (let p = 0; p < rows; p++) {
+      for (let o = 0; o < cout; o++) {
+        let acc = bias[o];
+        for (let k = 0; k < order; k++) {
+          let dot = 0;
+          for (let c = 0; c < cin; c++) dot += (a[p * cin + c] >= 0 ? 1 : -1) * signs[k * cin * cout + c * cout + o];
+          acc += alphas[k * cout + o] * dot;
+        }
+        expected[p * cout + o] = acc;
+      }
+    }
+    expect(Array.from(outJs)).toEqual(Array.from(expected));
+    expect(Array.from(outWasm)).toEqual(Array.from(expected));
+    expect(() => xnorGemmJs({ ...args, words: 3, out: outJs })).toThrow(/even/);
+  });
+});
+
+/** An SRB layer built for `inShape` with random latent kernel, threshold and bias. */
+function randomize(layer: SRBConv2D | SRBDense, inShape: number[], seed: number): void {
+  if (!layer.built) layer.build(inShape);
+  const vals = layer.weights.map((w, i) => rand(w.shape as number[], seed + i, w.originalName.endsWith('threshold') ? 0.3 : 1));
+  layer.setWeights(vals);
+  tf.dispose(vals);
+}
+
+const convCases = [
+  { name: '3x3 same, 64 ch (FRBC body)', cin: 64, filters: 16, kernelSize: 3, strides: 1, padding: 'same' as const, dilationRate: 1, hw: [9, 7] },
+  { name: '3x3 same, 3 ch, odd size', cin: 3, filters: 4, kernelSize: 3, strides: 1, padding: 'same' as const, dilationRate: 1, hw: [5, 11] },
+  { name: '5x5 same stride 2, 40 ch', cin: 40, filters: 6, kernelSize: 5, strides: 2, padding: 'same' as const, dilationRate: 1, hw: [9, 8] },
+  { name: '3x3 same dilation 2, 33 ch', cin: 33, filters: 5, kernelSize: 3, strides: 1, padding: 'same' as const, dilationRate: 2, hw: [7, 6] },
+  { name: '3x2 valid stride 2, 7 ch', cin: 7, filters: 3, kernelSize: [3, 2], strides: 2, padding: 'valid' as const, dilationRate: 1, hw: [8, 7] },
+  { name: '1x1, 96 ch', cin: 96, filters: 8, kernelSize: 1, strides: 1, padding: 'valid' as const, dilationRate: 1, hw: [3, 4] },
+];
+
+const srbVariants = [
+  { order: 2, centerWeights: true, useBias: false },
+  { order: 1, centerWeights: true, useBias: true },
+  { order: 3, centerWeights: false, useBias: true, learnableThreshold: false },
+  { order: 1, scaleWeights: false, centerWeights: false, inputQuantizer: 'steSign' as const, useBias: false },
+];
+
+for (const impl of ['wasm', 'js'] as XnorImpl[]) {
+  describe(`PackedConv2D (${impl} kernel) = SRBConv2D's float simulation`, () => {
+    convCases.forEach((c, ci) => {
+      it(c.name, () => {
+        setPackedKernel(impl);
+        for (const [vi, v] of srbVariants.entries()) {
+          const { cin, hw, name: _n, ...convArgs } = c;
+          const srb = srbConv2d({ ...convArgs, ...v });
+          const x = rand([2, hw[0], hw[1], cin], 100 + ci);
+          randomize(srb, x.shape, 10 * ci + vi);
+          const packed = packLayer(srb);
+          expect(packed).toBeInstanceOf(PackedConv2D);
+          const want = srb.apply(x) as tf.Tensor;
+          const got = packed.apply(x) as tf.Tensor;
+          expectClose(got, want, 0, 1e-4);
+          tf.dispose([x, want, got]);
+        }
+      });
+    });
+  });
+
+  describe(`PackedDense (${impl} kernel) = SRBDense's float simulation`, () => {
+    for (const [shape, units] of [[[4, 45], 6], [[2, 5, 120], 360], [[3, 64], 32]] as const) {
+      it(`input [${shape}] → ${units} units`, () => {
+        setPackedKernel(impl);
+        for (const [vi, v] of srbVariants.entries()) {
+          const srb = srbDense({ units, ...v });
+          const x = rand([...shape], 7 + vi);
+          randomize(srb, [...shape], 30 + vi);
+          const packed = packLayer(srb);
+          expect(packed).toBeInstanceOf(PackedDense);
+          const want = srb.apply(x) as tf.Tensor;
+          const got = packed.apply(x) as tf.Tensor;
+          expectClose(got, want, 0, 1e-4);
+          tf.dispose([x, want, got]);
+        }
+      });
+    }
+  });
+}
+
+describe('packed layers in models', () => {
+  it('run through model.predict on the cpu and wasm backends, leaking no tensors', async () => {
+    const before = tf.getBackend();
+    const input = tfl.input({ shape: [null, null, 24] });
+    const srb = srbConv2d({ filters: 24, kernelSize: 3, padding: 'same', name: 'b' });
+    const model = tfl.model({ inputs: input, outputs: srb.apply(input) as tfl.SymbolicTensor });
+    randomize(srb, [null, null, null, 24] as unknown as number[], 5);
+    const packed = packLayer(srb);
+    const pin = tfl.input({ shape: [null, null, 24] });
+    const pmodel = tfl.model({ inputs: pin, outputs: packed.apply(pin) as tfl.SymbolicTensor });
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const x = rand([1, 6, 5, 24], 9);
+      const want = model.predict(x) as tf.Tensor;
+      const n0 = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) (pmodel.predict(x) as tf.Tensor).dispose();
+      expect(tf.memory().numTensors).toBe(n0);
+      const got = pmodel.predict(x) as tf.Tensor;
+      expectClose(got, want, 0, 1e-4);
+      tf.dispose([x, want, got]);
+    }
+    await tf.setBackend(before);
+  });
+
+  it('getConfig / fromConfig round-trip, weights are int32 with 1 bit per weight', () => {
+    const srb = srbConv2d({ filters: 8, kernelSize: 3, padding: 'same', order: 2, useBias: true, name: 'c' });
+    randomize(srb, [1, 4, 4, 64], 3);
+    const spec = packSRBLayer(srb);
+    expect(spec.className).toBe('PackedConv2D');
+    expect(spec.weights[0].dtype).toBe('int32');
+    // 2 bases × 8 outputs × (9 taps × 64 channels) bits = 9216 bits = 288 words.
+    expect(spec.weights[0].size).toBe((2 * 8 * 9 * 64) / 32);
+    tf.dispose(spec.weights);
+    const packed = packLayer(srb);
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap.PackedConv2D;
+    const again = fromConfig(cls, packed.getConfig()) as PackedConv2D;
+    again.build([null, null, null, 64]);
+    again.setWeights(packed.getWeights());
+    const x = rand([1, 5, 4, 64], 4);
+    expectClose(again.apply(x) as tf.Tensor, packed.apply(x) as tf.Tensor, 0, 0);
+  });
+
+  it('errors name the layer and what is wrong', () => {
+    const srb = srbConv2d({ filters: 2, kernelSize: 3, inputQuantizer: 'identity', name: 'fp_in' });
+    srb.build([1, 4, 4, 3]);
+    expect(isPackable(srb)).toBe(false);
+    expect(() => packSRBLayer(srb)).toThrow(/SRBConv2D 'fp_in'.*full precision/);
+    const unbuilt = srbDense({ units: 2, name: 'nb' });
+    expect(() => packSRBLayer(unbuilt)).toThrow(/SRBDense 'nb'.*built/);
+    const ok = srbConv2d({ filters: 2, kernelSize: 3, name: 'ok' });
+    randomize(ok, [1, 4, 4, 3], 1);
+    const p = packLayer(ok);
+    expect(() => p.apply(tf.zeros([1, 4, 4, 5]))).toThrow(/PackedConv2D 'ok'.*3 input channels, got 5/);
+    expect(() => p.apply(tf.zeros([4, 3]))).toThrow(/PackedConv2D 'ok'.*rank-4/);
+    expect(() => new PackedDense({ units: 0, order: 1 })).toThrow(/units must be a positive integer/);
+    expect(() => new PackedConv2D({ filters: 2, kernelSize: 3, order: 0 })).toThrow(/order must be an integer/);
+    expect(() => setPackedKernel('simd' as XnorImpl)).toThrow(/'js' or 'wasm'/);
+  });
+});
