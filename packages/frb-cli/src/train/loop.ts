@@ -282,7 +282,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
       stopped, message, checkpoint: lastCheckpoint, modelDir, valPsnr, itPerSec, leftOut, startIteration: start,
     };
   } finally {
-    studentMulti?.dispose();
+    // studentMulti and teacherBlocks share their layers with model and teacher: disposing those frees all.
     optimizer.dispose();
     model.dispose();
     teacher?.dispose();

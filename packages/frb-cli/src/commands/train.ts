@@ -1,0 +1,73 @@
+// frb train <config.json|yaml> [--resume]: the training loop of ./train/ behind the command line.
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@frb/layers/node';
+import { flag, parse, parseChoice, parseInt0, str } from '../args.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
+import { ConfigError, loadConfig } from '../train/config.js';
+import { train } from '../train/loop.js';
+import { resolve } from 'node:path';
+import type { Command } from './command.js';
+
+const HELP = `Usage: frb train <config.json|config.yaml> [options]
+
+Train a (binary) SR model from a BasicSR-like config: model and its options, scale, training folders,
+patch size, batch, iterations, Adam and its schedule (multistep / cosine), L1, DBT (teacher model.json
+and weight), validation set and interval, checkpoint interval, seed. Relative paths in the config are
+relative to the config file. See packages/frb-cli/configs/ for annotated examples.
+
+Writes into the config's output folder (default runs/<name>): log.jsonl (one JSON line per log
+interval, validation and event), curve.png (loss and validation PSNR), checkpoints/iter_NNNNNNNN/
+(model.json + weights + Adam state + data RNG state, written atomically; the newest 'keep' are kept) and,
+at the end, model/ (model.json + weights.bin, for 'frb eval').
+
+A run stopped at any point (Ctrl-C, SIGKILL, --until) continues with --resume from its newest
+checkpoint, on the same loss trajectory as an uninterrupted run; at most one checkpoint interval is
+lost. A NaN/Inf loss stops the run before that step is applied (exit 1), keeping the last good
+checkpoint.
+
+Options:
+  --resume           continue from the newest checkpoint in the output folder
+  --until N          stop after iteration N (a checkpoint is written there)
+  --backend B        wasm (default, or the config's 'backend'), cpu, or auto (tfjs-node if installed)
+  -h, --help         this help
+`;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a model from a JSON/YAML config (Adam, L1, DBT, checkpoints, --resume)',
+  help: HELP,
+  async run(argv: string[], ctx: CliContext): Promise<number> {
+    const p = parse('train', argv, {
+      resume: { type: 'boolean' },
+      until: { type: 'string' },
+      backend: { type: 'string' },
+    });
+    if (flag(p, 'help')) {
+      ctx.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    if (p.positionals.length !== 1) {
+      throw new UsageError(`frb train: one <config> file expected, got ${p.positionals.length ? p.positionals.join(' ') : 'none'}`);
+    }
+    const until = parseInt0('train', 'until', str(p, 'until'), 1);
+    const backendOpt = str(p, 'backend');
+    if (backendOpt !== undefined) parseChoice('train', 'backend', backendOpt, ['wasm', 'cpu', 'auto'] as const, 'wasm');
+    let cfg;
+    try {
+      cfg = await loadConfig(resolve(ctx.cwd, p.positionals[0]!));
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`frb train: ${e.message}`);
+      throw e;
+    }
+    const backend = (backendOpt ?? cfg.backend) as 'wasm' | 'cpu' | 'auto';
+    const got = await initBackend(backend);
+    await tf.ready();
+    ctx.stderr.write(`train: ${cfg.name}: ${cfg.model.name} x${cfg.model.scale}, ${cfg.train.iterations} iterations, backend ${got}\n`);
+    const r = await train(cfg, { resume: flag(p, 'resume'), until, stderr: ctx.stderr });
+    if (r.stopped === 'non-finite') {
+      ctx.stderr.write(`frb train: ${r.message}\n`);
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  },
+};
