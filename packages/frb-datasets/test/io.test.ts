@@ -95,6 +95,15 @@ describe('readImage / writePng', () => {
     }
   });
 
+  it('reads TIFF losslessly', async () => {
+    const img = randomImage(7, 9, 3, 41);
+    const f = join(dir, 'im.tif');
+    await sharp(img.data, { raw: { width: 9, height: 7, channels: 3 } }).tiff({ compression: 'lzw' }).toFile(f);
+    const back = await readImage(f);
+    expect((await readImageInfo(f)).format).toBe('tiff');
+    expect(countDiff(back.data, img.data)).toBe(0);
+  });
+
   it('errors name the file: missing, not an image, truncated', async () => {
     await expect(readImage(join(dir, 'nope.png'))).rejects.toThrow(/nope\.png/);
     await writeFile(join(dir, 'junk.png'), 'this is not a png');
