@@ -1,20 +1,15 @@
-// Choosing the tfjs backend for CLI runs. The cpu and wasm backends register on import; tfjs-node is not
-// used (its install downloads libtensorflow).
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+// Choosing the tfjs backend for CLI runs through @frb/layers/node's initBackend: 'auto' takes
+// tfjs-node(-gpu) when installed, else wasm (with the native conv kernels where they build), else cpu.
+// FRB_BACKEND in the environment overrides the choice (initBackend's rule).
+import { initBackend, type BackendPreference } from '@frb/layers/node';
 import { UsageError } from './context.js';
 
-export const BACKENDS = ['cpu', 'wasm'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
-export async function useBackend(cmd: string, name: string | undefined): Promise<void> {
-  // wasm by default: ~19x faster than cpu on FRBC x4 inference here (see README).
-  const want = name ?? 'wasm';
+export async function useBackend(cmd: string, name: string | undefined): Promise<string> {
+  const want = name ?? 'auto';
   if (!(BACKENDS as readonly string[]).includes(want)) {
     throw new UsageError(`frb ${cmd}: --backend must be one of ${BACKENDS.join(', ')}, got '${want}'`);
   }
-  if (tf.getBackend() === want) return;
-  const ok = await tf.setBackend(want);
-  if (!ok) throw new Error(`backend '${want}' could not be initialized`);
-  await tf.ready();
+  return initBackend(want as BackendPreference);
 }

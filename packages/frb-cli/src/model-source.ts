@@ -2,11 +2,10 @@
 // (ours or a third party's). Loading a file needs the custom layer classes registered, which importing
 // @frb/layers and @frb/models does.
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@frb/layers';
+import { loadModel } from '@frb/layers/node';
 import { createModel, listModels, modelInfo } from '@frb/models';
 import { UsageError } from './context.js';
 
@@ -37,47 +36,10 @@ export function resolveModelSpec(cmd: string, arg: string | undefined, cwd: stri
   throw new UsageError(`frb ${cmd}: '${arg}' is neither a zoo model (${names.join(', ')}) nor a model.json path`);
 }
 
-/**
- * Load a tfjs layers model from a model.json on disk (weights from the files its weightsManifest names,
- * next to it). tfjs-core has no file:// handler without tfjs-node, so the parts are read here and handed
- * to tfjs through tf.io.fromMemory.
- */
+/** Load a tfjs layers model.json (weights from the files its manifest names) through @frb/layers/node. */
 export async function loadModelFile(file: string): Promise<tfl.LayersModel> {
-  let json: {
-    modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-  };
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`cannot read model file "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw new Error(`"${file}" is not a tfjs layers model (no modelTopology); graph models cannot be evaluated as layers models`);
-  }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
-  for (const group of json.weightsManifest ?? []) {
-    specs.push(...group.weights);
-    for (const p of group.paths) {
-      const wf = join(dirname(file), p);
-      try {
-        buffers.push(new Uint8Array(await readFile(wf)));
-      } catch (err) {
-        throw new Error(`weights file "${wf}" named by "${file}" cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-    }
-  }
-  const total = buffers.reduce((s, b) => s + b.length, 0);
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const b of buffers) {
-    all.set(b, off);
-    off += b.length;
-  }
-  try {
-    return await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: all.buffer }));
+    return await loadModel(file);
   } catch (err) {
     throw new Error(`cannot load model "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

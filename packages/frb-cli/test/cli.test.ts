@@ -182,7 +182,7 @@ describe('frb eval', () => {
     writeFileSync(join(broken, 'model.json'), readFileSync(join(modelDir, 'model.json')));
     const b = await frb(['eval', broken, '--data', root, '--sets', 'Toy', '--scale', '2']);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/weights file ".*broken\/weights\.bin" named by/);
+    expect(b.stderr).toMatch(/cannot load model ".*broken\/model\.json".*weights file .*broken\/weights\.bin/);
   });
 
   it('evaluates a zoo model with its Params/OPs', async () => {

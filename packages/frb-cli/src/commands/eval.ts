@@ -38,7 +38,7 @@ Options:
   --features N         zoo models: feature width
   --blocks N           zoo models: number of blocks
   --no-cost            skip the Params/OPs count
-  --backend B          wasm (default) or cpu
+  --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   --per-image          print per-image results after the table
   --format FMT         table format: md (default), csv, json
   --json               print the run as JSON (per-image and per-set; input of 'frb table')

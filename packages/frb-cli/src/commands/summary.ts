@@ -26,7 +26,7 @@ Options:
   --blocks N           zoo models: number of blocks
   --json               print the summary as JSON
   --out FILE           write to FILE instead of stdout
-  --backend B          wasm (default) or cpu
+  --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   -h, --help           this help
 
 Zoo models:
