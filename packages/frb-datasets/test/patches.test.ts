@@ -195,6 +195,7 @@ describe('pairedPatchDataset / patchBatches', () => {
   });
 
   it('feeds model.fitDataset (an upsample + per-pixel dense model; no conv, whose gradient wasm lacks)', async () => {
+    const before = tf.memory().numTensors;
     const model = tfl.sequential({
       layers: [
         tfl.layers.upSampling2d({ size: [S, S], inputShape: [null, null, 3] as unknown as number[] }),
@@ -207,6 +208,8 @@ describe('pairedPatchDataset / patchBatches', () => {
     expect(h.history.loss!.length).toBe(2);
     for (const l of h.history.loss!) expect(Number.isFinite(l as number)).toBe(true);
     model.dispose();
+    // fitDataset disposes every batch it took from the dataset: nothing of ours is left behind.
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('a patch larger than an image is an error naming the image (up front, or at the batch)', async () => {
