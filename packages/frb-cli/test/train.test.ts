@@ -1,9 +1,11 @@
 // frb train: config validation, schedules, exact resume, NaN/Inf stop, DBT, CLI. Tiny models on generated
 // images in a temp folder (no shared data needed).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { writePng } from '@frb/datasets';
 import { createModel } from '@frb/models';
@@ -19,6 +21,10 @@ beforeAll(async () => {
   // one image too small for the patch: left out visibly, not silently
   await writePng(join(root, 'imgs', 'small.png'), smoothImage(10, 12, 3, 99));
 });
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 const base = (out: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
   name: 'tiny',
@@ -193,5 +199,53 @@ describe('frb train (command)', () => {
     expect(bad.stderr).toMatch(/train\.optimizer\.betas must be two numbers/);
     const missing = await frb(['train'], root);
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('kill and resume', () => {
+  it('a run killed with SIGKILL resumes from its last checkpoint, losing at most one interval, on the same trajectory', async () => {
+    const raw = base('runs/killed', { train: { iterations: 80, optimizer: { lr: 1e-3 } }, checkpoint: { interval: 10, keep: 2 } });
+    const y = join(root, 'killed.json');
+    writeFileSync(y, JSON.stringify(raw));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/frb-cli/src/bin.ts', 'train', y, '--backend', 'cpu'], {
+      cwd: repoRoot,
+      env: { ...process.env, FRB_NATIVE: '0', TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.json') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const latest = join(root, 'runs/killed/checkpoints/latest.json');
+    const deadline = Date.now() + 90_000;
+    let seen = 0;
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (existsSync(latest)) {
+        try {
+          seen = (JSON.parse(readFileSync(latest, 'utf8')) as { iteration: number }).iteration;
+        } catch {
+          seen = 0;
+        }
+        if (seen >= 10) break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(child.exitCode, `child ended before a checkpoint: ${stderr}`).toBeNull();
+    child.kill('SIGKILL');
+    await exited;
+    const logged = (await trainLosses('runs/killed')).map((r) => r[0]);
+    const lastLogged = Math.max(...logged);
+    expect(lastLogged).toBeLessThan(80);
+
+    const resumed = await train(cfgOf(raw), { stderr: quiet, resume: true });
+    expect(resumed.stopped).toBe('done');
+    expect(resumed.startIteration).toBeGreaterThanOrEqual(10);
+    expect(lastLogged - resumed.startIteration).toBeLessThanOrEqual(10); // at most one interval lost
+
+    const fresh = await train(cfgOf({ ...raw, output: 'runs/unkilled' }), { stderr: quiet });
+    expect(fresh.stopped).toBe('done');
+    const a = await trainLosses('runs/unkilled');
+    const b = await trainLosses('runs/killed');
+    expect(b.map((r) => r[0])).toEqual(a.map((r) => r[0]));
+    for (let i = 0; i < a.length; i++) expect(Math.abs(b[i]![1] - a[i]![1])).toBeLessThanOrEqual(1e-6 * Math.abs(a[i]![1]));
   });
 });
