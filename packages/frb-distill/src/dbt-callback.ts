@@ -244,11 +244,16 @@ export class DBTCallback extends tfl.Callback {
 
   /** weight · L_dis for the batch of the current training forward pass (0 when there is none). */
   private distillLoss(att: Attachment): tf.Scalar {
-    const ready = !att.consumed && att.captured.every((t) => t !== null && !t.isDisposed) &&
-      att.inputs.every((t) => t !== null && !t.isDisposed);
-    if (!ready) return tf.scalar(0);
+    // No training forward pass since the last step (e.g. calculateLosses called outside fit), or this step's
+    // term already added (the host layer sits in the graph more than once): nothing to add.
+    if (att.consumed || !att.inputs.every((t) => t !== null && !t.isDisposed)) return tf.scalar(0);
     att.consumed = true;
     try {
+      const missing = att.pairs.find((_p, k) => att.captured[k] === null);
+      if (missing) {
+        throw new Error(`DBT: student layer '${missing.student}' did not run in the training forward pass; pair ` +
+          `only layers on the path from the model's input to its output`);
+      }
       const lDis = this.computeDistill(att);
       if (this.batchLogs) {
         const old = this.batchLogs[DISTILL_LOG_KEY];

@@ -270,6 +270,24 @@ describe('DBTCallback errors', () => {
     x.dispose();
   });
 
+  it('refuses a paired layer that is not on the training path (tfjs leaves it out of the model)', async () => {
+    const xi = tfl.input({ shape: [3] });
+    const h = tfl.layers.dense({ units: 4, name: 'trunk' }).apply(xi) as tfl.SymbolicTensor;
+    tfl.layers.dense({ units: 4, name: 'side/block_00' }).apply(xi); // a branch no output depends on
+    const out = tfl.layers.dense({ units: 2, name: 'out' }).apply(h) as tfl.SymbolicTensor;
+    const student = tfl.model({ inputs: xi, outputs: out });
+    const xt = tfl.input({ shape: [3] });
+    const teacher = tfl.model({ inputs: xt, outputs: tfl.layers.dense({ units: 4, name: 'fp' }).apply(xt) as tfl.SymbolicTensor });
+    student.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanAbsoluteError' });
+    const x = randomData([2, 3], 1);
+    const y = randomData([2, 2], 2);
+    await expect(student.fit(x, y, { epochs: 1, verbose: 0,
+      callbacks: [new DBTCallback({ teacher, pairs: [['side/block_00', 'fp']] })] }))
+      .rejects.toThrow(/student '.*' has no layer named 'side\/block_00'/);
+    expect(student.layers.some((l) => Object.prototype.hasOwnProperty.call(l, 'call') || l.losses.length > 0)).toBe(false);
+    tf.dispose([x, y]);
+  });
+
   it('rejects a missing layer, no shared blocks, a shared weight and a bad weight', async () => {
     const student = tinySR({ seed: 1 });
     const teacher = tinySR({ seed: 2, blockName: (i) => `trunk_${i}` });
