@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@frb\/datasets$/, replacement: src('frb-datasets/src/index.ts') },
       { find: /^@frb\/models\/node$/, replacement: src('frb-models/src/node.ts') },
       { find: /^@frb\/models$/, replacement: src('frb-models/src/index.ts') },
+      { find: /^@frb\/distill\/node$/, replacement: src('frb-distill/src/node.ts') },
       { find: /^@frb\/distill$/, replacement: src('frb-distill/src/index.ts') },
       { find: /^@frb\/bench$/, replacement: src('frb-bench/src/index.ts') },
       { find: /^@frb\/cli$/, replacement: src('frb-cli/src/index.ts') },
