@@ -233,6 +233,9 @@ describe('frb table', () => {
     expect((await sharp(plot).metadata()).format).toBe('png');
     const inf = await frb(['table', c, '--format', 'csv']);
     expect(inf.stdout).toMatch(/SRResNet,4,1500,146,inf,1\.000000/);
+    const withBic = await frb(['table', b, '--bicubic']);
+    expect(withBic.code).toBe(0);
+    expect(withBic.stdout.split('\n')[2]).toBe('| Bicubic | x4 | - | - | 28.42/0.8104 |');
     const missing = await frb(['table', join(root, 'nope.json')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read run ".*nope\.json"/);

@@ -2,7 +2,7 @@
 // in the layout of the paper's Table 1, and optionally plot PSNR vs OPs / Params.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatTable, mergeRuns, scatterPoints, writeScatter, type EvalRun, type TableFormat } from '@frb/bench';
+import { formatTable, mergeRuns, publishedBicubicRun, scatterPoints, writeScatter, type EvalRun, type TableFormat } from '@frb/bench';
 import { flag, parse, parseChoice, parseInt0, parseList, str } from '../args.js';
 import { EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { emit } from '../output.js';
@@ -22,6 +22,8 @@ Options:
   --plot-scale N       scale to plot (default: the largest in the table)
   --plot-x WHAT        ops (default) or params
   --highlight LIST     methods drawn as highlighted markers
+  --bicubic            add the published bicubic row (Set5/Set14/B100, x2-x4) for the table's sets and
+                       scales, unless a run already has a 'Bicubic' method
   -h, --help           this help
 `;
 
@@ -53,6 +55,7 @@ export const tableCommand: Command = {
       'plot-scale': { type: 'string' },
       'plot-x': { type: 'string' },
       highlight: { type: 'string' },
+      bicubic: { type: 'boolean' },
     });
     if (flag(p, 'help')) {
       ctx.stdout.write(HELP);
@@ -64,7 +67,13 @@ export const tableCommand: Command = {
     const plotScale = parseInt0('table', 'plot-scale', str(p, 'plot-scale'), 1);
     const runs: EvalRun[] = [];
     for (const f of p.positionals) runs.push(await readRun(resolve(ctx.cwd, f)));
-    const table = mergeRuns(runs);
+    let table = mergeRuns(runs);
+    if (flag(p, 'bicubic') && !runs.some((r) => r.method.toLowerCase() === 'bicubic')) {
+      const scales = [...new Set(table.rows.map((r) => r.scale))];
+      const bic = publishedBicubicRun(table.sets, scales);
+      if (bic.results.length === 0) ctx.stderr.write(`table: no published bicubic values for these sets/scales\n`);
+      else table = mergeRuns([bic, ...runs]);
+    }
     await emit(ctx, formatTable(table, format), str(p, 'out'));
     const plot = str(p, 'plot');
     if (plot) {
