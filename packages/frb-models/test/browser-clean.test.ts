@@ -1,0 +1,106 @@
+// Browser-clean: the main entries of @frb/layers, @frb/models and @frb/distill must not reach any Node-only module.
+// We bundle each entry with esbuild for platform 'browser' (esbuild comes with tsx and vite) and record every bare
+// import the bundler meets, static, dynamic (string literal) or require(). Node-only code belongs behind './node'.
+import { describe, expect, it } from 'vitest';
+import * as esbuild from 'esbuild';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const src = (p: string) => path.join(repoRoot, 'packages', p);
+
+// Same mapping as vitest.config.ts: package specifiers to their TypeScript sources. The './node' entries are
+// mapped too, so that a main entry importing one is followed into it (and its Node imports are caught).
+const FRB_SOURCES: Record<string, string> = {
+  '@frb/layers': src('frb-layers/src/index.ts'),
+  '@frb/layers/node': src('frb-layers/src/node.ts'),
+  '@frb/models': src('frb-models/src/index.ts'),
+  '@frb/models/node': src('frb-models/src/node.ts'),
+  '@frb/distill': src('frb-distill/src/index.ts'),
+  '@frb/distill/node': src('frb-distill/src/node.ts'),
+  '@frb/datasets': src('frb-datasets/src/index.ts'),
+  '@frb/bench': src('frb-bench/src/index.ts'),
+  '@frb/cli': src('frb-cli/src/index.ts'),
+};
+
+// Peer dependencies a browser app installs itself; anything else bare is reported as unexpected.
+const BROWSER_PEERS = new Set([
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-backend-webgl',
+  '@tensorflow/tfjs-backend-webgpu',
+]);
+// Packages that only run under Node (native addons or libtensorflow bindings).
+const NODE_ONLY_PACKAGES = ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+// Node-only @frb packages and entries: reaching one from a main entry is a leak as well.
+const NODE_ONLY_FRB = new Set(['@frb/layers/node', '@frb/models/node', '@frb/distill/node', '@frb/datasets', '@frb/bench', '@frb/cli']);
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const packageName = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+
+type Finding = { spec: string; importer: string; kind: string; why: string };
+
+/** Bundles `entry` for the browser; returns every Node-only or unexpected bare import, with its importer. */
+async function inspect(entry: string): Promise<{ findings: Finding[]; files: number }> {
+  const findings: Finding[] = [];
+  const rel = (f: string) => path.relative(repoRoot, f);
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    outdir: path.join(repoRoot, '.browser-clean-unused'),
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'record-bare-imports',
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) => {
+            const spec = args.path;
+            if (spec in FRB_SOURCES) {
+              if (NODE_ONLY_FRB.has(spec)) {
+                findings.push({ spec, importer: rel(args.importer), kind: args.kind, why: 'Node-only @frb entry' });
+              }
+              return { path: FRB_SOURCES[spec] };
+            }
+            let why: string | undefined;
+            if (builtins.has(spec) || spec.startsWith('node:')) why = 'Node built-in module';
+            else if (NODE_ONLY_PACKAGES.includes(packageName(spec))) why = 'Node-only package';
+            else if (!BROWSER_PEERS.has(packageName(spec))) why = 'unexpected dependency (not a browser peer)';
+            if (why) findings.push({ spec, importer: rel(args.importer), kind: args.kind, why });
+            return { path: spec, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return { findings, files: Object.keys(result.metafile.inputs).length };
+}
+
+const describeFinding = (f: Finding) => `${f.importer} imports '${f.spec}' (${f.kind}; ${f.why})`;
+
+describe('browser-clean main entries', () => {
+  for (const name of ['@frb/layers', '@frb/models', '@frb/distill']) {
+    it(`${name} reaches no Node-only module when bundled for the browser`, async () => {
+      const { findings, files } = await inspect(FRB_SOURCES[name]);
+      expect(files).toBeGreaterThan(3); // the bundle really walked the package's sources
+      expect(findings.map(describeFinding), `Node-only imports reachable from ${name}`).toEqual([]);
+    });
+  }
+
+  it('the check catches Node-only imports: the ./node entries report their fs/path/module imports', async () => {
+    const { findings } = await inspect(FRB_SOURCES['@frb/layers/node']);
+    const specs = new Set(findings.map((f) => f.spec));
+    expect(specs.has('node:path')).toBe(true);
+    expect(specs.has('node:module')).toBe(true);
+    expect(findings.every((f) => f.importer.startsWith('packages/frb-layers/src/'))).toBe(true);
+    const models = await inspect(FRB_SOURCES['@frb/models/node']);
+    expect(models.findings.some((f) => f.spec === '@frb/layers/node' && f.importer === 'packages/frb-models/src/node.ts')).toBe(true);
+  });
+});
