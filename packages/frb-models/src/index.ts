@@ -12,3 +12,4 @@ export * from './binarize_model.js';
 export * from './registry.js';
 export * from './zoo.js';
 export * from './transformer/index.js';
+export * from './deploy.js';

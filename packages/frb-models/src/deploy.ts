@@ -1,0 +1,82 @@
+// deployModel: the inference form of a trained binary model. Every SRBConv2D / SRBDense is swapped for its
+// bit-packed twin (@frb/layers' PackedConv2D / PackedDense: 1-bit weight signs, α's, RSign thresholds and biases
+// folded into per-channel multipliers), computing the same outputs with XNOR-popcount kernels. Everything else is
+// copied unchanged. Like binarizeModel, it rewrites the model's JSON topology and rebuilds it with tfjs' own
+// deserializer, so the deployed model saves and loads as a standard tfjs LayersModel (packed signs are int32
+// words in weights.bin, one bit per weight).
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { SRBConv2D, SRBDense, isPackable, packSRBLayer, type PackedLayerSpec } from '@frb/layers';
+
+export interface DeployOptions {
+  /** Name of the deployed model (default: the old name + '_packed'). */
+  name?: string;
+}
+
+type PyDict = { [k: string]: unknown };
+
+const toSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function isSRB(l: tfl.layers.Layer): l is SRBConv2D | SRBDense {
+  return l instanceof SRBConv2D || l instanceof SRBDense;
+}
+
+/** Names of the layers deployModel would pack. Throws, naming the layer, for SRB layers that cannot be packed. */
+export function planDeployment(model: tfl.LayersModel): string[] {
+  if (!(model instanceof tfl.LayersModel)) throw new Error('deployModel: model must be a tfjs LayersModel');
+  const names: string[] = [];
+  for (const l of model.layers) {
+    if (l instanceof tfl.LayersModel && l.layers.some(isSRB)) {
+      throw new Error(`deployModel: layer '${l.name}' is a nested model with SRB layers; deploy it on its own`);
+    }
+    if (!isSRB(l)) continue;
+    if (!isPackable(l)) {
+      throw new Error(`deployModel: ${l.getClassName()} '${l.name}' has inputQuantizer ${JSON.stringify(l.binary.inputQuantizer)} (full-precision activations), which packed inference cannot run`);
+    }
+    names.push(l.name);
+  }
+  if (names.length === 0) throw new Error(`deployModel: model '${model.name}' has no SRBConv2D / SRBDense layers to pack`);
+  return names;
+}
+
+/**
+ * A new LayersModel in which every SRB layer of `model` is replaced by its packed form; `model` is untouched.
+ * predict() gives the float simulation's outputs (within float rounding) on any backend.
+ */
+export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = {}): Promise<tfl.LayersModel> {
+  const pack = new Set(planDeployment(model));
+  const specs = new Map<string, PackedLayerSpec>();
+  try {
+    const topology = model.toJSON(null, false) as PyDict;
+    const config = topology.config as PyDict;
+    const layers = config.layers as PyDict[] | undefined;
+    if (!Array.isArray(layers)) throw new Error(`deployModel: model '${model.name}' has no layer list in its topology (only functional/sequential graphs are supported)`);
+    for (const entry of layers) {
+      const cfg = entry.config as PyDict;
+      const name = (entry.name ?? cfg?.name) as string;
+      if (!pack.has(name)) continue;
+      const spec = packSRBLayer(model.getLayer(name) as SRBConv2D | SRBDense);
+      specs.set(name, spec);
+      entry.class_name = spec.className;
+      entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));
+    }
+    for (const n of pack) {
+      if (!specs.has(n)) throw new Error(`deployModel: layer '${n}' was not found in the saved topology of '${model.name}'`);
+    }
+    config.name = opts.name ?? `${model.name}_packed`;
+
+    const out = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as tf.io.ModelJSON);
+    for (const layer of out.layers) {
+      const spec = specs.get(layer.name);
+      if (spec) {
+        layer.setWeights(spec.weights);
+        continue;
+      }
+      const old = model.getLayer(layer.name);
+      if (old.weights.length) layer.setWeights(old.getWeights());
+    }
+    return out;
+  } finally {
+    for (const s of specs.values()) tf.dispose(s.weights);
+  }
+}

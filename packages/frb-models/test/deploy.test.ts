@@ -1,0 +1,150 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { PackedConv2D, PackedDense, getPackedKernel, setPackedKernel, type XnorImpl } from '@frb/layers';
+import { createModel, deployModel, planDeployment } from '@frb/models';
+import { saveModel, loadModel } from '@frb/models/node';
+
+const initialImpl = getPackedKernel();
+afterAll(() => setPackedKernel(initialImpl));
+
+/** Moves every weight off its initial value (thresholds, RPReLU, biases become non-trivial), seeded. */
+function perturb(m: tfl.LayersModel, seed: number): void {
+  tf.tidy(() => m.setWeights(m.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.05, 'float32', seed + i)))));
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+async function toMemory(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await m.save(tf.io.withSaveHandler(async (a) => {
+    saved = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return saved!;
+}
+
+/** Bytes of each weight in saved artifacts, by name. */
+function weightBytes(a: tf.io.ModelArtifacts): Map<string, number> {
+  return new Map(a.weightSpecs!.map((s) => [s.name, s.shape.reduce((p, d) => p * d, 1) * 4]));
+}
+
+describe('deployModel: FRBC', () => {
+  for (const [scale, features, impl] of [[2, 32, 'wasm'], [3, 32, 'js'], [4, 64, 'wasm']] as [number, number, XnorImpl][]) {
+    it(`x${scale}, ${features} features, ${impl} kernel: packed output = float simulation within 1e-4 (odd sizes, borders)`, async () => {
+      setPackedKernel(impl);
+      const m = createModel('frbc', { scale, features, blocks: 2 });
+      perturb(m, scale);
+      const d = await deployModel(m);
+      expect(d.name).toBe(`${m.name}_packed`);
+      const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
+      expect(packed).toEqual(planDeployment(m));
+      expect(packed.length).toBe(4); // 2 blocks × 2 binary units
+      expect(d.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+      for (const [h, w] of [[11, 9], [1, 6], [4, 4]]) {
+        const x = tf.randomUniform([scale === 4 ? 1 : 2, h, w, 3], 0, 1, 'float32', h * w);
+        const want = m.predict(x) as tf.Tensor;
+        const got = d.predict(x) as tf.Tensor;
+        expect(maxAbsDiff(got, want), `${h}x${w}`).toBeLessThan(1e-4);
+        tf.dispose([x, want, got]);
+      }
+      m.dispose();
+      d.dispose();
+    });
+  }
+
+  it('leaks no tensors across predict calls and runs on the wasm backend', async () => {
+    const m = createModel('frbc', { scale: 2, features: 32, blocks: 1 });
+    perturb(m, 7);
+    const d = await deployModel(m);
+    const x = tf.randomUniform([1, 7, 5, 3], 0, 1, 'float32', 3);
+    const before = tf.getBackend();
+    const want = m.predict(x) as tf.Tensor;
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) (d.predict(x) as tf.Tensor).dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+    await tf.setBackend('wasm');
+    const xw = tf.tensor(x.dataSync(), x.shape);
+    const got = d.predict(xw) as tf.Tensor;
+    const gotData = tf.tensor(got.dataSync(), got.shape);
+    tf.dispose([xw, got]);
+    await tf.setBackend(before);
+    expect(maxAbsDiff(tf.tensor(gotData.dataSync(), gotData.shape), want)).toBeLessThan(1e-4);
+    m.dispose();
+    d.dispose();
+  });
+});
+
+describe('deployModel: FRBT', () => {
+  for (const scale of [2, 3, 4]) {
+    it(`x${scale}: packed output = float simulation within 1e-4 (input not a multiple of the window)`, async () => {
+      const m = createModel('frbt', { scale, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 });
+      perturb(m, 10 + scale);
+      const d = await deployModel(m);
+      const packed = d.layers.filter((l) => l instanceof PackedDense);
+      expect(packed.length).toBe(8); // 2 Swin layers × (qkv, proj, fc1, fc2)
+      const x = tf.randomUniform([1, 7, 9, 3], 0, 1, 'float32', scale);
+      const want = m.predict(x) as tf.Tensor;
+      const got = d.predict(x) as tf.Tensor;
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+      tf.dispose([x, want, got]);
+      m.dispose();
+      d.dispose();
+    });
+  }
+});
+
+describe('deployed models save and load with 1-bit weights', () => {
+  it('model.json + weights.bin round trip (disk); packed signs take 1 bit per weight', async () => {
+    const m = createModel('frbc', { scale: 2, features: 64, blocks: 1 });
+    perturb(m, 21);
+    const d = await deployModel(m);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-deploy-'));
+    try {
+      await saveModel(d, dir);
+      const loaded = await loadModel(dir);
+      expect(loaded.layers.map((l) => l.getClassName())).toEqual(d.layers.map((l) => l.getClassName()));
+      const x = tf.randomUniform([1, 6, 5, 3], 0, 1, 'float32', 5);
+      const a = d.predict(x) as tf.Tensor;
+      const b = loaded.predict(x) as tf.Tensor;
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+
+      const art = await toMemory(d);
+      const bytes = weightBytes(art);
+      const specs = art.weightSpecs!.filter((s) => s.name.endsWith('packed_kernel'));
+      expect(specs.length).toBe(2);
+      for (const s of specs) {
+        expect(s.dtype).toBe('int32');
+        expect(bytes.get(s.name)).toBe((2 * 64 * 9 * 64) / 8); // order 2 × 64 out × 576 in-weights, 1 bit each
+      }
+      const fileBytes = fs.statSync(path.join(dir, 'weights.bin')).size;
+      expect(fileBytes).toBe([...bytes.values()].reduce((p, v) => p + v, 0));
+      // Against the float simulation's file: each body conv drops from 32 bits per latent weight to 2 (order 2) + α's.
+      const floatBytes = weightBytes(await toMemory(m));
+      const body = (n: string) => n.startsWith('body/');
+      const sum = (mp: Map<string, number>) => [...mp].filter(([n]) => body(n)).reduce((p, [, v]) => p + v, 0);
+      expect(sum(bytes)).toBeLessThan(sum(floatBytes) / 10);
+      tf.dispose([x, a, b]);
+      loaded.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      m.dispose();
+      d.dispose();
+    }
+  });
+
+  it('errors: no SRB layers, full-precision activations', async () => {
+    const fp = createModel('srresnet', { scale: 2, features: 4, blocks: 1 });
+    await expect(deployModel(fp)).rejects.toThrow(/no SRBConv2D \/ SRBDense layers/);
+    const idm = createModel('frbc', { scale: 2, features: 4, blocks: 1, srb: { inputQuantizer: 'identity' } });
+    await expect(deployModel(idm)).rejects.toThrow(/SRBConv2D 'body\/block_00\/unit1\/conv'.*full-precision/);
+    fp.dispose();
+    idm.dispose();
+  });
+});
