@@ -102,6 +102,12 @@ export async function superResolve(model: Predictor, lr: RawImage, opts: SROptio
       onTile: () => opts.onStep?.(),
     });
   const y = opts.selfEnsemble ? await selfEnsemble(run, x) : await run(x);
+  let bad = 0;
+  for (let i = 0; i < y.data.length; i++) if (!Number.isFinite(y.data[i])) bad++;
+  if (bad > 0) {
+    // Quantizing would hide these as 0 or 255 and report a meaningless PSNR.
+    throw new Error(`the model output has ${bad} non-finite values (NaN or Infinity) out of ${y.data.length}`);
+  }
   if (y.channels !== src.channels) {
     throw new Error(`the model returned ${y.channels} channels for ${src.channels}-channel input`);
   }

@@ -93,6 +93,15 @@ describe('tiled inference', () => {
   });
 });
 
+describe('non-finite outputs', () => {
+  it('are an error, not quantized to 0/255 silently', async () => {
+    const fn: PredictFn = (x) => tf.div(tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [x.shape[1] * 2, x.shape[2] * 2]), 0);
+    const lr = rawImage(4, 4, 3, 1);
+    lr.data[0] = 0; // 0/0 = NaN, the rest +Infinity
+    await expect(superResolve(fn, lr, { scale: 2 })).rejects.toThrow(/model output has 192 non-finite values \(NaN or Infinity\) out of 192/);
+  });
+});
+
 describe('x8 self-ensemble', () => {
   it('dihedral transforms are undone by their inverse (non-square image)', () => {
     const img = floatImage(3, 5, 2, 4);
