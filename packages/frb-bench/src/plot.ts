@@ -115,13 +115,31 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">${esc(o.xLabel ?? 'OPs (G)')}${logX ? ' (log scale)' : ''}</text>`);
   parts.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(o.yLabel ?? 'PSNR (dB)')}</text>`);
-  for (const p of points) {
-    const x = px(p.x).toFixed(1);
-    const y = py(p.y).toFixed(1);
+  // Labels: greedy placement around each marker, avoiding other labels, markers and the frame.
+  type Box = [number, number, number, number];
+  const hit = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+  const markers: Box[] = points.map((p) => [px(p.x) - 7, py(p.y) - 7, px(p.x) + 7, py(p.y) + 7]);
+  const placed: Box[] = [];
+  const candidates: Array<[number, number, 'start' | 'end' | 'middle']> = [
+    [9, -7, 'start'], [9, 15, 'start'], [-9, -7, 'end'], [-9, 15, 'end'], [0, -13, 'middle'], [0, 22, 'middle'],
+  ];
+  for (const [i, p] of points.entries()) {
+    const cx = px(p.x);
+    const cy = py(p.y);
+    const w = 7.2 * p.label.length;
+    const boxOf = ([dx, dy, anchor]: (typeof candidates)[number]): Box => {
+      const x0 = anchor === 'start' ? cx + dx : anchor === 'end' ? cx + dx - w : cx - w / 2;
+      return [x0, cy + dy - 11, x0 + w, cy + dy + 3];
+    };
+    const fits = (b: Box) =>
+      b[0] >= m.l && b[2] <= W - m.r && b[1] >= m.t && b[3] <= H - m.b &&
+      !placed.some((o) => hit(o, b)) && !markers.some((o, j) => j !== i && hit(o, b));
+    const pick = candidates.find((c) => fits(boxOf(c))) ?? candidates[0];
+    placed.push(boxOf(pick));
     parts.push(p.highlight
-      ? `<circle cx="${x}" cy="${y}" r="7" fill="#d62728" stroke="#7f1010"/>`
-      : `<circle cx="${x}" cy="${y}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`);
-    parts.push(`<text x="${x}" y="${y}" dx="9" dy="-7" font-size="12">${esc(p.label)}</text>`);
+      ? `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="7" fill="#d62728" stroke="#7f1010"/>`
+      : `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`);
+    parts.push(`<text x="${(cx + pick[0]).toFixed(1)}" y="${(cy + pick[1]).toFixed(1)}" text-anchor="${pick[2]}" font-size="12">${esc(p.label)}</text>`);
   }
   parts.push('</svg>');
   return parts.join('\n') + '\n';

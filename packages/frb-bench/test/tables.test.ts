@@ -101,4 +101,27 @@ describe('plot', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('places labels of nearby markers so they do not overlap', () => {
+    const pts = [
+      { label: 'BBCU-M', x: 3.95, y: 31.54 },
+      { label: 'FRBC', x: 5, y: 31.7 },
+      { label: 'SRResNet', x: 146, y: 32.16 },
+      { label: 'BNN', x: 79, y: 27.56 },
+    ];
+    const svg = scatterSvg(pts);
+    const boxes = [...svg.matchAll(/<text x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)" font-size="12">([^<]+)<\/text>/g)].filter((m) => pts.some((p) => p.label === m[4])).map((m) => {
+      const x = Number(m[1]);
+      const w = 7.2 * m[4].length;
+      const x0 = m[3] === 'start' ? x : m[3] === 'end' ? x - w : x - w / 2;
+      return [x0, Number(m[2]) - 11, x0 + w, Number(m[2]) + 3];
+    });
+    expect(boxes).toHaveLength(4);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        expect(a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3], `${i} vs ${j}`).toBe(false);
+      }
+    }
+  });
 });
