@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { enableNativeConvKernels, registerConvGradKernels } from './kernels/index.js';
+import { enableNativeConvKernels, registerConvGradKernels, releaseConvGradKernels } from './kernels/index.js';
 import { loadNativeConv, type NativeLoadResult } from './kernels/native/loader.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -82,6 +82,7 @@ async function tryTensorflow(): Promise<string | null> {
 
 async function tryWasm(): Promise<string | null> {
   try {
+    if (tf.findBackendFactory('wasm') == null) releaseConvGradKernels('wasm'); // package not imported yet
     const wasm = (await importOptional('@tensorflow/tfjs-backend-wasm')) as {
       setWasmPaths: (prefix: string) => void;
     };
@@ -101,6 +102,7 @@ async function tryWasm(): Promise<string | null> {
 
 async function tryCpu(): Promise<string | null> {
   try {
+    if (tf.findBackendFactory('cpu') == null) releaseConvGradKernels('cpu'); // package not imported yet
     await importOptional('@tensorflow/tfjs-backend-cpu');
     registerConvGradKernels();
     if (await tf.setBackend('cpu')) return null;

@@ -283,10 +283,50 @@ describe.skipIf(!nativeStatus.active)(`native conv kernels (${nativeStatus.reaso
     });
   });
 
+  it.each(['cpu', 'wasm'])('Sum over leading axes and LeakyRelu (forward, fused gradient) on %s match the reference', async (backend) => {
+    await tf.setBackend(backend);
+    useNativeConvKernels(true, 2);
+    expect(isFrbKernel(tf.Sum, backend)).toBe(true);
+    expect(isFrbKernel(tf.LeakyRelu, backend)).toBe(true);
+    const shape = [3, 17, 13, 37];
+    const x = rand(shape, 70);
+    const xv = x.dataSync();
+    const C = shape[3];
+    const ref = new Float64Array(C);
+    for (let i = 0; i < xv.length; i++) ref[i % C] += xv[i];
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 2; step++) {
+      const s1 = tf.sum(x, [0, 1, 2]);
+      const s2 = tf.sum(x, [2, 0, 1], true);
+      expect(s1.shape).toEqual([C]);
+      expect(s2.shape).toEqual([1, 1, 1, C]);
+      expect(relErr(s1.dataSync(), ref)).toBeLessThanOrEqual(1e-5);
+      expect(relErr(s2.dataSync(), ref)).toBeLessThanOrEqual(1e-5);
+      // not the fast path: falls back to the stock kernel
+      const s3 = tf.sum(x, [1, 2]);
+      expect(s3.shape).toEqual([3, C]);
+      const tot = tf.sum(s3);
+      expect(tot.dataSync()[0]).toBeCloseTo(ref.reduce((a, b) => a + b), 2);
+      const y = tf.leakyRelu(x, 0.1);
+      const yv = y.dataSync();
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(a, 0.1), tf.reshape(tf.range(0, xv.length), shape))))(x);
+      const gv = g.dataSync();
+      for (let i = 0; i < xv.length; i += 97) {
+        expect(yv[i]).toBeCloseTo(xv[i] > 0 ? xv[i] : 0.1 * xv[i], 6);
+        expect(gv[i]).toBeCloseTo(xv[i] > 0 ? i : 0.1 * i, 3);
+      }
+      tf.dispose([s1, s2, s3, tot, y, g]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    x.dispose();
+  });
+
   it('turning the native tier off restores the portable kernels', () => {
     useNativeConvKernels(false);
     expect(isFrbKernel(tf.Conv2D, 'wasm')).toBe(false);
     expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
     expect(isFrbKernel(tf.Conv2DBackpropInput, 'cpu')).toBe(false);
+    expect(isFrbKernel(tf.Sum, 'wasm')).toBe(false);
+    expect(isFrbKernel(tf.LeakyRelu, 'cpu')).toBe(false);
   });
 });

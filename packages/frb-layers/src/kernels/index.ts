@@ -4,6 +4,7 @@ import { registerConvGradKernels } from './register.js';
 export {
   registerConvGradKernels,
   unregisterConvGradKernels,
+  releaseConvGradKernels,
   isFrbKernel,
   enableNativeConvKernels,
   nativeConvKernelsActive,

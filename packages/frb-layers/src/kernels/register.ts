@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
-import { nativeKernels, type NativeConv } from './native/native_kernels.js';
+import { FRB_LEAKY_RELU_GRAD, nativeKernels, type NativeConv } from './native/native_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
 const BACKENDS: ConvGradBackend[] = ['cpu', 'wasm'];
@@ -17,6 +17,7 @@ const ours = new Set<tf.KernelFunc>([conv2DBackpropFilterKernel, conv2DBackpropI
 let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> = {};
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
+const REPLACEABLE = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD];
 
 /** The kernels this project wants registered per backend, given whether native kernels are enabled. */
 function desired(backendName: ConvGradBackend): Record<string, tf.KernelFunc> {
@@ -52,7 +53,7 @@ export function registerConvGradKernels(): void {
       tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
     // Kernels we registered before but no longer want (native switched off): put the stock one back.
-    for (const kernelName of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) {
+    for (const kernelName of REPLACEABLE) {
       if (!(kernelName in want) && isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
     }
   }
@@ -68,10 +69,21 @@ function restoreStock(kernelName: string, backendName: string): void {
   if (backend != null && s.setupFunc != null) s.setupFunc(backend);
 }
 
+/**
+ * Unregisters this project's kernels for one backend without restoring anything — call before a backend
+ * package is first imported (it registers its stock kernels), then registerConvGradKernels(); tfjs then
+ * prints no "already registered" warning.
+ */
+export function releaseConvGradKernels(backendName: ConvGradBackend): void {
+  for (const kernelName of REPLACEABLE) {
+    if (isFrbKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  }
+}
+
 /** Restores the stock kernels (where the backend had one) — for benchmarks and reference tests. */
 export function unregisterConvGradKernels(): void {
   for (const backendName of BACKENDS) {
-    for (const kernelName of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput]) {
+    for (const kernelName of REPLACEABLE) {
       if (isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
     }
   }
@@ -83,6 +95,7 @@ export function unregisterConvGradKernels(): void {
  */
 export function enableNativeConvKernels(native: NativeConv | null, threads = 1): void {
   nativeSets = {};
+  useFusedLeakyReluGrad(native != null);
   if (native) {
     for (const b of BACKENDS) {
       const set = nativeKernels(native, b, Math.max(1, Math.floor(threads)), (k) => stock.get(key(k, b)) ?? nonOursKernel(k, b));
@@ -101,4 +114,31 @@ function nonOursKernel(kernelName: string, backendName: string): tf.KernelConfig
 /** Whether the native tier is registered for `backendName`. */
 export function nativeConvKernelsActive(backendName: ConvGradBackend): boolean {
   return nativeSets[backendName] != null && isFrbKernel(tf.Conv2D, backendName);
+}
+
+// LeakyRelu's stock gradient is three full-size kernels (Greater, Multiply, Select); with the native tier it is
+// one. The override defers to the stock formula on backends without the fused kernel.
+let stockLeakyReluGrad: tf.GradConfig | undefined;
+function useFusedLeakyReluGrad(on: boolean): void {
+  const current = tf.getGradient(tf.LeakyRelu);
+  if (!on) {
+    if (stockLeakyReluGrad && current !== stockLeakyReluGrad) tf.registerGradient(stockLeakyReluGrad);
+    return;
+  }
+  if (stockLeakyReluGrad && current !== stockLeakyReluGrad) return; // already ours
+  stockLeakyReluGrad = current;
+  tf.registerGradient({
+    kernelName: tf.LeakyRelu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const { alpha } = attrs as unknown as { alpha: number };
+      return {
+        x: () =>
+          tf.getKernel(FRB_LEAKY_RELU_GRAD, tf.getBackend()) != null
+            ? (tf.engine().runKernel(FRB_LEAKY_RELU_GRAD, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
+            : tf.where(tf.greater(x, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)),
+      };
+    },
+  });
 }

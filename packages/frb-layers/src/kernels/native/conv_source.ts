@@ -218,6 +218,75 @@ static napi_value run(napi_env env, napi_callback_info info, bool filterGrad) {
   return nullptr;
 }
 
+
+// ---- elementwise / reductions used around the convs in a train step ----
+// colsum: out[c] = sum_m x[m][c] (a Sum over all but the last axis: bias and per-channel parameter gradients).
+static void colsum(const float* x, float* out, int64_t M, int C, int threads) {
+  const int64_t CH = 256;
+  const int64_t chunks = (M + CH - 1) / CH;
+  threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, chunks));
+  std::vector<std::vector<double>> part(threads, std::vector<double>(C, 0.0));
+  parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
+    std::vector<float> acc(C);
+    double* tot = part[tid].data();
+    for (int64_t c = c0; c < c1; c++) {
+      std::fill(acc.begin(), acc.end(), 0.f);
+      const int64_t m1 = std::min(M, (c + 1) * CH);
+      for (int64_t m = c * CH; m < m1; m++) {
+        const float* row = x + (size_t)m * C;
+        for (int j = 0; j < C; j++) acc[j] += row[j];
+      }
+      for (int j = 0; j < C; j++) tot[j] += acc[j];
+    }
+  });
+  for (int j = 0; j < C; j++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += part[t][j];
+    out[j] = (float)s;
+  }
+}
+
+static napi_value ColSum(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t* prm; size_t plen; napi_typedarray_type type; napi_value ab; size_t off;
+  float *x, *out; size_t lx, lo;
+  if (argc < 3 || napi_get_typedarray_info(env, argv[0], &type, &plen, (void**)&prm, &ab, &off) != napi_ok ||
+      type != napi_int32_array || plen < 3 || !f32(env, argv[1], &x, &lx) || !f32(env, argv[2], &out, &lo) ||
+      prm[0] < 0 || prm[1] < 1 || lx < (size_t)prm[0] * prm[1] || lo < (size_t)prm[1]) {
+    napi_throw_type_error(env, nullptr, "frb_conv.colsum(params Int32Array[M, C, threads], x, out): bad arguments");
+    return nullptr;
+  }
+  colsum(x, out, prm[0], prm[1], std::max(1, prm[2]));
+  return nullptr;
+}
+
+// leakyRelu(params[n, threads], x, dy|null, alpha Float32Array[1], out): forward when dy is null, else the
+// gradient dy * (x > 0 ? 1 : alpha) (tfjs' LeakyRelu gradient, in one pass).
+static napi_value LeakyRelu(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t* prm; size_t plen; napi_typedarray_type type; napi_value ab; size_t off;
+  float *x, *dy = nullptr, *alpha, *out; size_t lx, ldy = 0, la, lo;
+  napi_valuetype dt = napi_null;
+  if (argc >= 5) napi_typeof(env, argv[2], &dt);
+  if (argc < 5 || napi_get_typedarray_info(env, argv[0], &type, &plen, (void**)&prm, &ab, &off) != napi_ok ||
+      type != napi_int32_array || plen < 2 || !f32(env, argv[1], &x, &lx) ||
+      (dt != napi_null && !f32(env, argv[2], &dy, &ldy)) || !f32(env, argv[3], &alpha, &la) || la < 1 ||
+      !f32(env, argv[4], &out, &lo) || prm[0] < 0 || lx < (size_t)prm[0] || lo < (size_t)prm[0] || (dy && ldy < (size_t)prm[0])) {
+    napi_throw_type_error(env, nullptr, "frb_conv.leakyRelu(params Int32Array[n, threads], x, dy|null, alpha, out): bad arguments");
+    return nullptr;
+  }
+  const int64_t n = prm[0];
+  const float a = alpha[0];
+  parallel(std::max(1, prm[1]), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
+    const int64_t i0 = b0 * 4096, i1 = std::min(n, b1 * 4096);
+    if (dy) for (int64_t i = i0; i < i1; i++) out[i] = x[i] > 0.f ? dy[i] : a * dy[i];
+    else for (int64_t i = i0; i < i1; i++) out[i] = x[i] > 0.f ? x[i] : a * x[i];
+  });
+  return nullptr;
+}
+
 static napi_value Conv2D(napi_env env, napi_callback_info info) { return run(env, info, false); }
 static napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) { return run(env, info, true); }
 
@@ -227,6 +296,10 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "conv2d", f);
   napi_create_function(env, "conv2dBackpropFilter", NAPI_AUTO_LENGTH, Conv2DBackpropFilter, nullptr, &f);
   napi_set_named_property(env, exports, "conv2dBackpropFilter", f);
+  napi_create_function(env, "colsum", NAPI_AUTO_LENGTH, ColSum, nullptr, &f);
+  napi_set_named_property(env, exports, "colsum", f);
+  napi_create_function(env, "leakyRelu", NAPI_AUTO_LENGTH, LeakyRelu, nullptr, &f);
+  napi_set_named_property(env, exports, "leakyRelu", f);
   return exports;
 }
 `;

@@ -75,8 +75,9 @@ export function loadNativeConv(): NativeLoadResult {
       }
     }
     const native = createRequire(import.meta.url)(file) as NativeConv;
-    if (typeof native.conv2d !== 'function' || typeof native.conv2dBackpropFilter !== 'function') {
-      return (cached = { native: null, reason: `${file} does not export conv2d/conv2dBackpropFilter` });
+    const missing = (['conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu'] as const).filter((f) => typeof native[f] !== 'function');
+    if (missing.length) {
+      return (cached = { native: null, reason: `${file} does not export ${missing.join(', ')}` });
     }
     return (cached = { native, reason: null, path: file });
   } catch (e) {

@@ -11,7 +11,14 @@ import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../co
 export interface NativeConv {
   conv2d(params: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
   conv2dBackpropFilter(params: Int32Array, x: Float32Array, dy: Float32Array, unused: null, out: Float32Array): void;
+  /** out[c] = Σ_m x[m][c]; params [M, C, threads]. */
+  colsum(params: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** Forward (dy null) or gradient of LeakyRelu; params [n, threads]. */
+  leakyRelu(params: Int32Array, x: Float32Array, dy: Float32Array | null, alpha: Float32Array, out: Float32Array): void;
 }
+
+/** Kernel name of the fused LeakyRelu gradient (dy · (x > 0 ? 1 : α)) registered with the native tier. */
+export const FRB_LEAKY_RELU_GRAD = 'FrbLeakyReluGrad';
 
 interface WasmBackendLike {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
@@ -147,7 +154,38 @@ export function nativeKernels(
     native.conv2d(p, mem.view(dy), wT, null, out.view());
     return out.info;
   };
+  // Sum over every axis but the last (bias / per-channel parameter gradients): one pass instead of the
+  // backend's transpose-then-reduce. Other reductions go to the stock kernel.
+  const sum: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo>;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const r = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = r >= 2 && axes.length === r - 1 && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < 4096) return fallback(tf.Sum, args);
+    const C = x.shape[r - 1];
+    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const out = mem.alloc(keepDims ? [...new Array(r - 1).fill(1), C] : [C]);
+    native.colsum(new Int32Array([tf.util.sizeFromShape(x.shape) / C, C, threads]), mem.view(x), out.view());
+    return out.info;
+  };
+  const leaky = (grad: boolean): tf.KernelFunc => (args) => {
+    const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
+    const { alpha } = args.attrs as unknown as { alpha: number };
+    if (x.dtype !== 'float32' || (grad && dy.dtype !== 'float32')) {
+      if (!grad) return fallback(tf.LeakyRelu, args);
+      return tf.tidy(() => tf.where(tf.greater(x as tf.Tensor, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)));
+    }
+    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const out = mem.alloc([...x.shape]);
+    const n = tf.util.sizeFromShape(x.shape);
+    native.leakyRelu(new Int32Array([n, threads]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
+    return out.info;
+  };
   return {
+    [tf.Sum]: sum,
+    [tf.LeakyRelu]: leaky(false),
+    [FRB_LEAKY_RELU_GRAD]: leaky(true),
     [tf.Conv2D]: forward(tf.Conv2D),
     [tf.FusedConv2D]: forward(tf.FusedConv2D),
     [tf.Conv2DBackpropFilter]: filterGrad,
