@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   PackedConv2D, PackedDense, SRBConv2D, SRBDense, getPackedKernel, packActivations, packLayer, packSRBLayer,
   packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
-  xnorGemmJs, xnorGemmWasm, isPackable, type XnorImpl,
+  xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, type XnorImpl,
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
 import { expectClose, rand } from './helpers.js';
@@ -40,6 +40,16 @@ describe('bit packing', () => {
     expect(Array.from(packed)).toEqual([0, 0, 0b110, 0, 0, 0]);
     expect(Array.from(packActivations(new Float32Array([-0, -1e-30]), 1, 2, null))).toEqual([0b10]);
     expect(() => packActivations(x, 4, 3, null)).toThrow(/expected 12/);
+  });
+
+  it('the wasm SIMD packer gives the JS packer\'s bits (NaN, ±0, thresholds, strides, channel counts)', () => {
+    const r = rng(5);
+    for (const [pixels, cin, stride, withTh] of [[50, 64, 2, true], [33, 60, 2, false], [7, 180, 6, true], [9, 120, 5, true], [4, 3, 1, true], [6, 36, 3, false]] as const) {
+      const x = Float32Array.from({ length: pixels * cin }, () => r() - 0.5);
+      x[1] = NaN; x[2] = -0; x[3] = 0; x[4] = -1e-40;
+      const th = withTh ? Float32Array.from({ length: cin }, () => (r() - 0.5) * 0.2) : null;
+      expect(Array.from(packActivationsWasm(x, pixels, cin, th, stride)), `${pixels}x${cin}`).toEqual(Array.from(packActivations(x, pixels, cin, th, stride)));
+    }
   });
 
   it('packWeightSigns / unpackWeightSigns round-trip with 1 bit per weight (channels not a multiple of 32)', () => {
@@ -199,6 +209,7 @@ describe('packed layers in models', () => {
     expect(spec.className).toBe('PackedConv2D');
     expect(spec.weights[0].dtype).toBe('int32');
     // 2 bases × 8 outputs × (9 taps × 64 channels) bits = 9216 bits = 288 words.
+    expect(spec.weights[0].shape).toEqual([16, 18]);
     expect(spec.weights[0].size).toBe((2 * 8 * 9 * 64) / 32);
     tf.dispose(spec.weights);
     const packed = packLayer(srb);

@@ -41,17 +41,16 @@ export function packActivations(
   if (x.length < pixels * channels) throw new Error(`packActivations: ${x.length} values, expected ${pixels * channels}`);
   const packed = new Int32Array(pixels * stride);
   let src = 0;
+  // x + b in double has the sign of its float32 rounding (a nonzero sum of two float32s is a multiple of
+  // 2^-149, never rounded to 0), so no Math.fround is needed; NaN fails v >= 0 and packs as −1.
+  const th = threshold ?? new Float32Array(channels);
   for (let p = 0; p < pixels; p++) {
     let dst = p * stride;
     for (let w = 0; w < wpt; w++) {
       const end = Math.min(32, channels - w * 32);
+      const t0 = w * 32;
       let word = 0;
-      if (threshold === null) {
-        for (let b = 0; b < end; b++) if (!(x[src + b] >= 0)) word |= 1 << b;
-      } else {
-        const t0 = w * 32;
-        for (let b = 0; b < end; b++) if (!(Math.fround(x[src + b] + threshold[t0 + b]) >= 0)) word |= 1 << b;
-      }
+      for (let b = 0; b < end; b++) word |= (x[src + b] + th[t0 + b] >= 0 ? 0 : 1) << b;
       packed[dst++] = word;
       src += end;
     }
@@ -113,6 +112,24 @@ export function tapSums(rows: Int32Array, nRows: number, taps: number, cin: numb
       for (let w = 0; w < wpt; w++) neg += popcount32(rows[r * L + t * wpt + w]);
       out[r * taps + t] = cin - 2 * neg;
     }
+  }
+  return out;
+}
+
+/**
+ * Changes the row length of packed rows (extra words are 0; dropped words must be 0). Stored kernels use
+ * `taps × wordsFor(cin)` words per row, 1 bit per weight; the kernels read rows padded to an even length.
+ */
+export function restrideRows(rows: Int32Array, nRows: number, from: number, to: number): Int32Array {
+  if (rows.length !== nRows * from) throw new Error(`restrideRows: expected ${nRows * from} words, got ${rows.length}`);
+  if (from === to) return rows.slice();
+  const out = new Int32Array(nRows * to);
+  const keep = Math.min(from, to);
+  for (let r = 0; r < nRows; r++) {
+    for (let j = keep; j < from; j++) {
+      if (rows[r * from + j] !== 0) throw new Error(`restrideRows: row ${r} has bits in word ${j}, past the new length ${to}`);
+    }
+    out.set(rows.subarray(r * from, r * from + keep), r * to);
   }
   return out;
 }

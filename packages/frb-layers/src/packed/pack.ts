@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SRBConv2D } from '../layers/srb-conv2d.js';
 import { SRBDense } from '../layers/srb-dense.js';
-import { packWeightSigns } from './bits.js';
+import { packWeightSigns, restrideRows, wordsFor } from './bits.js';
 import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
 import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
@@ -52,11 +52,15 @@ export function packSRBLayer(layer: SRBConv2D | SRBDense): PackedLayerSpec {
   const taps = shape.length === 4 ? shape[0] * shape[1] : 1;
   const dec = layer.decompose();
   try {
-    const rows = dec.signs.map((s) => packWeightSigns(s.dataSync(), taps, cin, cout));
-    const L = rows[0].length / cout;
-    const packed = new Int32Array(order * cout * L);
-    rows.forEach((r, k) => packed.set(r, k * cout * L));
-    const weights: tf.Tensor[] = [tf.tensor2d(packed, [order * cout, L], 'int32'), tf.stack(dec.alphas)];
+    // Stored compactly: taps × ⌈cin/32⌉ words per row (the kernels' even row padding is added at load).
+    const words = taps * wordsFor(cin);
+    const rows = dec.signs.map((s) => {
+      const padded = packWeightSigns(s.dataSync(), taps, cin, cout);
+      return restrideRows(padded, cout, padded.length / cout, words);
+    });
+    const packed = new Int32Array(order * cout * words);
+    rows.forEach((r, k) => packed.set(r, k * cout * words));
+    const weights: tf.Tensor[] = [tf.tensor2d(packed, [order * cout, words], 'int32'), tf.stack(dec.alphas)];
     if (layer.threshold) weights.push(layer.threshold.read().clone());
     const bias = (layer as unknown as { bias: tfl.LayerVariable | null }).bias;
     if (bias) weights.push(bias.read().clone());

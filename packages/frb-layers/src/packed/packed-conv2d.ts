@@ -15,8 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { packActivations, rowWords, tapSums, wordsFor } from './bits.js';
+import { packActivations, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
+import { packActivationsWasm } from './sign-pack-wasm.js';
 import {
   checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
   type PreparedWeights,
@@ -107,8 +108,8 @@ export class PackedConv2D extends tfl.layers.Layer {
     const cin = shape[3];
     this.inputChannels = cin;
     const rows = this.order * this.filters;
-    // Sign bits of base k, output channel o in row k·filters + o: rowWords int32 words each (1 bit per weight).
-    this.packedKernel = this.addWeight('packed_kernel', [rows, rowWords(this.taps, cin)], 'int32', tfl.initializers.zeros(), undefined, false);
+    // Sign bits of base k, output channel o in row k·filters + o: taps × ⌈cin/32⌉ int32 words (1 bit per weight).
+    this.packedKernel = this.addWeight('packed_kernel', [rows, this.taps * wordsFor(cin)], 'int32', tfl.initializers.zeros(), undefined, false);
     this.alpha = this.addWeight('alpha', [this.order, this.filters], 'float32', tfl.initializers.ones(), undefined, false);
     if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tfl.initializers.zeros(), undefined, false);
@@ -124,13 +125,14 @@ export class PackedConv2D extends tfl.layers.Layer {
 
   private prepared(): PreparedWeights {
     return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => {
-      const kernel = readInt32(this.packedKernel!).slice();
+      const rows = this.order * this.filters;
+      const kernel = restrideRows(readInt32(this.packedKernel!), rows, this.taps * wordsFor(this.inputChannels), rowWords(this.taps, this.inputChannels));
       return {
         kernel,
         alphas: Float64Array.from(readFloat(this.alpha!)),
         bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.filters),
         threshold: this.threshold ? readFloat(this.threshold).slice() : null,
-        tapSums: tapSums(kernel, this.order * this.filters, this.taps, this.inputChannels),
+        tapSums: tapSums(kernel, rows, this.taps, this.inputChannels),
       };
     });
   }
@@ -167,7 +169,8 @@ export class PackedConv2D extends tfl.layers.Layer {
 
     const wpt = wordsFor(cin);
     const L = rowWords(taps, cin);
-    const pix = packActivations(x, n * h * w, cin, threshold);
+    const impl = getPackedKernel();
+    const pix = (impl === 'wasm' ? packActivationsWasm : packActivations)(x, n * h * w, cin, threshold);
     // im2col on bits: row p = the taps of output pixel p, padded taps left 0 (read as +1, corrected below).
     const act = new Int32Array(rows * L);
     let r = 0;
@@ -189,7 +192,7 @@ export class PackedConv2D extends tfl.layers.Layer {
         }
       }
     }
-    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout, order, words: L, k: taps * cin, out }, getPackedKernel());
+    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout, order, words: L, k: taps * cin, out }, impl);
 
     // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
     if (this.padding === 'same') {

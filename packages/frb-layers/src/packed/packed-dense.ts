@@ -11,8 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { packActivations, rowWords } from './bits.js';
+import { packActivations, restrideRows, rowWords, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
+import { packActivationsWasm } from './sign-pack-wasm.js';
 import {
   checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
   type PreparedWeights,
@@ -66,7 +67,7 @@ export class PackedDense extends tfl.layers.Layer {
       throw new Error(`${this.who}: expected a rank-2 [batch, features] or rank-3 [batch, tokens, features] input with known features, got shape [${shape}]`);
     }
     this.inputUnits = cin;
-    this.packedKernel = this.addWeight('packed_kernel', [this.order * this.units, rowWords(1, cin)], 'int32', tfl.initializers.zeros(), undefined, false);
+    this.packedKernel = this.addWeight('packed_kernel', [this.order * this.units, wordsFor(cin)], 'int32', tfl.initializers.zeros(), undefined, false);
     this.alpha = this.addWeight('alpha', [this.order, this.units], 'float32', tfl.initializers.ones(), undefined, false);
     if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros(), undefined, false);
@@ -80,7 +81,7 @@ export class PackedDense extends tfl.layers.Layer {
 
   private prepared(): PreparedWeights {
     return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => ({
-      kernel: readInt32(this.packedKernel!).slice(),
+      kernel: restrideRows(readInt32(this.packedKernel!), this.order * this.units, wordsFor(this.inputUnits), rowWords(1, this.inputUnits)),
       alphas: Float64Array.from(readFloat(this.alpha!)),
       bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.units),
       threshold: this.threshold ? readFloat(this.threshold).slice() : null,
@@ -110,8 +111,9 @@ export class PackedDense extends tfl.layers.Layer {
     const L = rowWords(1, cin);
     const out = new Float32Array(rows * this.units);
     if (rows === 0) return out;
-    const act = packActivations(x, rows, cin, threshold, L);
-    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout: this.units, order: this.order, words: L, k: cin, out }, getPackedKernel());
+    const impl = getPackedKernel();
+    const act = (impl === 'wasm' ? packActivationsWasm : packActivations)(x, rows, cin, threshold, L);
+    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout: this.units, order: this.order, words: L, k: cin, out }, impl);
     return out;
   }
 

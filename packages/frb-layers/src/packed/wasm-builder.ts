@@ -8,19 +8,25 @@ export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F32 = 0x7d;
 export const F64 = 0x7c;
-export type ValType = typeof I32 | typeof I64 | typeof F32 | typeof F64;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof I64 | typeof F32 | typeof F64 | typeof V128;
 
 /** Opcodes used by the kernels (WebAssembly core spec, binary format). */
 export const Op = {
   block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Load: 0x28, i64Load: 0x29, f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38,
+  i32Load: 0x28, i64Load: 0x29, f32Load: 0x2a, f64Load: 0x2b, i32Store: 0x36, f32Store: 0x38,
   i32Const: 0x41, i64Const: 0x42,
   i32Eqz: 0x45, i32LtU: 0x49,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Or: 0x72, i32Shl: 0x74,
   i64Popcnt: 0x7b, i64Add: 0x7c, i64Xor: 0x85, i64Shl: 0x86,
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2,
   i32WrapI64: 0xa7, f32DemoteF64: 0xb6, f64ConvertI32S: 0xb7, f64ConvertI64S: 0xb9,
+} as const;
+
+/** SIMD (0xfd-prefixed) opcodes, their LEB128 sub-opcode numbers. */
+export const Simd = {
+  v128Load: 0x00, v128Const: 0x0c, f32x4Ge: 0x46, v128Not: 0x4d, i32x4Bitmask: 0xa4, f32x4Add: 0xe4,
 } as const;
 
 export function uleb(n: number): number[] {
@@ -65,6 +71,8 @@ export class CodeWriter {
   begin(opcode: typeof Op.block | typeof Op.loop): this { return this.op(opcode, 0x40); }
   end(): this { return this.op(Op.end); }
   brIf(depth: number): this { return this.op(Op.brIf, ...uleb(depth)); }
+  /** A SIMD instruction (0xfd prefix), with its immediates. */
+  simd(sub: number, ...imm: number[]): this { return this.op(0xfd, ...uleb(sub), ...imm); }
 }
 
 export interface FuncSpec {

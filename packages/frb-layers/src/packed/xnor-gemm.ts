@@ -76,42 +76,50 @@ interface WasmKernel {
 }
 
 /**
- * Assembles the kernel for rows of `words64` 64-bit words:
- *   run(actPtr, wPtr, alphaPtr, biasPtr, outPtr, rows, cout, order, K)   (all byte offsets; rows, cout, order ≥ 1)
+ * Assembles the kernel for rows of `words64` 64-bit words, computing `block` output channels per step (each
+ * activation word is loaded once for `block` weight rows; cout must be a multiple of `block`):
+ *   run(actPtr, wPtr, alphaPtr, biasPtr, outPtr, rows, cout, order, K)   (byte offsets; rows, cout, order ≥ 1)
  */
-export function assembleXnorKernel(words64: number): Uint8Array {
-  // params 0..8; locals:
+export function assembleXnorKernel(words64: number, block = 1): Uint8Array {
   const [ACT, W, ALPHA, BIAS, OUT, ROWS, COUT, ORDER, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [AEND, O, WROW, KLEFT, ACC, PC, ALPHAP, KSTRIDE] = [9, 10, 11, 12, 13, 14, 15, 16];
+  const [AEND, O, WROW, KLEFT, ALPHAP, KSTRIDE, A] = [9, 10, 11, 12, 13, 14, 15];
+  const ACC = 16; //           f64 × block
+  const PC = 16 + block; //    i64 × block
   const rowBytes = words64 * 8;
   const c = new CodeWriter();
-  // aEnd = act + rows·rowBytes; kStride = cout·rowBytes
+  // aEnd = act + rows·rowBytes; kStride = cout·rowBytes (bytes between bases of one output channel)
   c.get(ACT).get(ROWS).i32(rowBytes).op(Op.i32Mul).op(Op.i32Add).set(AEND);
   c.get(COUT).i32(rowBytes).op(Op.i32Mul).set(KSTRIDE);
-  c.begin(Op.loop); //                                            loop over rows p
+  c.begin(Op.loop); //                                            rows p
   c.i32(0).set(O);
-  c.begin(Op.loop); //                                            loop over output channels o
-  c.get(BIAS).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).mem(Op.f64Load, 3, 0).set(ACC);
+  c.begin(Op.loop); //                                            output channels o … o+block−1
+  for (let b = 0; b < block; b++) c.get(BIAS).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).mem(Op.f64Load, 3, b * 8).set(ACC + b);
   c.get(W).get(O).i32(rowBytes).op(Op.i32Mul).op(Op.i32Add).set(WROW);
   c.get(ALPHA).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
   c.get(ORDER).set(KLEFT);
-  c.begin(Op.loop); //                                            loop over bases k
+  c.begin(Op.loop); //                                            bases k
   for (let j = 0; j < words64; j++) {
-    c.get(ACT).mem(Op.i64Load, 3, j * 8).get(WROW).mem(Op.i64Load, 3, j * 8).op(Op.i64Xor, Op.i64Popcnt);
-    if (j > 0) c.op(Op.i64Add);
+    c.get(ACT).mem(Op.i64Load, 3, j * 8).set(A);
+    for (let b = 0; b < block; b++) {
+      if (j > 0) c.get(PC + b);
+      c.get(A).get(WROW).mem(Op.i64Load, 3, b * rowBytes + j * 8).op(Op.i64Xor, Op.i64Popcnt);
+      if (j > 0) c.op(Op.i64Add);
+      c.set(PC + b);
+    }
   }
-  c.set(PC);
-  // acc += α · (K − 2·pc)
-  c.get(ACC).get(ALPHAP).mem(Op.f64Load, 3, 0);
-  c.get(K).get(PC).i64(1).op(Op.i64Shl).op(Op.f64ConvertI64S).op(Op.f64Sub);
-  c.op(Op.f64Mul).op(Op.f64Add).set(ACC);
+  // acc_b += α_k[o+b] · (K − 2·pc_b)
+  for (let b = 0; b < block; b++) {
+    c.get(ACC + b).get(ALPHAP).mem(Op.f64Load, 3, b * 8);
+    c.get(K).get(PC + b).i64(1).op(Op.i64Shl).op(Op.f64ConvertI64S).op(Op.f64Sub);
+    c.op(Op.f64Mul).op(Op.f64Add).set(ACC + b);
+  }
   c.get(WROW).get(KSTRIDE).op(Op.i32Add).set(WROW);
   c.get(ALPHAP).get(COUT).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
   c.get(KLEFT).i32(1).op(Op.i32Sub).tee(KLEFT).brIf(0);
   c.end();
-  c.get(OUT).get(ACC).op(Op.f32DemoteF64).mem(Op.f32Store, 2, 0);
-  c.get(OUT).i32(4).op(Op.i32Add).set(OUT);
-  c.get(O).i32(1).op(Op.i32Add).tee(O).get(COUT).op(Op.i32LtU).brIf(0);
+  for (let b = 0; b < block; b++) c.get(OUT).get(ACC + b).op(Op.f32DemoteF64).mem(Op.f32Store, 2, b * 4);
+  c.get(OUT).i32(4 * block).op(Op.i32Add).set(OUT);
+  c.get(O).i32(block).op(Op.i32Add).tee(O).get(COUT).op(Op.i32LtU).brIf(0);
   c.end();
   c.get(ACT).i32(rowBytes).op(Op.i32Add).tee(ACT).get(AEND).op(Op.i32LtU).brIf(0);
   c.end();
@@ -119,27 +127,33 @@ export function assembleXnorKernel(words64: number): Uint8Array {
     name: 'run',
     params: [I32, I32, I32, I32, I32, I32, I32, I32, F64],
     results: [],
-    locals: [I32, I32, I32, I32, F64, I64, I32, I32],
+    locals: [I32, I32, I32, I32, I32, I32, I64, ...Array(block).fill(F64), ...Array(block).fill(I64)],
     body: c,
   }]);
 }
 
-const kernels = new Map<number, WasmKernel | null>();
+/** Output channels per kernel step: 4 where cout allows (measured fastest), else 2 or 1. */
+export function xnorBlock(cout: number): number {
+  return cout % 4 === 0 ? 4 : cout % 2 === 0 ? 2 : 1;
+}
+
+const kernels = new Map<string, WasmKernel | null>();
 let wasmUnavailable: string | null = null;
 
-function wasmKernel(words64: number): WasmKernel | null {
+function wasmKernel(words64: number, block = 1): WasmKernel | null {
   if (wasmUnavailable !== null || words64 > MAX_UNROLL_WORDS64) return null;
-  let k = kernels.get(words64);
+  const key = `${words64}:${block}`;
+  let k = kernels.get(key);
   if (k !== undefined) return k;
   try {
-    const module = new WebAssembly.Module(assembleXnorKernel(words64) as BufferSource);
+    const module = new WebAssembly.Module(assembleXnorKernel(words64, block) as BufferSource);
     const inst = new WebAssembly.Instance(module, {});
     k = { memory: inst.exports.memory as WebAssembly.Memory, run: inst.exports.run as WasmKernel['run'] };
   } catch (e) {
     wasmUnavailable = `WebAssembly kernel failed to compile: ${(e as Error).message}`;
     k = null;
   }
-  kernels.set(words64, k);
+  kernels.set(key, k);
   return k;
 }
 
@@ -155,7 +169,7 @@ export function xnorGemmWasm(a: XnorGemmArgs): void {
   check(a);
   const { rows, cout, order, words } = a;
   if (rows === 0 || cout === 0) return;
-  const kern = typeof WebAssembly === 'undefined' ? null : wasmKernel(words / 2);
+  const kern = typeof WebAssembly === 'undefined' ? null : wasmKernel(words / 2, xnorBlock(cout));
   if (kern === null) return xnorGemmJs(a);
   // Layout in the kernel's own memory: act | weights | alphas | bias | out (8-byte aligned).
   const actB = rows * words * 4;
