@@ -1,0 +1,95 @@
+// frb reproduce on a generated data root (train folder + a toy benchmark set): trains, evaluates with a
+// bicubic row, writes the results page and plot. Also the preset checks and the built-in presets' validity.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { imresize, writePng, type RawImage } from '@frb/datasets';
+import { METHODS, loadPreset } from '../src/commands/reproduce.js';
+import { frb, smoothImage } from './helpers.js';
+
+let root: string;
+
+function modcrop(img: RawImage, s: number): RawImage {
+  const h = img.height - (img.height % s);
+  const w = img.width - (img.width % s);
+  const data = new Uint8Array(h * w * img.channels);
+  for (let y = 0; y < h; y++) data.set(img.data.subarray(y * img.width * img.channels, (y * img.width + w) * img.channels), y * w * img.channels);
+  return { data, height: h, width: w, channels: img.channels };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'frb-repro-'));
+  for (let i = 0; i < 3; i++) await writePng(join(root, 'data/train/A', `t${i}.png`), smoothImage(40, 44, 3, 50 + i));
+  for (const [name, seed] of [['p', 7], ['q', 8]] as const) {
+    const hr = smoothImage(36, 40, 3, seed);
+    await writePng(join(root, 'data/benchmark/Toy/HR', `${name}.png`), hr);
+    await writePng(join(root, 'data/benchmark/Toy/LR_bicubic/X2', `${name}x2.png`), imresize(modcrop(hr, 2), 1 / 2));
+  }
+  mkdirSync(join(root, 'work'), { recursive: true });
+  writeFileSync(join(root, 'p.yaml'), [
+    'name: t', 'scales: [2]', 'model: {features: 8, blocks: 1}',
+    'data: {train: [train/A], patch_size: 8, batch_size: 2}',
+    'train: {iterations: 4, lr: 0.001, checkpoint_interval: 2}',
+    'eval: {sets: [Toy], plot_set: Toy}', 'methods: [fp, frb2, frb2-dbt]',
+    'runs: out/runs', 'results: out/results.md', 'plot: out/plot.svg', '',
+  ].join('\n'));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('frb reproduce', () => {
+  it('trains the methods, evaluates them with a bicubic row and writes the results page and plot', async () => {
+    const native = process.env.FRB_NATIVE;
+    process.env.FRB_NATIVE = '0';
+    const n0 = tf.memory().numTensors;
+    const r = await frb(['reproduce', '--preset', join(root, 'p.yaml'), '--data', join(root, 'data'), '--backend', 'cpu'], join(root, 'work'))
+      .finally(() => {
+        if (native === undefined) delete process.env.FRB_NATIVE;
+        else process.env.FRB_NATIVE = native;
+      });
+    expect(r.stderr).toMatch(/wrote .*results\.md/);
+    expect(r.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(n0);
+    const md = readFileSync(join(root, 'work/out/results.md'), 'utf8');
+    for (const label of ['Bicubic', METHODS.fp!.label, METHODS.frb2!.label, METHODS['frb2-dbt']!.label]) expect(md).toContain(`| ${label} | x2 |`);
+    expect(md).toMatch(/Measured order on Toy x2/);
+    expect(md).toMatch(/DBT (helps|does not help) at this budget/);
+    expect(md).toContain('4 iterations of batch 2, LR patch 8');
+    const svg = readFileSync(join(root, 'work/out/plot.svg'), 'utf8');
+    expect(svg).toContain(METHODS['frb2-dbt']!.label);
+    // the DBT run logged its distillation term against the FP twin trained first
+    const log = readFileSync(join(root, 'work/out/runs/x2/frb2-dbt/log.jsonl'), 'utf8');
+    expect(log).toMatch(/"distill":/);
+
+    // a second call reuses the finished models instead of training again
+    const again = await frb(['reproduce', '--preset', join(root, 'p.yaml'), '--data', join(root, 'data'), '--backend', 'cpu', '--methods', 'fp'], join(root, 'work'));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/using the finished model/);
+    expect(again.stderr).not.toMatch(/reproduce: training/);
+  });
+
+  it('rejects bad presets and options with the field named', async () => {
+    writeFileSync(join(root, 'bad.yaml'), 'name: b\nscales: [4]\nmodel: {features: 8, blocks: 0}\n');
+    const bad = await frb(['reproduce', '--preset', join(root, 'bad.yaml')], root);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/methods must be a non-empty list/);
+    writeFileSync(join(root, 'bad.yaml'), 'name: b\nscales: [4]\nmodel: {features: 8, blocks: 0}\nmethods: [fp]\n');
+    expect((await frb(['reproduce', '--preset', join(root, 'bad.yaml')], root)).stderr).toMatch(/model\.blocks must be a positive integer/);
+    expect((await frb(['reproduce', '--preset', 'huge'], root)).stderr).toMatch(/no preset 'huge'/);
+    const dbtAlone = await frb(['reproduce', '--preset', join(root, 'p.yaml'), '--methods', 'frb2-dbt', '--data', join(root, 'data')], root);
+    expect(dbtAlone.code).toBe(2);
+    expect(dbtAlone.stderr).toMatch(/frb2-dbt without fp/);
+  });
+
+  it('the built-in presets are valid and list all nine methods', async () => {
+    for (const name of ['tiny', 'small']) {
+      const p = await loadPreset(name);
+      expect(p.methods).toEqual(Object.keys(METHODS));
+      expect(p.data.train).toEqual(['train/T91', 'train/BSD200']);
+    }
+    expect((await loadPreset('small')).results).toBe('docs/results.md');
+    expect(existsSync(join(root, 'p.yaml'))).toBe(true);
+  });
+});
