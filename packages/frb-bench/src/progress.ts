@@ -74,6 +74,11 @@ export class Progress {
     this.stream.write(`\r${this.line(info).slice(0, Math.max(20, cols - 1))}\x1b[K`);
   }
 
+  /** Redraw with new info without advancing (e.g. tiles of a large image); throttled. */
+  note(info: string): void {
+    this.tick(0, info);
+  }
+
   /** Finish the line (newline) so later output starts clean. */
   finish(): void {
     if (this.finished) return;

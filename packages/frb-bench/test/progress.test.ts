@@ -15,6 +15,9 @@ describe('progress bar', () => {
     p.tick(1, 'baby');
     expect(p.eta()).toBeCloseTo(30, 10); // 10 s per step, 3 left
     expect(chunks.at(-1)).toContain('eval [######------------------] 1/4 0:10 eta 0:30 baby');
+    t = 15_000;
+    p.note('tile 3');
+    expect(chunks.at(-1)).toContain('1/4 0:15 eta 0:45 tile 3');
     t = 20_000;
     p.tick(3);
     expect(chunks.at(-1)).toContain('4/4 0:20 eta 0:00');

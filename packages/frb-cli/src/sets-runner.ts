@@ -42,8 +42,11 @@ export async function runSets(
       const { predictor, dispose } = await predictorFor(scale);
       try {
         for (const { set, pairs } of plan.filter((p) => p.scale === scale)) {
+          let calls = 0;
           const r = await evaluateSet(predictor, loadEvalPairs(pairs, { keepGray: true }), {
             ...run.evalOptions,
+            // Tiles and ensemble members of a large image keep the line alive between images.
+            onStep: () => bar.note(`${set} x${scale} model call ${++calls}`),
             scale,
             set,
             saveDir: run.saveDir ? join(run.saveDir, set, `x${scale}`) : undefined,
