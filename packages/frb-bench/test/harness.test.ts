@@ -45,8 +45,15 @@ describe('tiled inference', () => {
     const before = tf.memory().numTensors;
     const full = await predictTiled(fn, lr, { scale: 2 });
     let calls = 0;
-    const tiled = await predictTiled(fn, lr, { scale: 2, tile: 5, overlap: 2, onTile: () => calls++ });
+    let largest = 0;
+    const sized: PredictFn = (x) => {
+      largest = Math.max(largest, x.shape[1] * x.shape[2]);
+      return fn(x);
+    };
+    const tiled = await predictTiled(sized, lr, { scale: 2, tile: 5, overlap: 2, onTile: () => calls++ });
     expect(calls).toBe(3 * 4);
+    // Memory is bounded by the tile: no model input exceeds (5 + 2·2)² LR pixels.
+    expect(largest).toBe(9 * 9);
     expect(tiled.height).toBe(26);
     expect(tiled.width).toBe(34);
     let maxDiff = 0;

@@ -102,7 +102,7 @@ export const evalCommand: Command = {
     if (tileOverlap !== undefined && tile === undefined) throw new UsageError('frb eval: --tile-overlap needs --tile');
     const root = benchmarkRoot('eval', dataRoot(ctx, str(p, 'data')));
     checkSets('eval', root, sets, scales, flag(p, 'generate-lr'));
-    await useBackend('eval', str(p, 'backend'));
+    const backend = await useBackend('eval', str(p, 'backend'));
 
     const method = str(p, 'method') ?? spec.label;
     const cost: Record<string, Cost> = {};
@@ -138,7 +138,7 @@ export const evalCommand: Command = {
       cost,
       results,
       options: {
-        model: spec.ref, data: root, generateLR: flag(p, 'generate-lr'), limit: limit ?? null, inputRange, outputRange,
+        model: spec.ref, backend, data: root, generateLR: flag(p, 'generate-lr'), limit: limit ?? null, inputRange, outputRange,
         tile: tile ?? null, tileOverlap: tile ? (tileOverlap ?? 16) : null, padMultiple: padMultiple ?? 1,
         selfEnsemble: flag(p, 'self-ensemble'), roundY: flag(p, 'round-y'),
       },
