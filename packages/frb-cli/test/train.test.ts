@@ -68,6 +68,13 @@ describe('train config', () => {
     bad({ train: { iterations: 5, dbt: { weight: 0.1 } } }, /train\.dbt\.teacher is required/);
     bad({ lr: 1 }, /lr is not a known option/);
   });
+  it('the shipped example configs are valid', async () => {
+    for (const f of ['frbc-x4-291.yaml', 'frbc-x4-291-dbt.yaml']) {
+      const c = await loadConfig(join(repoRoot, 'packages/frb-cli/configs', f));
+      expect(c.data.train[0]).toBe(join(repoRoot, '../shared/data/train/T91'));
+      expect(c.output.startsWith(join(repoRoot, 'runs'))).toBe(true);
+    }
+  });
   it('reads YAML and JSON files; camelCase keys are accepted', async () => {
     const y = join(root, 'c.yaml');
     writeFileSync(y, 'model:\n  name: frbc\n  scale: 2\ndata:\n  train: imgs\n  patchSize: 8\ntrain:\n  iterations: 3\n');
