@@ -149,12 +149,23 @@ const fmt = (s: Stat) => `${s.median_ms.toFixed(1)} ms (min ${s.min_ms.toFixed(1
 function torchReference(threads: number): Record<string, unknown> | string {
   const script = path.resolve(repoRoot, '../shared/bench/torch_reference.py');
   if (!existsSync(script)) return `skipped: ${script} is absent`;
-  try {
-    const out = execFileSync('python3', [script, '--threads', String(threads), '--runs', String(RUNS), '--json'], { encoding: 'utf8' });
-    return JSON.parse(out.trim().split('\n').pop()!);
-  } catch (e) {
-    return `failed: ${(e as Error).message.split('\n')[0]}`;
+  // $PYTHON first, then python3 on PATH, then Debian's /usr/bin/python3 (python3-torch installs there; a pyenv
+  // python3 earlier on PATH may lack torch).
+  const pythons = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  const errors: string[] = [];
+  for (const py of [...new Set(pythons)]) {
+    try {
+      const out = execFileSync(py, [script, '--threads', String(threads), '--runs', String(RUNS), '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return JSON.parse(out.trim().split('\n').pop()!);
+    } catch (e) {
+      const err = e as Error & { stderr?: string };
+      errors.push(`${py}: ${(err.stderr || err.message).trim().split('\n').pop()}`);
+    }
   }
+  return `failed: ${errors.join('; ')}`;
 }
 
 async function main() {

@@ -1,11 +1,14 @@
-// npm run bench:kernels [-- --runs 5] [--json] [--backends wasm,cpu]
-// Medians (after one warm-up) of forward, filter-gradient and input-gradient time, stock vs ours, per backend.
+// npm run bench:kernels [-- --runs 5] [--json] [--backends wasm,cpu] [--threads 2]
+// Medians (after one warm-up) of forward, filter-gradient and input-gradient time per backend for three tiers:
+// stock tfjs kernels, this project's portable kernels (forward-conv formulations on the backend's own Conv2D),
+// and the native tier (compiled on first use; convs split across --threads).
 // A stock kernel whose warm-up run alone takes > 10 s is reported from that single run (n=1) rather than
 // repeated (tfjs-cpu's Conv2DBackpropFilter takes over a minute on the 128x128 case).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { isFrbKernel, registerConvGradKernels, unregisterConvGradKernels } from '../src/kernels/index.js';
+import { registerConvGradKernels, unregisterConvGradKernels } from '../src/kernels/index.js';
+import { useNativeConvKernels } from '../src/backend.js';
 
 interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number }
 const args = process.argv.slice(2);
@@ -16,6 +19,7 @@ const opt = (name: string, dflt: string) => {
 const RUNS = Number(opt('runs', '5'));
 const JSON_OUT = args.includes('--json');
 const BACKENDS = opt('backends', 'wasm,cpu').split(',');
+const THREADS = Number(opt('threads', '2'));
 const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); };
 
 function time(fn: () => tf.Tensor): Stat | null {
@@ -64,20 +68,30 @@ async function main() {
       const dX = () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor;
       log(`  ${name}`);
       const r: Record<string, Stat | null> = {};
-      r.forward = time(fwd);
-      log(`    forward                 ${fmt(r.forward)}`);
-      registerConvGradKernels();
-      r.filter_grad_ours = time(dW);
-      r.input_grad_ours = time(dX);
-      const dxOurs = isFrbKernel(tf.Conv2DBackpropInput, backend);
+      useNativeConvKernels(false);
       unregisterConvGradKernels();
+      r.forward_stock = time(fwd);
       r.filter_grad_stock = tf.getKernel(tf.Conv2DBackpropFilter, backend) ? time(dW) : null;
       r.input_grad_stock = time(dX);
       registerConvGradKernels();
-      log(`    filter grad  stock      ${r.filter_grad_stock ? fmt(r.filter_grad_stock) : 'no kernel'}`);
-      log(`    filter grad  ours       ${fmt(r.filter_grad_ours)}`);
-      log(`    input grad   stock      ${fmt(r.input_grad_stock)}`);
-      log(`    input grad   registered ${fmt(r.input_grad_ours)}${dxOurs ? ' (ours)' : ' (stock kept: faster on this backend)'}`);
+      r.filter_grad_portable = time(dW);
+      r.input_grad_portable = time(dX);
+      const ns = useNativeConvKernels(true, THREADS);
+      if (ns.active) {
+        r.forward_native = time(fwd);
+        r.filter_grad_native = time(dW);
+        r.input_grad_native = time(dX);
+      }
+      useNativeConvKernels(false);
+      const row = (label: string, k: string) => log(`    ${label.padEnd(26)} ${r[k] ? fmt(r[k]) : k.endsWith('stock') ? 'no kernel' : `n/a (${ns.reason})`}`);
+      row('forward      stock', 'forward_stock');
+      row(`forward      native x${THREADS}`, 'forward_native');
+      row('filter grad  stock', 'filter_grad_stock');
+      row('filter grad  portable', 'filter_grad_portable');
+      row(`filter grad  native x${THREADS}`, 'filter_grad_native');
+      row('input grad   stock', 'input_grad_stock');
+      row('input grad   portable', 'input_grad_portable');
+      row(`input grad   native x${THREADS}`, 'input_grad_native');
       out[backend][name] = r;
       tf.dispose([x, filter, dy]);
     }
