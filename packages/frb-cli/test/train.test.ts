@@ -192,10 +192,12 @@ describe('frb train (command)', () => {
     ].join('\n'));
     // initBackend would also build the native conv kernels (another package's option); plain tfjs here.
     const native = process.env.FRB_NATIVE;
+    const backend = tf.getBackend();
     process.env.FRB_NATIVE = '0';
-    const r = await frb(['train', y, '--backend', 'cpu'], root).finally(() => {
+    const r = await frb(['train', y, '--backend', 'cpu'], root).finally(async () => {
       if (native === undefined) delete process.env.FRB_NATIVE;
       else process.env.FRB_NATIVE = native;
+      await tf.setBackend(backend); // the command switched to cpu; the suite's backend comes back
     });
     expect(r.stderr).toMatch(/finished at iteration 4\/4/);
     expect(r.code).toBe(0);

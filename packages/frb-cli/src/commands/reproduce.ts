@@ -190,6 +190,11 @@ export const reproduceCommand: Command = {
         const modelJson = join(out, 'model', 'model.json');
         const started = Date.now();
         let itPerSec: number | null = null;
+        const teacherJson = join(runsDir, `x${scale}`, 'fp', 'model', 'model.json');
+        if (!existsSync(modelJson) && m.dbt && !existsSync(teacherJson)) {
+          notes.push(`${m.label} x${scale}: not trained: its DBT teacher (the FP twin) has no finished model at "${teacherJson}".`);
+          continue;
+        }
         if (!existsSync(modelJson)) {
           const cfg = validateConfig({
             name: `${preset.name}-${id}-x${scale}`,
@@ -307,13 +312,14 @@ function ordering(table: ReturnType<typeof mergeRuns>, set: string, scale: numbe
   const have = paper.map((m) => rows.find((r) => r.method === m));
   if (have.every(Boolean)) {
     const holds = have.every((r, i) => i === 0 || have[i - 1]!.cells[set]!.psnr > r!.cells[set]!.psnr);
-    out.push('', `The paper's ordering FRB > BBCU > ReActNet > BNN ${holds ? 'holds' : 'does not hold'} here on ${set} x${scale}.`);
+    out.push('', `The paper's ordering FRB order 2 > BBCU-L > ReActNet > BNN ${holds ? 'holds' : 'does not hold'} here on ${set} x${scale} (strictly, by PSNR).`);
   }
   const frb = rows.find((r) => r.method === 'FRB order 2');
   const dbt = rows.find((r) => r.method === 'FRB order 2 + DBT');
   if (frb && dbt) {
     const d = dbt.cells[set]!.psnr - frb.cells[set]!.psnr;
-    out.push('', `DBT ${d > 0 ? 'helps' : 'does not help'} at this budget: ${d >= 0 ? '+' : ''}${d.toFixed(3)} dB on ${set} x${scale}.`);
+    const verdict = Math.abs(d) < 0.005 ? 'makes no measurable difference' : d > 0 ? 'helps' : 'does not help';
+    out.push('', `DBT ${verdict} at this budget: ${d >= 0 ? '+' : ''}${d.toFixed(3)} dB on ${set} x${scale} (FRB order 2 + DBT vs FRB order 2).`);
   }
   return out;
 }
