@@ -35,13 +35,14 @@ export function makePlaceholderModel(scale: 2 | 4, seed = DEFAULT_SEED): tfl.Lay
   for (const layer of model.layers) {
     const binary = layer.getClassName().startsWith('SRB');
     for (const w of layer.weights) {
-      if (w.shape.length !== 4) continue; // biases, thresholds, RPReLU: constants from their initialisers
-      const [kh, kw, cin] = w.shape as number[];
+      const shape = w.shape as number[]; // built layers: no null dimensions
+      if (shape.length !== 4) continue; // biases, thresholds, RPReLU: constants from their initialisers
+      const [kh, kw, cin] = shape;
       const fanIn = kh * kw * cin;
       const bound = binary ? 1 / Math.sqrt(fanIn) : Math.sqrt(3) * 0.1 * Math.sqrt(2 / fanIn);
-      const vals = new Float32Array(w.shape.reduce((a, b) => a * b, 1));
+      const vals = new Float32Array(shape.reduce((a, b) => a * b, 1));
       for (let i = 0; i < vals.length; i++) vals[i] = (2 * rand() - 1) * bound;
-      const t = tf.tensor(vals, w.shape);
+      const t = tf.tensor(vals, shape);
       w.write(t);
       t.dispose();
     }

@@ -18,6 +18,22 @@ setWasmPaths({
 export const BACKEND_ORDER = ['webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
+
+/** The WebGL renderer string where the browser exposes it, else null. */
+function webglRenderer(): string | null {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const r = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return typeof r === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Sets the best available backend (or `wanted`); returns its name and the ones that failed, with why. */
 export async function pickBackend(wanted?: string | null): Promise<{ name: string; skipped: string[] }> {
   if (wanted != null && !(BACKEND_ORDER as readonly string[]).includes(wanted)) {
@@ -26,6 +42,16 @@ export async function pickBackend(wanted?: string | null): Promise<{ name: strin
   const order = wanted ? [wanted] : [...BACKEND_ORDER];
   const skipped: string[] = [];
   for (const name of order) {
+    if (name === 'webgl' && !wanted) {
+      // A software WebGL (Chromium's SwiftShader with --disable-gpu, Mesa's llvmpipe) runs the model several
+      // times slower than wasm SIMD; "best available" then means wasm. ?backend=webgl still forces it.
+      const renderer = webglRenderer();
+      if (renderer && SOFTWARE_GL.test(renderer)) {
+        console.info(`FRB demo: webgl skipped, software renderer '${renderer}'`);
+        skipped.push('webgl: software renderer, slower than wasm');
+        continue;
+      }
+    }
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
@@ -34,12 +60,12 @@ export async function pickBackend(wanted?: string | null): Promise<{ name: strin
         const ok = (await probe.data())[0] === 3;
         probe.dispose();
         if (ok) return { name, skipped };
-        skipped.push(`${name} (wrong result)`);
+        skipped.push(`${name}: wrong result`);
       } else {
-        skipped.push(`${name} (unavailable)`);
+        skipped.push(`${name}: unavailable`);
       }
     } catch (e) {
-      skipped.push(`${name} (${e instanceof Error ? e.message : String(e)})`);
+      skipped.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   throw new Error(`no tfjs backend could be initialised: ${skipped.join('; ')}`);

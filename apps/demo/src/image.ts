@@ -16,7 +16,7 @@ export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array, width: number, h
 }
 
 /** RGB floats → opaque RGBA bytes, clamped to [0, 1] and rounded (the same rounding as the Node comparison). */
-export function rgbToRgba(img: RgbImage): Uint8ClampedArray {
+export function rgbToRgba(img: RgbImage): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(img.width * img.height * 4);
   for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
     out[i] = toByte(img.data[j]);

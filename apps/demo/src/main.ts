@@ -72,7 +72,7 @@ async function loadModel(scale: Scale): Promise<LoadedModel> {
   const twin = createModel('srresnet', { scale });
   const fpBytes = binarySummary(twin, { inputShape: probe }).totals.memoryBytes;
   twin.dispose();
-  const fileBytes = model.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const fileBytes = model.weights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1) * 4, 0);
   const meta = model.getUserDefinedMetadata() as { placeholder?: boolean } | undefined;
   return { model, frbcBytes, fpBytes, fileBytes, placeholder: meta?.placeholder === true };
 }
@@ -190,7 +190,7 @@ ui.slider.addEventListener('input', () => {
 const wanted = new URLSearchParams(location.search).get('backend');
 pickBackend(wanted)
   .then(({ name, skipped }) => {
-    ui.backend.textContent = skipped.length ? `${name} (skipped: ${skipped.join('; ')})` : name;
+    ui.backend.textContent = skipped.length ? `${name} (${skipped.join('; ')})` : name;
     ui.backend.dataset.backend = name;
     ui.file.disabled = false;
     setStatus('idle', 'pick or drop an image');

@@ -1,0 +1,200 @@
+// End-to-end: the built page in Debian's Chromium (headless, driven by playwright-core) upscales a generated test
+// image, and its output canvas must match the Node result of the same model, image and tiling (PSNR ≥ 50 dB).
+// A screenshot goes to apps/demo/test-artifacts/ (git-ignored); FRB_DEMO_SCREENSHOT_TO_DOCS=1 also copies it to
+// docs/demo.png for the README. Skips, saying so, where no Chromium exists (CHROMIUM_PATH overrides the path).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import sharp from 'sharp';
+import { createServer, type Server } from 'node:http';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel, saveModel } from '@frb/models/node';
+import { makePlaceholderModel } from '../scripts/make-model.js';
+import { MODEL_URLS, TILE, TILE_MARGIN } from '../src/config.js';
+import { rgbToRgba } from '../src/image.js';
+import { upscaleTiled } from '../src/tiling.js';
+
+const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(demoDir, '../..');
+const artifacts = path.join(demoDir, 'test-artifacts');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium) {
+  console.warn(`apps/demo e2e: skipped — no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+}
+
+// The issue's flags; playwright takes the profile directory itself (a fresh one per run).
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const W = 80; // two 64-px tiles across, one down: the page's tiling and progress are exercised
+const H = 48;
+const SCALE = 2;
+
+/** A deterministic test picture: gradients, a disc, stripes and a checker patch (sharp edges and smooth areas). */
+function testImage(): Uint8Array {
+  const px = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = (y * W + x) * 3;
+      let r = (x * 255) / (W - 1);
+      let g = (y * 255) / (H - 1);
+      let b = 128 + 100 * Math.sin(x / 5) * Math.cos(y / 7);
+      if ((x - 24) ** 2 + (y - 24) ** 2 < 14 ** 2) [r, g, b] = [230, 200, 40];
+      if (x >= 50 && x < 76 && y >= 6 && y < 42) [r, g, b] = ((x >> 2) + (y >> 2)) % 2 ? [20, 30, 60] : [240, 240, 250];
+      if (y >= 44) [r, g, b] = x % 3 === 0 ? [0, 0, 0] : [255, 255, 255];
+      px.set([Math.round(r), Math.round(g), Math.round(b)], i);
+    }
+  }
+  return px;
+}
+
+function psnr(a: Uint8Array | Uint8ClampedArray, b: Uint8Array | Uint8ClampedArray): number {
+  let se = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (i % 4 === 3) continue; // RGB only
+    se += (a[i] - b[i]) ** 2;
+    n++;
+  }
+  return se === 0 ? Infinity : 10 * Math.log10((255 * 255) / (se / n));
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.png': 'image/png',
+};
+
+/** Serves `dir` on 127.0.0.1 (a random free port); only files inside it. */
+async function serve(dir: string): Promise<{ server: Server; url: string }> {
+  const server = createServer(async (req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(dir + path.sep)) return void res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (addr == null || typeof addr === 'string') throw new Error('e2e: static server has no port');
+  return { server, url: `http://127.0.0.1:${addr.port}/` };
+}
+
+describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
+  let tmp: string;
+  let server: Server | undefined;
+  let url: string;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const browserErrors: string[] = [];
+  let inputPng: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-e2e-'));
+    await mkdir(artifacts, { recursive: true });
+    // The page's models: the same seeded placeholder the build script writes.
+    await saveModel(makePlaceholderModel(SCALE), path.join(demoDir, 'public', path.dirname(MODEL_URLS[SCALE])));
+    const outDir = path.join(tmp, 'dist');
+    await build({ root: demoDir, configFile: path.join(demoDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    ({ server, url } = await serve(outDir));
+    inputPng = path.join(artifacts, 'input.png');
+    await sharp(Buffer.from(testImage()), { raw: { width: W, height: H, channels: 3 } }).png().toFile(inputPng);
+    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+      executablePath: chromiumPath, headless: true, args: FLAGS, viewport: { width: 1100, height: 760 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => browserErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && browserErrors.push(m.text()));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  /** Opens the page (with `query`), loads the test image, upscales x2, returns the output canvas and stats. */
+  async function upscaleInPage(query: string) {
+    browserErrors.length = 0;
+    await page.goto(url + query);
+    await page.waitForSelector('#status[data-state="idle"], #status[data-state="error"]', { timeout: 60_000 });
+    if ((await page.getAttribute('#status', 'data-state')) === 'error') return { error: await page.textContent('#status') };
+    const backend = await page.getAttribute('#stat-backend', 'data-backend');
+    await page.setInputFiles('#file', inputPng);
+    await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled);
+    await page.selectOption('#scale', String(SCALE));
+    await page.click('#run');
+    await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 90_000 });
+    const status = await page.textContent('#status');
+    expect(await page.getAttribute('#status', 'data-state'), `page status: ${status}; errors: ${browserErrors.join(' | ')}`).toBe('done');
+    const out = await page.evaluate(() => {
+      const c = document.getElementById('sr') as HTMLCanvasElement;
+      const b = document.getElementById('bicubic') as HTMLCanvasElement;
+      const read = (cv: HTMLCanvasElement) => Array.from(cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data);
+      return { w: c.width, h: c.height, px: read(c), bicubic: read(b) };
+    });
+    return { backend, out, time: await page.textContent('#stat-time') };
+  }
+
+  /** Node: the same model files, image and tiling, on wasm. */
+  async function nodeResult(): Promise<Uint8ClampedArray> {
+    const prev = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      const model = await loadModel(path.join(demoDir, 'public', MODEL_URLS[SCALE]));
+      const lr = { width: W, height: H, data: Float32Array.from(testImage(), (v) => v / 255) };
+      const sr = await upscaleTiled((x) => model.predict(x) as tf.Tensor, lr, { scale: SCALE, tile: TILE, margin: TILE_MARGIN });
+      model.dispose();
+      return rgbToRgba(sr);
+    } finally {
+      await tf.setBackend(prev);
+    }
+  }
+
+  it('upscales x2 on the best backend like Node does (PSNR ≥ 50 dB) and writes a screenshot', async () => {
+    const r = await upscaleInPage('');
+    if ('error' in r) throw new Error(`page failed to start: ${r.error}`);
+    expect(['webgl', 'wasm', 'cpu']).toContain(r.backend);
+    expect([r.out.w, r.out.h]).toEqual([W * SCALE, H * SCALE]);
+    expect(await page.isVisible('#placeholder')).toBe(true); // the seeded model is labelled as such
+    const frbcBytes = Number((await page.textContent('#stat-size-frbc'))!.replace(/\D/g, ''));
+    const fpBytes = Number((await page.textContent('#stat-size-fp'))!.replace(/\D/g, ''));
+    expect(frbcBytes).toBeGreaterThan(0);
+    expect(frbcBytes).toBeLessThan(fpBytes);
+    expect(await page.getAttribute('#progress', 'value')).toBe('1');
+    expect(await page.getAttribute('#download', 'download')).toBe('input-frbc-x2.png');
+
+    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult());
+    console.log(`apps/demo e2e: page backend ${r.backend} (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
+    expect(db).toBeGreaterThanOrEqual(50);
+    // The comparison can tell images apart: FRBC's output is not the bicubic one shown beside it.
+    const vsBicubic = psnr(Uint8ClampedArray.from(r.out.px), Uint8ClampedArray.from(r.out.bicubic));
+    console.log(`apps/demo e2e: PSNR(page FRBC, page bicubic) = ${vsBicubic.toFixed(2)} dB`);
+    expect(vsBicubic).toBeLessThan(45);
+
+    const shot = path.join(artifacts, 'demo.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect((await readFile(shot)).length).toBeGreaterThan(1000);
+    if (process.env.FRB_DEMO_SCREENSHOT_TO_DOCS === '1') await copyFile(shot, path.join(repoRoot, 'docs', 'demo.png'));
+  });
+
+  it('forced webgl (?backend=webgl) matches Node too, where this Chromium has WebGL', async (ctx) => {
+    const r = await upscaleInPage('?backend=webgl');
+    if ('error' in r) {
+      console.warn(`apps/demo e2e: webgl case skipped — ${r.error}`);
+      ctx.skip();
+      return;
+    }
+    expect(r.backend).toBe('webgl');
+    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult());
+    console.log(`apps/demo e2e: forced webgl (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
+    expect(db).toBeGreaterThanOrEqual(50);
+  });
+});
