@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   rollSpatial, windowPartition, windowReverse, WindowPartition, WindowReverse,
   relativePositionIndex, relativePositionBias, shiftWindowMask, padToMultiple, ChannelShortcut, WindowAttention,
+  windowAttentionCore,
 } from '@frb/models';
 
 function arange(shape: [number, number, number, number]): tf.Tensor4D {
@@ -149,6 +150,41 @@ describe('WindowAttention', () => {
     }
     tf.dispose([x, win, qkv]);
     layer.dispose();
+  });
+});
+
+describe('windowAttentionCore custom gradient', () => {
+  it('matches autodiff through the plain ops, for q, k, v and the bias, with and without the mask', () => {
+    const [B, nW, heads, n, hd, scale] = [2, 2, 2, 4, 3, 0.7];
+    const bw = B * nW;
+    const q = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const k = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const v = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 13) as tf.Tensor4D;
+    const bias = tf.randomNormal([heads, n, n], 0, 1, 'float32', 14) as tf.Tensor3D;
+    const dy = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 15);
+    const maskVals = Array.from({ length: nW * n * n }, (_, i) => (i % 3 === 0 ? -100 : 0));
+    const mask = tf.tensor(maskVals, [1, nW, 1, n, n]);
+    for (const m of [null, mask]) {
+      const plain = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        let l: tf.Tensor = tf.add(tf.mul(tf.matMul(a, b, false, true), scale), d);
+        if (m) l = tf.reshape(tf.add(tf.reshape(l, [B, nW, heads, n, n]), m), [bw, heads, n, n]);
+        return tf.sum(tf.mul(tf.matMul(tf.softmax(l), c), dy));
+      };
+      const custom = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+        tf.sum(tf.mul(windowAttentionCore(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor3D, m, scale), dy));
+      const { value: v1, grads: g1 } = tf.valueAndGrads(plain)([q, k, v, bias]);
+      const { value: v2, grads: g2 } = tf.valueAndGrads(custom)([q, k, v, bias]);
+      expect(v2.dataSync()[0]).toBeCloseTo(v1.dataSync()[0], 4);
+      g1.forEach((g, i) => {
+        const a = g.dataSync(), b = g2[i].dataSync();
+        expect(b.length).toBe(a.length);
+        let maxAbs = 0;
+        for (let j = 0; j < a.length; j++) maxAbs = Math.max(maxAbs, Math.abs(a[j] - b[j]));
+        expect(maxAbs).toBeLessThan(1e-4);
+      });
+      tf.dispose([v1, v2, ...g1, ...g2]);
+    }
+    tf.dispose([q, k, v, bias, dy, mask]);
   });
 });
 

@@ -24,6 +24,43 @@ export interface WindowAttentionArgs extends LayerArgs {
   qkScale?: number | null;
 }
 
+/**
+ * softmax(q·kᵀ·scale + bias (+ mask)) · v for q, k, v [B·nW, heads, N, hd], bias [heads, N, N], mask
+ * [1, nW, 1, N, N] or null. Its gradient is written out (tf.customGrad) so that a training step keeps only q, k, v
+ * and the softmax output: autodiff through the adds and reshapes retains about four more [B·nW, heads, N, N]
+ * tensors per layer, which pushed SwinIR-S training on one 64x64 patch past the wasm heap.
+ * Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − Σ_j dP ⊙ P), dQ = dS·K·scale, dK = dSᵀ·Q·scale, dBias = Σ_windows dS.
+ */
+export function windowAttentionCore(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor3D,
+  mask: tf.Tensor | null, scale: number): tf.Tensor4D {
+  const core = tf.customGrad((...args: unknown[]) => {
+    const [qi, ki, vi, bi] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor3D];
+    const save = args[4] as (ts: tf.Tensor[]) => void;
+    const [bw, heads, n] = qi.shape;
+    let logits: tf.Tensor = tf.add(tf.mul(tf.matMul(qi, ki, false, true), scale), bi);
+    if (mask != null) {
+      const nW = mask.shape[1] as number;
+      logits = tf.reshape(tf.add(tf.reshape(logits, [bw / nW, nW, heads, n, n]), mask), [bw, heads, n, n]);
+    }
+    const p = tf.softmax(logits) as tf.Tensor4D;
+    save([qi, ki, vi, p]);
+    return {
+      value: tf.matMul(p, vi),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved as tf.Tensor4D[];
+        const dout = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
+        const dv = tf.matMul(sp, dout, true, false);
+        const dp = tf.matMul(dout, sv, false, true);
+        const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true)));
+        const dq = tf.mul(tf.matMul(ds, sk), scale);
+        const dk = tf.mul(tf.matMul(ds, sq, true, false), scale);
+        return [dq, dk, dv, tf.sum(ds, 0)];
+      },
+    };
+  });
+  return core(q, k, v, bias) as tf.Tensor4D;
+}
+
 export class WindowAttention extends tfl.layers.Layer {
   static className = 'WindowAttention';
   readonly numHeads: number;
@@ -96,13 +133,9 @@ export class WindowAttention extends tfl.layers.Layer {
       // One transpose to [3, bw, heads, N, hd], then contiguous slices (cheaper than a strided split on cpu).
       const [q, k, v] = tf.unstack(tf.transpose(tf.reshape(qkv, [bw, n, 3, this.numHeads, hd]), [2, 0, 3, 1, 4]));
       const scale = this.qkScale ?? 1 / Math.sqrt(hd);
-      let attn: tf.Tensor = tf.matMul(tf.mul(q, scale), k, false, true); // [bw, heads, N, N]
-      attn = tf.add(attn, relativePositionBias(this.table.read() as tf.Tensor2D, this.windowSize));
-      if (this.shiftSize > 0) {
-        const mask = tf.tensor(this.mask(h, w), [1, nW, 1, n, n]);
-        attn = tf.reshape(tf.add(tf.reshape(attn, [bw / nW, nW, this.numHeads, n, n]), mask), [bw, this.numHeads, n, n]);
-      }
-      const out = tf.matMul(tf.softmax(attn), v); // [bw, heads, N, hd]
+      const bias = relativePositionBias(this.table.read() as tf.Tensor2D, this.windowSize);
+      const mask = this.shiftSize > 0 ? tf.tensor(this.mask(h, w), [1, nW, 1, n, n]) : null;
+      const out = windowAttentionCore(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, bias, mask, scale); // [bw, heads, N, hd]
       return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c]);
     });
   }
