@@ -24,9 +24,8 @@ const repoRoot = path.resolve(demoDir, '../..');
 const artifacts = path.join(demoDir, 'test-artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) {
-  console.warn(`apps/demo e2e: skipped — no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
-}
+const skipReason = `skipped: no Chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!hasChromium) console.warn(`apps/demo e2e: ${skipReason}`);
 
 // The issue's flags; playwright takes the profile directory itself (a fresh one per run).
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
@@ -87,7 +86,7 @@ async function serve(dir: string): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${addr.port}/` };
 }
 
-describe.skipIf(!hasChromium)('demo page in headless Chromium', () => {
+describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' : ` — ${skipReason}`}`, () => {
   let tmp: string;
   let server: Server | undefined;
   let url: string;
