@@ -172,21 +172,32 @@ export class PackedConv2D extends tfl.layers.Layer {
     const impl = getPackedKernel();
     const pix = (impl === 'wasm' ? packActivationsWasm : packActivations)(x, n * h * w, cin, threshold);
     // im2col on bits: row p = the taps of output pixel p, padded taps left 0 (read as +1, corrected below).
+    // Tap-major per output row: for each valid (ky, kx), the output columns whose input column is in range form
+    // one contiguous run, copied without per-pixel bounds checks.
     const act = new Int32Array(rows * L);
-    let r = 0;
     for (let b = 0; b < n; b++) {
       for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++, r++) {
-          const base = r * L;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - ay.pad + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - ax.pad + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const src = ((b * h + iy) * w + ix) * wpt;
-              const dst = base + (ky * kw + kx) * wpt;
-              for (let j = 0; j < wpt; j++) act[dst + j] = pix[src + j];
+        const rowStart = (b * oh + oy) * ow;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ay.pad + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const shift = kx * dw - ax.pad; // ix = ox·sw + shift
+            const lo = Math.max(0, Math.ceil(-shift / sw));
+            const hi = Math.min(ow - 1, Math.floor((w - 1 - shift) / sw));
+            if (hi < lo) continue;
+            let dst = (rowStart + lo) * L + (ky * kw + kx) * wpt;
+            let src = ((b * h + iy) * w + lo * sw + shift) * wpt;
+            const srcStep = sw * wpt;
+            if (wpt === 2) {
+              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
+                act[dst] = pix[src];
+                act[dst + 1] = pix[src + 1];
+              }
+            } else {
+              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
+                for (let j = 0; j < wpt; j++) act[dst + j] = pix[src + j];
+              }
             }
           }
         }
