@@ -2,10 +2,13 @@
  * Benchmark (not a test): median forward and train-step time of FRBT-x4 on a 64x64 LR batch, next to
  * SwinIR-S (its FP twin) and FRBC (the conv model) when the registry has it.
  *
- *   npx tsx --tsconfig tsconfig.json packages/frb-models/bench/transformer.ts [--backend wasm|cpu] [--batch 1] [--size 64] [--runs 3] [--models frbt,swinir-s,frbc]
+ *   npx tsx --tsconfig tsconfig.json packages/frb-models/bench/transformer.ts [--backend wasm|cpu] [--batch 1]
+ *       [--size 64] [--train-size <size>] [--runs 3] [--models frbt,swinir-s,frbc]
  *
- * Train step = one `trainOnBatch` (L1 loss, Adam) on a random LR/HR pair. Times are wall-clock medians after
- * one warm-up; forward waits for the output data.
+ * Train step = one `trainOnBatch` (L1 loss, Adam) on a random LR/HR pair of --train-size (default --size).
+ * Times are wall-clock medians after one warm-up; forward waits for the output data.
+ * A SwinIR-S / FRBT train step on one 64x64 LR patch needs more than the wasm backend's 4 GB heap (tfjs keeps
+ * every layer's saved tensors until backprop ends); use --train-size 32 on wasm, or the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
@@ -26,6 +29,7 @@ function intArg(name: string, dflt: number): number {
 const backend = arg('backend', 'wasm');
 const batch = intArg('batch', 1);
 const size = intArg('size', 64);
+const trainSize = intArg('train-size', size);
 const runs = intArg('runs', 3);
 const scale = 4;
 const models = arg('models', 'frbt,swinir-s,frbc').split(',').filter(Boolean);
@@ -44,10 +48,11 @@ async function median(fn: () => Promise<void>): Promise<number> {
 
 await tf.setBackend(backend);
 await tf.ready();
-console.log(`backend=${tf.getBackend()} batch=${batch} lr=${size}x${size} scale=x${scale} runs=${runs} (median after 1 warm-up)`);
+console.log(`backend=${tf.getBackend()} batch=${batch} forward lr=${size}x${size} train lr=${trainSize}x${trainSize} scale=x${scale} runs=${runs} (median after 1 warm-up)`);
 const known = new Set(listModels().map((m) => m.name));
 const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1);
-const y = tf.randomUniform([batch, size * scale, size * scale, 3], 0, 1, 'float32', 2);
+const xt = tf.randomUniform([batch, trainSize, trainSize, 3], 0, 1, 'float32', 3);
+const yt = tf.randomUniform([batch, trainSize * scale, trainSize * scale, 3], 0, 1, 'float32', 2);
 
 for (const name of models) {
   if (!known.has(name)) {
@@ -63,10 +68,10 @@ for (const name of models) {
     out.dispose();
   });
   const step = await median(async () => {
-    await m.trainOnBatch(x, y);
+    await m.trainOnBatch(xt, yt);
   });
   const leaked = tf.memory().numTensors - before;
   console.log(`${name.padEnd(10)} params=${String(m.countParams()).padStart(8)}  forward ${fwd.toFixed(0).padStart(7)} ms  train-step ${step.toFixed(0).padStart(7)} ms${leaked > 0 ? `  (tensors +${leaked}: optimizer state)` : ''}`);
   m.dispose();
 }
-tf.dispose([x, y]);
+tf.dispose([x, xt, yt]);

@@ -101,6 +101,26 @@ describe('FRBT', () => {
     none.dispose();
   });
 
+  it('wires the shortcuts: proj gets x, qkv gets x repeated 3 times, fc2 gets the group mean of its input', () => {
+    const m = buildFRBT(TINY);
+    const p = 'body/rstb_0/layer_1';
+    const names = [`${p}/norm1`, `${p}/attn/qkv`, `${p}/attn/qkv_residual`, `${p}/attn`, `${p}/attn/proj`, `${p}/attn/proj_residual`,
+      `${p}/mlp/gelu`, `${p}/mlp/fc2`, `${p}/mlp/fc2_residual`];
+    const probe = tfl.model({ inputs: m.inputs, outputs: names.map((n) => m.getLayer(n).output as tfl.SymbolicTensor) });
+    const x = tf.randomUniform([1, 8, 8, 3], 0, 1, 'float32', 21);
+    const [ln1, qkv, qkvRes, att, proj, projRes, gelu, fc2, fc2Res] = probe.predict(x) as tf.Tensor[];
+    const close = (a: tf.Tensor, b: tf.Tensor) => {
+      expect(a.shape).toEqual(b.shape);
+      const d = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+      expect(d).toBeLessThan(1e-5);
+    };
+    close(projRes, tf.add(proj, att));
+    close(qkvRes, tf.add(qkv, tf.concat([ln1, ln1, ln1], 2)));
+    const [g1, g2] = tf.split(gelu, 2, 2);
+    close(fc2Res, tf.add(fc2, tf.div(tf.add(g1, g2), 2)));
+    m.dispose();
+  });
+
   it('a few fit steps lower the L1 loss (FRBT and SwinIR-S), without leaking tensors', async () => {
     for (const build of [buildFRBT, buildSwinIRS]) {
       const m = build(TINY);
