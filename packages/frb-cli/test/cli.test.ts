@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,6 +11,11 @@ import { frb, makeToyData, saveModelJson } from './helpers.js';
 
 let root = '';
 let hr: Record<string, RawImage> = {};
+// eval/summary pick their own backend (initBackend 'auto'); give the suite its backend back after each test.
+const suiteBackend = tf.getBackend();
+afterEach(async () => {
+  if (tf.getBackend() !== suiteBackend) await tf.setBackend(suiteBackend);
+});
 beforeAll(async () => {
   ({ root, hr } = await makeToyData());
 });
