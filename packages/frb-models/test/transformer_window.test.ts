@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   rollSpatial, windowPartition, windowReverse, WindowPartition, WindowReverse,
   relativePositionIndex, relativePositionBias, shiftWindowMask, padToMultiple, ChannelShortcut, WindowAttention,
-  windowAttentionCore,
+  windowAttentionCore, layerNorm, gelu, LayerNorm,
 } from '@frb/models';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 function arange(shape: [number, number, number, number]): tf.Tensor4D {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -185,6 +186,42 @@ describe('windowAttentionCore custom gradient', () => {
       tf.dispose([v1, v2, ...g1, ...g2]);
     }
     tf.dispose([q, k, v, bias, dy, mask]);
+  });
+});
+
+describe('LayerNorm and GELU with written-out gradients', () => {
+  const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+  it('LayerNorm equals the autodiff formula and tfjs LayerNormalization, values and gradients', () => {
+    const x = tf.randomNormal([2, 5, 7], 1, 2, 'float32', 31);
+    const g = tf.randomNormal([7], 1, 0.5, 'float32', 32) as tf.Tensor1D;
+    const b = tf.randomNormal([7], 0, 0.5, 'float32', 33) as tf.Tensor1D;
+    const dy = tf.randomNormal([2, 5, 7], 0, 1, 'float32', 34);
+    const plain = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => {
+      const m = tf.mean(xi, -1, true);
+      const v = tf.mean(tf.square(tf.sub(xi, m)), -1, true);
+      return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, m), tf.sqrt(tf.add(v, 1e-5))), gi), bi), dy));
+    };
+    const custom = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(layerNorm(xi, gi as tf.Tensor1D, bi as tf.Tensor1D), dy));
+    const r1 = tf.valueAndGrads(plain)([x, g, b]);
+    const r2 = tf.valueAndGrads(custom)([x, g, b]);
+    expect(r2.value.dataSync()[0]).toBeCloseTo(r1.value.dataSync()[0], 3);
+    r1.grads.forEach((gr, i) => expect(maxDiff(gr, r2.grads[i])).toBeLessThan(1e-4));
+    const ours = new LayerNorm({ epsilon: 1e-5 });
+    const theirs = tfl.layers.layerNormalization({ epsilon: 1e-5 });
+    ours.apply(x); theirs.apply(x);
+    ours.setWeights([g, b]); theirs.setWeights([g, b]);
+    expect(maxDiff(ours.apply(x) as tf.Tensor, theirs.apply(x) as tf.Tensor)).toBeLessThan(1e-5);
+  });
+
+  it('GELU equals tfjs gelu (erf form) and its autodiff gradient', () => {
+    const x = tf.linspace(-6, 6, 97);
+    const ref = tfl.layers.activation({ activation: 'gelu' }).apply(x) as tf.Tensor;
+    expect(maxDiff(gelu(x), ref)).toBeLessThan(1e-6);
+    expect(gelu(tf.tensor1d([1])).dataSync()[0]).toBeCloseTo(0.8413447, 6); // 1·Φ(1)
+    const gPlain = tf.grad((t: tf.Tensor) => tf.sum(tfl.layers.activation({ activation: 'gelu' }).apply(t) as tf.Tensor))(x);
+    const gOurs = tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x);
+    expect(maxDiff(gOurs, gPlain)).toBeLessThan(1e-5);
   });
 });
 

@@ -7,6 +7,8 @@ export * from './relative_position.js';
 export * from './shift_mask.js';
 export * from './window_attention.js';
 export * from './padding.js';
+export * from './layer_norm.js';
+export * from './gelu.js';
 export * from './mean_shift.js';
 export * from './channel_shortcut.js';
 export * from './linear.js';

@@ -13,6 +13,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { WindowPartition, WindowReverse } from './window.js';
 import { WindowAttention } from './window_attention.js';
 import { linear, type LinearSpec } from './linear.js';
+import { LayerNorm } from './layer_norm.js';
+import { GELU } from './gelu.js';
 
 export interface SwinLayerOptions {
   /** Layer-name prefix, e.g. `body/rstb_0/layer_1`. */
@@ -32,7 +34,7 @@ export function swinLayer(x: tfl.SymbolicTensor, o: SwinLayerOptions): tfl.Symbo
   if (!(hidden > 0)) throw new Error(`swinLayer '${o.prefix}': mlpRatio ${o.mlpRatio} gives an empty MLP for width ${dim}`);
   const p = o.prefix;
   const win = { windowSize: o.windowSize, shiftSize: o.shiftSize };
-  const ln = (name: string) => tfl.layers.layerNormalization({ epsilon: 1e-5, name: `${p}/${name}` });
+  const ln = (name: string) => new LayerNorm({ epsilon: 1e-5, name: `${p}/${name}` });
 
   const xw = new WindowPartition({ ...win, name: `${p}/partition` }).apply(x) as tfl.SymbolicTensor;
   const qkv = linear(ln('norm1').apply(xw) as tfl.SymbolicTensor, 3 * dim, `${p}/attn/qkv`, o.linear);
@@ -41,7 +43,7 @@ export function swinLayer(x: tfl.SymbolicTensor, o: SwinLayerOptions): tfl.Symbo
   const y = tfl.layers.add({ name: `${p}/attn_residual` }).apply([xw, proj]) as tfl.SymbolicTensor;
 
   const fc1 = linear(ln('norm2').apply(y) as tfl.SymbolicTensor, hidden, `${p}/mlp/fc1`, o.linear);
-  const act = tfl.layers.activation({ activation: 'gelu', name: `${p}/mlp/gelu` }).apply(fc1) as tfl.SymbolicTensor;
+  const act = new GELU({ name: `${p}/mlp/gelu` }).apply(fc1) as tfl.SymbolicTensor;
   const fc2 = linear(act, dim, `${p}/mlp/fc2`, o.linear);
   const z = tfl.layers.add({ name: `${p}/mlp_residual` }).apply([y, fc2]) as tfl.SymbolicTensor;
 

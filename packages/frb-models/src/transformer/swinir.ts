@@ -14,6 +14,7 @@ import { PixelShuffle } from '../pixel_shuffle.js';
 import { PadToMultiple, CropToScale, type PadMode } from './padding.js';
 import { MeanShift, DIV2K_RGB_MEAN } from './mean_shift.js';
 import { rstb, conv3x3 } from './rstb.js';
+import { LayerNorm } from './layer_norm.js';
 import type { LinearShortcut, LinearSpec } from './linear.js';
 
 export interface SwinIROptions {
@@ -72,11 +73,11 @@ function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): t
   if (useMean) x = new MeanShift({ mean: [...DIV2K_RGB_MEAN], sign: -1, name: 'sub_mean' }).apply(x) as tfl.SymbolicTensor;
   const shallow = conv3x3(dim, 'conv_first').apply(x) as tfl.SymbolicTensor;
 
-  let t = tfl.layers.layerNormalization({ epsilon: 1e-5, name: 'patch_embed/norm' }).apply(shallow) as tfl.SymbolicTensor;
+  let t = new LayerNorm({ epsilon: 1e-5, name: 'patch_embed/norm' }).apply(shallow) as tfl.SymbolicTensor;
   for (let i = 0; i < blocks; i++) {
     t = rstb(t, { index: i, depth, numHeads, windowSize, mlpRatio: d.mlpRatio, linear: spec });
   }
-  t = tfl.layers.layerNormalization({ epsilon: 1e-5, name: 'norm' }).apply(t) as tfl.SymbolicTensor;
+  t = new LayerNorm({ epsilon: 1e-5, name: 'norm' }).apply(t) as tfl.SymbolicTensor;
   t = conv3x3(dim, 'conv_after_body').apply(t) as tfl.SymbolicTensor;
   t = tfl.layers.add({ name: 'long_skip' }).apply([t, shallow]) as tfl.SymbolicTensor;
 
