@@ -136,6 +136,23 @@ describe('train loop', () => {
     expect(existsSync(join(root, 'runs/full/curve.png'))).toBe(true);
   });
 
+  it('an abort (Ctrl-C in the command) checkpoints the last iteration and stops; resume continues the trajectory', async () => {
+    const ac = new AbortController();
+    const raw = base('runs/abort', { checkpoint: { interval: 100 } });
+    // abort as soon as the first progress line (iteration 1) is written
+    const stderr = { write: (s: string) => (s.includes('1/6') ? ac.abort() : undefined, true) };
+    const r = await train(cfgOf(raw), { stderr, signal: ac.signal, progressBar: false });
+    expect(r.stopped).toBe('interrupted');
+    expect(r.iteration).toBe(1);
+    expect((await findCheckpoint(join(root, 'runs/abort/checkpoints')))!.state.iteration).toBe(1);
+    const r2 = await train(cfgOf(raw), { stderr: quiet, resume: true });
+    expect(r2.startIteration).toBe(1);
+    const la = await trainLosses('runs/full');
+    const lb = await trainLosses('runs/abort');
+    expect(lb.map((x) => x[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    for (let i = 0; i < 6; i++) expect(Math.abs(lb[i]![1] - la[i]![1])).toBeLessThanOrEqual(1e-6 * Math.abs(la[i]![1]));
+  });
+
   it('a second run into a folder with checkpoints needs --resume; a changed model is refused on resume', async () => {
     await expect(train(cfgOf(base('runs/full')), { stderr: quiet })).rejects.toThrow(/already holds checkpoints.*--resume/);
     const changed = base('runs/full', { model: { name: 'frbc', scale: 2, features: 12, blocks: 2 } });

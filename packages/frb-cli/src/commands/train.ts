@@ -20,9 +20,9 @@ interval, validation and event), curve.png (loss and validation PSNR), checkpoin
 (model.json + weights + Adam state + data RNG state, written atomically; the newest 'keep' are kept) and,
 at the end, model/ (model.json + weights.bin, for 'frb eval').
 
-A run stopped at any point (Ctrl-C, SIGKILL, --until) continues with --resume from its newest
-checkpoint, on the same loss trajectory as an uninterrupted run; at most one checkpoint interval is
-lost. A NaN/Inf loss stops the run before that step is applied (exit 1), keeping the last good
+A run stopped at any point continues with --resume from its newest checkpoint, on the same loss
+trajectory as an uninterrupted run. Ctrl-C or SIGTERM checkpoints the current iteration and exits
+(code 130; a second Ctrl-C kills); a SIGKILL loses at most one checkpoint interval. A NaN/Inf loss stops the run before that step is applied (exit 1), keeping the last good
 checkpoint.
 
 Options:
@@ -63,7 +63,24 @@ export const trainCommand: Command = {
     const got = await initBackend(backend);
     await tf.ready();
     ctx.stderr.write(`train: ${cfg.name}: ${cfg.model.name} x${cfg.model.scale}, ${cfg.train.iterations} iterations, backend ${got}\n`);
-    const r = await train(cfg, { resume: flag(p, 'resume'), until, stderr: ctx.stderr });
+    // Ctrl-C / SIGTERM: finish the current iteration, checkpoint it, and exit (a second Ctrl-C kills).
+    const ac = new AbortController();
+    const onSignal = (sig: string) => {
+      ctx.stderr.write(`\ntrain: ${sig}: stopping after this iteration with a checkpoint (again to kill)\n`);
+      ac.abort();
+    };
+    const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => [sig, () => onSignal(sig)] as const);
+    for (const [sig, h] of handlers) process.once(sig, h);
+    let r;
+    try {
+      r = await train(cfg, { resume: flag(p, 'resume'), until, stderr: ctx.stderr, signal: ac.signal });
+    } finally {
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+    }
+    if (r.stopped === 'interrupted') {
+      ctx.stderr.write(`frb train: interrupted at iteration ${r.iteration}; continue with --resume\n`);
+      return 130;
+    }
     if (r.stopped === 'non-finite') {
       ctx.stderr.write(`frb train: ${r.message}\n`);
       return EXIT_FAILURE;

@@ -32,13 +32,15 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop after this iteration (a checkpoint is written there); `--resume` continues later. */
   until?: number;
+  /** Aborting stops the run between two iterations with a checkpoint of the last one (Ctrl-C loses nothing). */
+  signal?: AbortSignal;
   /** Where the progress bar and messages go (default process.stderr). */
   stderr?: TextStream;
   /** Force the progress bar on/off (default: only on a TTY; otherwise a plain line per log interval). */
   progressBar?: boolean;
 }
 
-export type StopReason = 'done' | 'until' | 'non-finite';
+export type StopReason = 'done' | 'until' | 'interrupted' | 'non-finite';
 
 export interface TrainResult {
   /** Iterations completed (the last good one when stopped for a non-finite loss). */
@@ -200,10 +202,18 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     let stepSeconds = 0;
     let stepCount = 0;
     let completed = start;
+    let lastLr = learningRateAt(cfg.train.scheduler, baseLr, Math.max(1, start));
     let stopped: StopReason = until < total ? 'until' : 'done';
     let message: string | undefined;
     let last: Record<string, number> = {};
+    let lastSaved = start;
     for (let it = start + 1; it <= until; it++) {
+      if (opts.signal?.aborted) {
+        stopped = 'interrupted';
+        if (completed > lastSaved) await checkpoint(completed, lastLr, last);
+        await log({ kind: 'event', iter: completed, event: 'interrupted' });
+        break;
+      }
       const lr = learningRateAt(cfg.train.scheduler, baseLr, it);
       // Adam reads its rate at every step; tfjs exposes no setter.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -248,6 +258,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
         break;
       }
       completed = it;
+      lastLr = lr;
       window.n++;
       bar.tick(1);
       last = { loss: totalv, l1: l1v, ...(dbt ? { distill: disv } : {}), lr };
@@ -261,7 +272,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
         else err.write(`${bar.line(info)}\n`);
       }
       if (valTarget && cfg.val!.interval > 0 && it % cfg.val!.interval === 0 && it !== total) await runValidation(it);
-      if (it % cfg.checkpoint.interval === 0 || it === until) await checkpoint(it, lr, last);
+      if (it % cfg.checkpoint.interval === 0 || it === until) {
+        await checkpoint(it, lr, last);
+        lastSaved = it;
+      }
     }
     bar.finish();
     let modelDir: string | null = null;
@@ -275,7 +289,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     }
     await curve();
     const itPerSec = stepCount / (stepSeconds || 1);
-    err.write(`train: ${stopped === 'non-finite' ? 'stopped' : 'finished'} at iteration ${completed}/${total} ` +
+    err.write(`train: ${stopped === 'done' || stopped === 'until' ? 'finished' : 'stopped'} at iteration ${completed}/${total} ` +
       `(${itPerSec.toFixed(2)} it/s, ${formatDuration(stepSeconds)} in steps)${modelDir ? `; model: ${modelDir}` : ''}\n`);
     return {
       iteration: completed,
