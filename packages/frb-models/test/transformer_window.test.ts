@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  rollSpatial, windowPartition, windowReverse, WindowPartition, WindowReverse,
+  rollSpatial, windowPartition, windowReverse, WindowPartition, WindowReverse, shiftedWindowPartition, shiftedWindowReverse,
   relativePositionIndex, relativePositionBias, shiftWindowMask, padToMultiple, ChannelShortcut, WindowAttention,
   windowAttentionCore, layerNorm, gelu, LayerNorm,
 } from '@frb/models';
@@ -26,6 +26,19 @@ describe('window partition / reverse', () => {
       tf.dispose([x, w, back]);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the shifted partition / reverse gradients equal autodiff through roll + partition', () => {
+    const x = tf.randomNormal([2, 8, 4, 3], 0, 1, 'float32', 41) as tf.Tensor4D;
+    const r = tf.randomNormal([2 * 2 * 1, 16, 3], 0, 1, 'float32', 42);
+    const gOurs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(shiftedWindowPartition(t as tf.Tensor4D, 4, 2), r)))(x);
+    const gAuto = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(windowPartition(rollSpatial(t as tf.Tensor4D, -2), 4), r)))(x);
+    expect(Array.from(gOurs.dataSync())).toEqual(Array.from(gAuto.dataSync()));
+    const w = shiftedWindowPartition(x, 4, 2);
+    const hOurs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(shiftedWindowReverse(t as tf.Tensor3D, 4, 2, 8, 4), x)))(w);
+    const hAuto = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(rollSpatial(windowReverse(t as tf.Tensor3D, 4, 8, 4), 2), x)))(w);
+    expect(Array.from(hOurs.dataSync())).toEqual(Array.from(hAuto.dataSync()));
+    tf.dispose([x, r, gOurs, gAuto, w, hOurs, hAuto]);
   });
 
   it('a window holds the row-major w×w patch (SwinIR layout)', () => {

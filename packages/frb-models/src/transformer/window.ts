@@ -69,6 +69,41 @@ export function windowReverse(windows: tf.Tensor3D, window: number, h: number, w
   });
 }
 
+/**
+ * Shift + partition as one op whose gradient is the reverse + unshift of dy (and vice versa below): nothing is
+ * kept for backprop, where autodiff would keep the rolled slices (tfjs' concat gradient saves its inputs).
+ */
+export function shiftedWindowPartition(x: tf.Tensor4D, window: number, shift: number): tf.Tensor3D {
+  const [, h, w] = x.shape;
+  const f = tf.customGrad((...args: unknown[]) => {
+    const xi = args[0] as tf.Tensor4D;
+    return {
+      value: windowPartition(shift > 0 ? rollSpatial(xi, -shift) : xi, window),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const back = windowReverse((Array.isArray(dy) ? dy[0] : dy) as tf.Tensor3D, window, h, w);
+        return shift > 0 ? rollSpatial(back, shift) : back;
+      },
+    };
+  });
+  return f(x) as tf.Tensor3D;
+}
+
+/** Inverse of {@link shiftedWindowPartition}, with the partition as its gradient. */
+export function shiftedWindowReverse(windows: tf.Tensor3D, window: number, shift: number, h: number, w: number): tf.Tensor4D {
+  const f = tf.customGrad((...args: unknown[]) => {
+    const wi = args[0] as tf.Tensor3D;
+    const x = windowReverse(wi, window, h, w);
+    return {
+      value: shift > 0 ? rollSpatial(x, shift) : x,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const d = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
+        return windowPartition(shift > 0 ? rollSpatial(d, -shift) : d, window);
+      },
+    };
+  });
+  return f(windows) as tf.Tensor4D;
+}
+
 export interface WindowLayerArgs extends LayerArgs { windowSize: number; shiftSize?: number }
 
 function readWindowArgs(layer: string, args: WindowLayerArgs & Record<string, unknown>): [number, number] {
@@ -103,8 +138,7 @@ export class WindowPartition extends tfl.layers.Layer {
       if (h % this.windowSize !== 0 || w % this.windowSize !== 0) {
         throw new Error(`WindowPartition '${this.name}': input ${h}x${w} is not a multiple of the window ${this.windowSize} (pad it first)`);
       }
-      const shifted = this.shiftSize > 0 ? rollSpatial(x, -this.shiftSize) : x;
-      return windowPartition(shifted, this.windowSize);
+      return shiftedWindowPartition(x, this.windowSize, this.shiftSize);
     });
   }
 
@@ -144,8 +178,10 @@ export class WindowReverse extends tfl.layers.Layer {
       }
       const [win, ref] = inputs as [tf.Tensor3D, tf.Tensor4D];
       const [, h, w] = ref.shape;
-      const x = windowReverse(win, this.windowSize, h, w);
-      return this.shiftSize > 0 ? rollSpatial(x, this.shiftSize) : x;
+      if (win.shape[1] !== this.windowSize ** 2) {
+        throw new Error(`WindowReverse '${this.name}': windows hold ${win.shape[1]} tokens, expected ${this.windowSize ** 2}`);
+      }
+      return shiftedWindowReverse(win, this.windowSize, this.shiftSize, h, w);
     });
   }
 
