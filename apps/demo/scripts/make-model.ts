@@ -2,7 +2,10 @@
 // shipped FRBC weights exist (see src/config.ts for where the page loads them). The weights follow the models'
 // own init rules with a seeded generator instead of tfjs' random one: binary (SRB) latent kernels U(±1/√fan_in),
 // full-precision conv kernels uniform with Kaiming-normal×0.1's standard deviation (BasicSR's init, inferred);
-// every constant-initialised weight (biases, RSign thresholds, RPReLU) keeps its constant.
+// every constant-initialised weight (biases, RSign thresholds, RPReLU) keeps its constant. Then the last conv is
+// scaled by RESIDUAL_GAIN: with the init alone the residual is ~0.01 grey levels (the output is the bilinear skip
+// to the byte), so a browser/Node comparison would never see the binary body; ×400 gives a residual of ~5 grey
+// levels, ~2 of them from the binary body, on a random image. A placeholder choice, no training meaning.
 //   npx tsx --tsconfig tsconfig.json apps/demo/scripts/make-model.ts [--out DIR] [--seed N]
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_SEED = 20240711;
+export const RESIDUAL_GAIN = 400;
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT = path.resolve(here, '../public/models');
 
@@ -47,7 +51,11 @@ export function makePlaceholderModel(scale: 2 | 4, seed = DEFAULT_SEED): tfl.Lay
       t.dispose();
     }
   }
-  model.setUserDefinedMetadata({ placeholder: true, seed, scale, note: 'untrained placeholder FRBC (seeded), not the shipped weights' });
+  const last = model.getLayer('tail/conv_last').weights[0];
+  const scaled = tf.tidy(() => tf.mul(last.read(), RESIDUAL_GAIN));
+  last.write(scaled);
+  scaled.dispose();
+  model.setUserDefinedMetadata({ placeholder: true, seed, scale, residualGain: RESIDUAL_GAIN, note: 'untrained placeholder FRBC (seeded), not the shipped weights' });
   return model;
 }
 

@@ -32,19 +32,21 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 const W = 80; // two 64-px tiles across, one down: the page's tiling and progress are exercised
 const H = 48;
 const SCALE = 2;
+const SW = 32; // the webgl case's image
+const SH = 24;
 
 /** A deterministic test picture: gradients, a disc, stripes and a checker patch (sharp edges and smooth areas). */
-function testImage(): Uint8Array {
-  const px = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3;
-      let r = (x * 255) / (W - 1);
-      let g = (y * 255) / (H - 1);
+function testImage(w = W, h = H): Uint8Array {
+  const px = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      let r = (x * 255) / (w - 1);
+      let g = (y * 255) / (h - 1);
       let b = 128 + 100 * Math.sin(x / 5) * Math.cos(y / 7);
       if ((x - 24) ** 2 + (y - 24) ** 2 < 14 ** 2) [r, g, b] = [230, 200, 40];
       if (x >= 50 && x < 76 && y >= 6 && y < 42) [r, g, b] = ((x >> 2) + (y >> 2)) % 2 ? [20, 30, 60] : [240, 240, 250];
-      if (y >= 44) [r, g, b] = x % 3 === 0 ? [0, 0, 0] : [255, 255, 255];
+      if (y >= h - 4) [r, g, b] = x % 3 === 0 ? [0, 0, 0] : [255, 255, 255];
       px.set([Math.round(r), Math.round(g), Math.round(b)], i);
     }
   }
@@ -94,6 +96,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   let page: Page;
   const browserErrors: string[] = [];
   let inputPng: string;
+  let smallPng: string;
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-e2e-'));
@@ -105,6 +108,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     ({ server, url } = await serve(outDir));
     inputPng = path.join(artifacts, 'input.png');
     await sharp(Buffer.from(testImage()), { raw: { width: W, height: H, channels: 3 } }).png().toFile(inputPng);
+    smallPng = path.join(artifacts, 'input-small.png');
+    await sharp(Buffer.from(testImage(SW, SH)), { raw: { width: SW, height: SH, channels: 3 } }).png().toFile(smallPng);
     context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
       executablePath: chromiumPath, headless: true, args: FLAGS, viewport: { width: 1100, height: 760 },
     });
@@ -120,13 +125,13 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   });
 
   /** Opens the page (with `query`), loads the test image, upscales x2, returns the output canvas and stats. */
-  async function upscaleInPage(query: string) {
+  async function upscaleInPage(query: string, png = inputPng) {
     browserErrors.length = 0;
     await page.goto(url + query);
     await page.waitForSelector('#status[data-state="idle"], #status[data-state="error"]', { timeout: 60_000 });
     if ((await page.getAttribute('#status', 'data-state')) === 'error') return { error: await page.textContent('#status') };
     const backend = await page.getAttribute('#stat-backend', 'data-backend');
-    await page.setInputFiles('#file', inputPng);
+    await page.setInputFiles('#file', png);
     await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled);
     await page.selectOption('#scale', String(SCALE));
     await page.click('#run');
@@ -142,13 +147,18 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     return { backend, out, time: await page.textContent('#stat-time') };
   }
 
-  /** Node: the same model files, image and tiling, on wasm. */
-  async function nodeResult(): Promise<Uint8ClampedArray> {
+  /** Node: the same model files, image and tiling, on wasm; `zeroBody` zeroes the binary body's kernels. */
+  async function nodeResult(w = W, h = H, zeroBody = false): Promise<Uint8ClampedArray> {
     const prev = tf.getBackend();
     await tf.setBackend('wasm');
     try {
       const model = await loadModel(path.join(demoDir, 'public', MODEL_URLS[SCALE]));
-      const lr = { width: W, height: H, data: Float32Array.from(testImage(), (v) => v / 255) };
+      if (zeroBody) {
+        for (const l of model.layers.filter((l) => l.getClassName().startsWith('SRB'))) {
+          for (const v of l.weights.filter((v) => v.shape.length === 4)) v.write(tf.zeros(v.shape as number[]));
+        }
+      }
+      const lr = { width: w, height: h, data: Float32Array.from(testImage(w, h), (v) => v / 255) };
       const sr = await upscaleTiled((x) => model.predict(x) as tf.Tensor, lr, { scale: SCALE, tile: TILE, margin: TILE_MARGIN });
       model.dispose();
       return rgbToRgba(sr);
@@ -173,10 +183,13 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult());
     console.log(`apps/demo e2e: page backend ${r.backend} (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
     expect(db).toBeGreaterThanOrEqual(50);
-    // The comparison can tell images apart: FRBC's output is not the bicubic one shown beside it.
+    // The comparison can tell images apart: FRBC's output is not the bicubic one shown beside it, and a Node run
+    // without the binary body (its kernels zeroed) is far from the page's, so the 50 dB check covers the body.
     const vsBicubic = psnr(Uint8ClampedArray.from(r.out.px), Uint8ClampedArray.from(r.out.bicubic));
-    console.log(`apps/demo e2e: PSNR(page FRBC, page bicubic) = ${vsBicubic.toFixed(2)} dB`);
+    const vsNoBody = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult(W, H, true));
+    console.log(`apps/demo e2e: PSNR(page FRBC, page bicubic) = ${vsBicubic.toFixed(2)} dB, PSNR(page, Node without binary body) = ${vsNoBody.toFixed(2)} dB`);
     expect(vsBicubic).toBeLessThan(45);
+    expect(vsNoBody).toBeLessThan(45);
 
     const shot = path.join(artifacts, 'demo.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -185,14 +198,16 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   });
 
   it('forced webgl (?backend=webgl) matches Node too, where this Chromium has WebGL', async (ctx) => {
-    const r = await upscaleInPage('?backend=webgl');
+    // A smaller image: software WebGL (SwiftShader) is ~15x slower than wasm here.
+    const r = await upscaleInPage('?backend=webgl', smallPng);
     if ('error' in r) {
       console.warn(`apps/demo e2e: webgl case skipped — ${r.error}`);
       ctx.skip();
       return;
     }
     expect(r.backend).toBe('webgl');
-    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult());
+    expect([r.out.w, r.out.h]).toEqual([SW * SCALE, SH * SCALE]);
+    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult(SW, SH));
     console.log(`apps/demo e2e: forced webgl (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
     expect(db).toBeGreaterThanOrEqual(50);
   });
