@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   PackedConv2D, PackedDense, SRBConv2D, SRBDense, getPackedKernel, packActivations, packLayer, packSRBLayer,
   packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
-  xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, type XnorImpl,
+  xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, type XnorImpl,
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
 import { expectClose, rand } from './helpers.js';
@@ -127,6 +127,9 @@ const convCases = [
   { name: '5x5 same stride 2, 40 ch', cin: 40, filters: 6, kernelSize: 5, strides: 2, padding: 'same' as const, dilationRate: 1, hw: [9, 8] },
   { name: '3x3 same dilation 2, 33 ch', cin: 33, filters: 5, kernelSize: 3, strides: 1, padding: 'same' as const, dilationRate: 2, hw: [7, 6] },
   { name: '3x2 valid stride 2, 7 ch', cin: 7, filters: 3, kernelSize: [3, 2], strides: 2, padding: 'valid' as const, dilationRate: 1, hw: [8, 7] },
+  // Stride-1 convs with channels % 4 == 0 take the direct (im2col-free) wasm path; these cover odd words per tap.
+  { name: '3x3 valid, 32 ch (direct path, 1 word per tap)', cin: 32, filters: 6, kernelSize: 3, strides: 1, padding: 'valid' as const, dilationRate: 1, hw: [6, 7] },
+  { name: '3x5 same dilation 2, 100 ch (direct path, 4 words per tap)', cin: 100, filters: 5, kernelSize: [3, 5], strides: 1, padding: 'same' as const, dilationRate: 2, hw: [7, 9] },
   { name: '1x1, 96 ch', cin: 96, filters: 8, kernelSize: 1, strides: 1, padding: 'valid' as const, dilationRate: 1, hw: [3, 4] },
 ];
 
@@ -151,7 +154,9 @@ for (const impl of ['wasm', 'js'] as XnorImpl[]) {
           expect(packed).toBeInstanceOf(PackedConv2D);
           const want = srb.apply(x) as tf.Tensor;
           const got = packed.apply(x) as tf.Tensor;
-          expectClose(got, want, 0, 1e-4);
+          // The packed sum is exact (integer dot products × α in float64); the float simulation accumulates K
+          // products in float32, so large-K layers differ by its rounding (~1e-6 relative) — hence rtol 2e-6.
+          expectClose(got, want, 2e-6, 1e-4);
           tf.dispose([x, want, got]);
         }
       });
@@ -177,6 +182,30 @@ for (const impl of ['wasm', 'js'] as XnorImpl[]) {
     }
   });
 }
+
+describe('direct (im2col-free) wasm conv', () => {
+  it('applies to stride-1 convs with channels % 4 == 0, and its outputs equal the JS kernel bit for bit', () => {
+    for (const [cin, expectDirect] of [[64, true], [32, true], [3, false]] as const) {
+      const srb = srbConv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: true });
+      randomize(srb, [1, 5, 6, cin], cin);
+      const p = packLayer(srb) as PackedConv2D;
+      const x = rand([1, 5, 6, cin], 1).dataSync() as Float32Array;
+      setPackedKernel('js');
+      const js = p.forward(x, 1, 5, 6);
+      setPackedKernel('wasm');
+      const wasm = p.forward(x, 1, 5, 6);
+      expect(Array.from(wasm)).toEqual(Array.from(js));
+      const out = new Float32Array(5 * 6 * 8);
+      const tapWords = Math.ceil(cin / 32) + (Math.ceil(cin / 32) & 1);
+      const used = xnorConvDirect({
+        x, n: 1, h: 5, w: 6, cin, threshold: null, weights: new Int32Array(2 * 8 * 9 * tapWords), tapWords,
+        alphas: new Float64Array(16), bias: new Float64Array(8), cout: 8, order: 2, kh: 3, kw: 3, dh: 1, dw: 1,
+        oh: 5, ow: 6, padTop: 1, padLeft: 1, block: 4, out,
+      });
+      expect(used, `cin ${cin}`).toBe(expectDirect);
+    }
+  });
+});
 
 describe('packed layers in models', () => {
   it('run through model.predict on the cpu and wasm backends, leaking no tensors', async () => {

@@ -133,3 +133,19 @@ export function restrideRows(rows: Int32Array, nRows: number, from: number, to: 
   }
   return out;
 }
+
+/**
+ * Rows of `from` words (taps × wpt words, then padding) → rows of taps × tapWords words, each tap's wpt words
+ * followed by zeros: the layout of a bit image whose pixels take tapWords words (an even count, for 64-bit reads).
+ */
+export function padTapWords(rows: Int32Array, nRows: number, from: number, taps: number, wpt: number, tapWords: number): Int32Array {
+  if (rows.length !== nRows * from) throw new Error(`padTapWords: expected ${nRows * from} words, got ${rows.length}`);
+  if (tapWords < wpt || from < taps * wpt) throw new Error(`padTapWords: ${taps} taps of ${wpt} words do not fit`);
+  const out = new Int32Array(nRows * taps * tapWords);
+  for (let r = 0; r < nRows; r++) {
+    for (let t = 0; t < taps; t++) {
+      for (let j = 0; j < wpt; j++) out[(r * taps + t) * tapWords + j] = rows[r * from + t * wpt + j];
+    }
+  }
+  return out;
+}

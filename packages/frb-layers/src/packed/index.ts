@@ -2,6 +2,7 @@
 export * from './bits.js';
 export * from './xnor-gemm.js';
 export { packActivationsWasm, assembleSignPack } from './sign-pack-wasm.js';
+export { xnorConvDirect, assembleXnorConv, type DirectConvArgs } from './xnor-conv-wasm.js';
 export { assembleModule, CodeWriter } from './wasm-builder.js';
 export { setPackedKernel, getPackedKernel, BINARY_INPUT_QUANTIZERS, type PackedBinaryArgs } from './packed-common.js';
 export * from './packed-conv2d.js';

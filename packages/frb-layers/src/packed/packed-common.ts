@@ -54,6 +54,8 @@ export interface PreparedWeights {
   threshold: Float32Array | null;
   /** Per weight row and tap: Σ_c s (conv only; empty for dense). */
   tapSums: Float64Array;
+  /** Conv weight rows with each tap padded to an even word count (the direct wasm conv's layout), built on first use. */
+  tapKernel?: Int32Array;
 }
 
 /** Caches the host copies, keyed by the variables' current data (a write gives a variable new data). */

@@ -15,8 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { packActivations, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
-import { xnorGemm } from './xnor-gemm.js';
+import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
+import { xnorBlock, xnorGemm } from './xnor-gemm.js';
+import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
 import {
   checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
@@ -168,42 +169,19 @@ export class PackedConv2D extends tfl.layers.Layer {
     if (rows === 0) return out;
 
     const wpt = wordsFor(cin);
-    const L = rowWords(taps, cin);
     const impl = getPackedKernel();
-    const pix = (impl === 'wasm' ? packActivationsWasm : packActivations)(x, n * h * w, cin, threshold);
-    // im2col on bits: row p = the taps of output pixel p, padded taps left 0 (read as +1, corrected below).
-    // Tap-major per output row: for each valid (ky, kx), the output columns whose input column is in range form
-    // one contiguous run, copied without per-pixel bounds checks.
-    const act = new Int32Array(rows * L);
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < oh; oy++) {
-        const rowStart = (b * oh + oy) * ow;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ay.pad + ky * dh;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const shift = kx * dw - ax.pad; // ix = ox·sw + shift
-            const lo = Math.max(0, Math.ceil(-shift / sw));
-            const hi = Math.min(ow - 1, Math.floor((w - 1 - shift) / sw));
-            if (hi < lo) continue;
-            let dst = (rowStart + lo) * L + (ky * kw + kx) * wpt;
-            let src = ((b * h + iy) * w + lo * sw + shift) * wpt;
-            const srcStep = sw * wpt;
-            if (wpt === 2) {
-              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
-                act[dst] = pix[src];
-                act[dst + 1] = pix[src + 1];
-              }
-            } else {
-              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
-                for (let j = 0; j < wpt; j++) act[dst + j] = pix[src + j];
-              }
-            }
-          }
-        }
-      }
+    const prep = this.prepared();
+    // Stride-1 convs on the wasm kernel skip im2col: taps are read in place from a zero-bordered bit image.
+    let done = false;
+    if (impl === 'wasm' && sh === 1 && sw === 1) {
+      const tapWords = wpt + (wpt & 1);
+      if (!prep.tapKernel) prep.tapKernel = padTapWords(kernel, order * cout, rowWords(taps, cin), taps, wpt, tapWords);
+      done = xnorConvDirect({
+        x, n, h, w, cin, threshold, weights: prep.tapKernel, tapWords, alphas, bias, cout, order, kh, kw, dh, dw,
+        oh, ow, padTop: ay.pad, padLeft: ax.pad, block: xnorBlock(cout), out,
+      });
     }
-    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout, order, words: L, k: taps * cin, out }, impl);
+    if (!done) this.im2colForward(x, n, h, w, oh, ow, ay.pad, ax.pad, out, prep, impl);
 
     // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
     if (this.padding === 'same') {
@@ -239,6 +217,61 @@ export class PackedConv2D extends tfl.layers.Layer {
       }
     }
     return out;
+  }
+
+  /** The portable path: im2col on bits, then the XNOR GEMM (xnor-gemm.ts). */
+  private im2colForward(
+    x: Float32Array, n: number, h: number, w: number, oh: number, ow: number, padTop: number, padLeft: number,
+    out: Float32Array, prep: PreparedWeights, impl: 'js' | 'wasm',
+  ): void {
+    const { kernel, alphas, bias, threshold } = prep;
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.strides;
+    const [dh, dw] = this.dilationRate;
+    const cin = this.inputChannels;
+    const cout = this.filters;
+    const order = this.order;
+    const taps = this.taps;
+    const rows = n * oh * ow;
+    const wpt = wordsFor(cin);
+    const L = rowWords(taps, cin);
+    const ay = { pad: padTop };
+    const ax = { pad: padLeft };
+    const pix = (impl === 'wasm' ? packActivationsWasm : packActivations)(x, n * h * w, cin, threshold);
+    // im2col on bits: row p = the taps of output pixel p, padded taps left 0 (read as +1, corrected below).
+    // Tap-major per output row: for each valid (ky, kx), the output columns whose input column is in range form
+    // one contiguous run, copied without per-pixel bounds checks.
+    const act = new Int32Array(rows * L);
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        const rowStart = (b * oh + oy) * ow;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ay.pad + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const shift = kx * dw - ax.pad; // ix = ox·sw + shift
+            const lo = Math.max(0, Math.ceil(-shift / sw));
+            const hi = Math.min(ow - 1, Math.floor((w - 1 - shift) / sw));
+            if (hi < lo) continue;
+            let dst = (rowStart + lo) * L + (ky * kw + kx) * wpt;
+            let src = ((b * h + iy) * w + lo * sw + shift) * wpt;
+            const srcStep = sw * wpt;
+            if (wpt === 2) {
+              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
+                act[dst] = pix[src];
+                act[dst + 1] = pix[src + 1];
+              }
+            } else {
+              for (let ox = lo; ox <= hi; ox++, dst += L, src += srcStep) {
+                for (let j = 0; j < wpt; j++) act[dst + j] = pix[src + j];
+              }
+            }
+          }
+        }
+      }
+    }
+    xnorGemm({ act, weights: kernel, alphas, bias, rows, cout, order, words: L, k: taps * cin, out }, impl);
+
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -5,12 +5,17 @@
  * unrolled per pixel); other channel counts, or engines without SIMD, use the JS packer.
  */
 import { packActivations, wordsFor } from './bits.js';
-import { assembleModule, CodeWriter, I32, Op, Simd, V128 } from './wasm-builder.js';
+import { assembleModule, CodeWriter, I32, Op, Simd, V128, type FuncSpec } from './wasm-builder.js';
 
 const MAX_CHANNELS = 4096;
 
 /** run(xPtr, thPtr, outPtr, pixels): out gets `stride` words per pixel (the first ⌈C/32⌉ written, rest untouched). */
 export function assembleSignPack(channels: number, stride: number): Uint8Array {
+  return assembleModule([signPackFunc('run', channels, stride)]);
+}
+
+/** The packing function alone (params xPtr, thPtr, outPtr, pixels), for modules that add their own kernels. */
+export function signPackFunc(name: string, channels: number, stride: number): FuncSpec {
   if (channels % 4 !== 0) throw new Error(`assembleSignPack: channels must be a multiple of 4, got ${channels}`);
   const [X, TH, OUT, PIXELS] = [0, 1, 2, 3];
   const [XEND, WORD] = [4, 5];
@@ -33,7 +38,7 @@ export function assembleSignPack(channels: number, stride: number): Uint8Array {
   c.get(OUT).i32(stride * 4).op(Op.i32Add).set(OUT);
   c.get(X).i32(channels * 4).op(Op.i32Add).tee(X).get(XEND).op(Op.i32LtU).brIf(0);
   c.end();
-  return assembleModule([{ name: 'run', params: [I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body: c }]);
+  return { name, params: [I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body: c };
 }
 
 function uleb32(n: number): number[] {

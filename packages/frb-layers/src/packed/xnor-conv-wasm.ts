@@ -1,0 +1,168 @@
+/**
+ * Direct (im2col-free) packed conv for stride-1 convs in WebAssembly: one module per (channels, kernel taps,
+ * output block) holds both the SIMD sign packer and the XNOR-popcount conv, sharing one memory, so activations are
+ * packed straight into a zero-bordered bit image and every output pixel reads its taps at fixed offsets from its
+ * top-left corner. The border pixels of the bit image are 0 bits (+1), corrected afterwards exactly as the
+ * im2col path does (packed-conv2d.ts). Weight rows are laid out tap by tap with `tapWords` (even) words per tap.
+ */
+import { assembleModule, CodeWriter, F64, I32, I64, Op, type FuncSpec } from './wasm-builder.js';
+import { signPackFunc } from './sign-pack-wasm.js';
+
+/**
+ * conv(img, w, alpha, bias, out, oh, ow, rowSkip, cout, order, K, tapOffPtr): for oh × ow output pixels whose
+ * receptive fields start at img and advance by one pixel (tapWords·4 bytes) per column and by rowSkip extra bytes per
+ * row; tapOffPtr holds the byte offset of each tap (int32), so any dilation works.
+ */
+function convFunc(taps: number, tapWords64: number, block: number): FuncSpec {
+  const [IMG, W, ALPHA, BIAS, OUT, OH, OW, ROWSKIP, COUT, ORDER, K, TOFF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [Y, X, O, WROW, KLEFT, ALPHAP, KSTRIDE, A] = [12, 13, 14, 15, 16, 17, 18, 19];
+  const T0 = 20; //                i32 × taps (tap byte offsets)
+  const ACC = T0 + taps; //        f64 × block
+  const PC = ACC + block; //       i64 × block
+  const rowBytes = taps * tapWords64 * 8;
+  const pixelBytes = tapWords64 * 8;
+  const c = new CodeWriter();
+  for (let t = 0; t < taps; t++) c.get(TOFF).mem(Op.i32Load, 2, t * 4).set(T0 + t);
+  c.get(COUT).i32(rowBytes).op(Op.i32Mul).set(KSTRIDE);
+  c.get(OH).set(Y);
+  c.begin(Op.loop); //                                                   output rows
+  c.get(OW).set(X);
+  c.begin(Op.loop); //                                                   output columns
+  c.i32(0).set(O);
+  c.begin(Op.loop); //                                                   output-channel blocks
+  for (let b = 0; b < block; b++) c.get(BIAS).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).mem(Op.f64Load, 3, b * 8).set(ACC + b);
+  c.get(W).get(O).i32(rowBytes).op(Op.i32Mul).op(Op.i32Add).set(WROW);
+  c.get(ALPHA).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
+  c.get(ORDER).set(KLEFT);
+  c.begin(Op.loop); //                                                   bases k
+  for (let t = 0; t < taps; t++) {
+    for (let j = 0; j < tapWords64; j++) {
+      const first = t === 0 && j === 0;
+      c.get(IMG).get(T0 + t).op(Op.i32Add).mem(Op.i64Load, 3, j * 8).set(A);
+      for (let b = 0; b < block; b++) {
+        if (!first) c.get(PC + b);
+        c.get(A).get(WROW).mem(Op.i64Load, 3, b * rowBytes + (t * tapWords64 + j) * 8).op(Op.i64Xor, Op.i64Popcnt);
+        if (!first) c.op(Op.i64Add);
+        c.set(PC + b);
+      }
+    }
+  }
+  for (let b = 0; b < block; b++) {
+    c.get(ACC + b).get(ALPHAP).mem(Op.f64Load, 3, b * 8);
+    c.get(K).get(PC + b).i64(1).op(Op.i64Shl).op(Op.f64ConvertI64S).op(Op.f64Sub);
+    c.op(Op.f64Mul).op(Op.f64Add).set(ACC + b);
+  }
+  c.get(WROW).get(KSTRIDE).op(Op.i32Add).set(WROW);
+  c.get(ALPHAP).get(COUT).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
+  c.get(KLEFT).i32(1).op(Op.i32Sub).tee(KLEFT).brIf(0);
+  c.end();
+  for (let b = 0; b < block; b++) c.get(OUT).get(ACC + b).op(Op.f32DemoteF64).mem(Op.f32Store, 2, b * 4);
+  c.get(OUT).i32(4 * block).op(Op.i32Add).set(OUT);
+  c.get(O).i32(block).op(Op.i32Add).tee(O).get(COUT).op(Op.i32LtU).brIf(0);
+  c.end();
+  c.get(IMG).i32(pixelBytes).op(Op.i32Add).set(IMG);
+  c.get(X).i32(1).op(Op.i32Sub).tee(X).brIf(0);
+  c.end();
+  c.get(IMG).get(ROWSKIP).op(Op.i32Add).set(IMG);
+  c.get(Y).i32(1).op(Op.i32Sub).tee(Y).brIf(0);
+  c.end();
+  return {
+    name: 'conv',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32, I32, I64, ...Array(taps).fill(I32), ...Array(block).fill(F64), ...Array(block).fill(I64)],
+    body: c,
+  };
+}
+
+export function assembleXnorConv(channels: number, taps: number, tapWords: number, block: number): Uint8Array {
+  if (tapWords % 2 !== 0) throw new Error(`assembleXnorConv: words per tap must be even, got ${tapWords}`);
+  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block)]);
+}
+
+interface ConvKernel {
+  memory: WebAssembly.Memory;
+  pack: (x: number, th: number, out: number, pixels: number) => void;
+  conv: (img: number, w: number, alpha: number, bias: number, out: number, oh: number, ow: number, rowSkip: number,
+    cout: number, order: number, k: number, tapOff: number) => void;
+}
+
+const cache = new Map<string, ConvKernel | null>();
+const MAX_TAPS = 121;
+
+function kernel(channels: number, taps: number, tapWords: number, block: number): ConvKernel | null {
+  if (typeof WebAssembly === 'undefined' || channels % 4 !== 0 || taps > MAX_TAPS || channels > 4096) return null;
+  const key = `${channels}:${taps}:${tapWords}:${block}`;
+  let k = cache.get(key);
+  if (k !== undefined) return k;
+  try {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(assembleXnorConv(channels, taps, tapWords, block) as BufferSource), {});
+    const e = inst.exports as Record<string, unknown>;
+    k = { memory: e.memory as WebAssembly.Memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'] };
+  } catch {
+    k = null;
+  }
+  cache.set(key, k);
+  return k;
+}
+
+export interface DirectConvArgs {
+  x: Float32Array;
+  n: number; h: number; w: number; cin: number;
+  threshold: Float32Array | null;
+  /** Weight rows (order·cout) × (taps·tapWords) words, tapWords = even(⌈cin/32⌉). */
+  weights: Int32Array;
+  tapWords: number;
+  alphas: Float64Array;
+  bias: Float64Array;
+  cout: number; order: number;
+  kh: number; kw: number; dh: number; dw: number;
+  /** Output size and leading padding (stride 1). */
+  oh: number; ow: number; padTop: number; padLeft: number;
+  block: number;
+  out: Float32Array;
+}
+
+/** Runs the direct conv; returns false (doing nothing) when no kernel applies, so the caller uses im2col. */
+export function xnorConvDirect(a: DirectConvArgs): boolean {
+  const taps = a.kh * a.kw;
+  const k = kernel(a.cin, taps, a.tapWords, a.block);
+  if (k === null) return false;
+  const { n, h, w, cin, oh, ow } = a;
+  // Bit image with a zero border big enough for every tap of every output pixel.
+  const hp = Math.max(h + a.padTop, oh + (a.kh - 1) * a.dh);
+  const wp = Math.max(w + a.padLeft, ow + (a.kw - 1) * a.dw);
+  const pixB = a.tapWords * 4;
+  const xB = h * w * cin * 4;
+  const offTh = xB;
+  const offImg = offTh + cin * 4;
+  const imgB = hp * wp * pixB;
+  const offW = offImg + imgB;
+  const offAl = offW + a.weights.length * 4;
+  const offBi = offAl + a.alphas.length * 8;
+  const offTap = offBi + a.bias.length * 8;
+  const offOut = offTap + taps * 4;
+  const outB = oh * ow * a.cout * 4;
+  const total = offOut + outB;
+  const have = k.memory.buffer.byteLength;
+  if (total > have) k.memory.grow(Math.ceil((total - have) / 65536));
+  const buf = k.memory.buffer;
+  const th = new Float32Array(buf, offTh, cin);
+  if (a.threshold) th.set(a.threshold);
+  else th.fill(0);
+  new Int32Array(buf, offW, a.weights.length).set(a.weights);
+  new Float64Array(buf, offAl, a.alphas.length).set(a.alphas);
+  new Float64Array(buf, offBi, a.bias.length).set(a.bias);
+  const tapOff = new Int32Array(buf, offTap, taps);
+  for (let ky = 0; ky < a.kh; ky++) for (let kx = 0; kx < a.kw; kx++) tapOff[ky * a.kw + kx] = (ky * a.dh * wp + kx * a.dw) * pixB;
+  const img = new Int32Array(buf, offImg, imgB / 4);
+  const xs = new Float32Array(buf, 0, h * w * cin);
+  for (let b = 0; b < n; b++) {
+    xs.set(a.x.subarray(b * h * w * cin, (b + 1) * h * w * cin));
+    img.fill(0);
+    for (let y = 0; y < h; y++) k.pack(y * w * cin * 4, offTh, offImg + ((y + a.padTop) * wp + a.padLeft) * pixB, w);
+    k.conv(offImg, offW, offAl, offBi, offOut, oh, ow, (wp - ow) * pixB, a.cout, a.order, taps * cin, offTap);
+    a.out.set(new Float32Array(buf, offOut, oh * ow * a.cout), b * oh * ow * a.cout);
+  }
+  return true;
+}
