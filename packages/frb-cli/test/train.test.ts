@@ -233,7 +233,8 @@ describe('kill and resume', () => {
     const raw = base('runs/killed', { train: { iterations: 80, optimizer: { lr: 1e-3 } }, checkpoint: { interval: 10, keep: 2 } });
     const y = join(root, 'killed.json');
     writeFileSync(y, JSON.stringify(raw));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/frb-cli/src/bin.ts', 'train', y, '--backend', 'cpu'], {
+    // the child trains on the suite's backend, so its part of the trajectory is comparable bit for bit
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/frb-cli/src/bin.ts', 'train', y, '--backend', tf.getBackend()], {
       cwd: repoRoot,
       env: { ...process.env, FRB_NATIVE: '0', TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.json') },
       stdio: ['ignore', 'ignore', 'pipe'],
