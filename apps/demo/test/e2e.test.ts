@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel, saveModel } from '@frb/models/node';
 import { makePlaceholderModel } from '../scripts/make-model.js';
-import { MODEL_URLS, TILE, TILE_MARGIN } from '../src/config.js';
+import { MODEL_URLS, TILE, TILE_MARGIN, type Scale } from '../src/config.js';
 import { rgbToRgba } from '../src/image.js';
 import { upscaleTiled } from '../src/tiling.js';
 
@@ -31,7 +31,7 @@ if (!hasChromium) console.warn(`apps/demo e2e: ${skipReason}`);
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 const W = 80; // two 64-px tiles across, one down: the page's tiling and progress are exercised
 const H = 48;
-const SCALE = 2;
+const SCALE: Scale = 2;
 const SW = 32; // the webgl case's image
 const SH = 24;
 
@@ -102,7 +102,9 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     tmp = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-e2e-'));
     await mkdir(artifacts, { recursive: true });
     // The page's models: the same seeded placeholder the build script writes.
-    await saveModel(makePlaceholderModel(SCALE), path.join(demoDir, 'public', path.dirname(MODEL_URLS[SCALE])));
+    for (const scale of [2, 4] as const) {
+      await saveModel(makePlaceholderModel(scale), path.join(demoDir, 'public', path.dirname(MODEL_URLS[scale])));
+    }
     const outDir = path.join(tmp, 'dist');
     await build({ root: demoDir, configFile: path.join(demoDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     ({ server, url } = await serve(outDir));
@@ -124,16 +126,32 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
+  /** Drops `png` on the page's drop zone, as a drag from the desktop would. */
+  async function dropFile(png: string): Promise<void> {
+    const b64 = (await readFile(png)).toString('base64');
+    const dataTransfer = await page.evaluateHandle(
+      ({ b64, name }) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], name, { type: 'image/png' }));
+        return dt;
+      },
+      { b64, name: path.basename(png) },
+    );
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+  }
+
   /** Opens the page (with `query`), loads the test image, upscales x2, returns the output canvas and stats. */
-  async function upscaleInPage(query: string, png = inputPng) {
+  async function upscaleInPage(query: string, png = inputPng, scale: Scale = SCALE, via: 'picker' | 'drop' = 'picker') {
     browserErrors.length = 0;
     await page.goto(url + query);
     await page.waitForSelector('#status[data-state="idle"], #status[data-state="error"]', { timeout: 60_000 });
     if ((await page.getAttribute('#status', 'data-state')) === 'error') return { error: await page.textContent('#status') };
     const backend = await page.getAttribute('#stat-backend', 'data-backend');
-    await page.setInputFiles('#file', png);
+    if (via === 'picker') await page.setInputFiles('#file', png);
+    else await dropFile(png);
     await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled);
-    await page.selectOption('#scale', String(SCALE));
+    await page.selectOption('#scale', String(scale));
     await page.click('#run');
     await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 90_000 });
     const status = await page.textContent('#status');
@@ -148,18 +166,18 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   }
 
   /** Node: the same model files, image and tiling, on wasm; `zeroBody` zeroes the binary body's kernels. */
-  async function nodeResult(w = W, h = H, zeroBody = false): Promise<Uint8ClampedArray> {
+  async function nodeResult(w = W, h = H, zeroBody = false, scale: Scale = SCALE): Promise<Uint8ClampedArray> {
     const prev = tf.getBackend();
     await tf.setBackend('wasm');
     try {
-      const model = await loadModel(path.join(demoDir, 'public', MODEL_URLS[SCALE]));
+      const model = await loadModel(path.join(demoDir, 'public', MODEL_URLS[scale]));
       if (zeroBody) {
         for (const l of model.layers.filter((l) => l.getClassName().startsWith('SRB'))) {
           for (const v of l.weights.filter((v) => v.shape.length === 4)) v.write(tf.zeros(v.shape as number[]));
         }
       }
       const lr = { width: w, height: h, data: Float32Array.from(testImage(w, h), (v) => v / 255) };
-      const sr = await upscaleTiled((x) => model.predict(x) as tf.Tensor, lr, { scale: SCALE, tile: TILE, margin: TILE_MARGIN });
+      const sr = await upscaleTiled((x) => model.predict(x) as tf.Tensor, lr, { scale, tile: TILE, margin: TILE_MARGIN });
       model.dispose();
       return rgbToRgba(sr);
     } finally {
@@ -179,6 +197,13 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     expect(frbcBytes).toBeLessThan(fpBytes);
     expect(await page.getAttribute('#progress', 'value')).toBe('1');
     expect(await page.getAttribute('#download', 'download')).toBe('input-frbc-x2.png');
+    // The downloaded PNG is the output canvas, byte for byte.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const saved = path.join(artifacts, download.suggestedFilename());
+    await download.saveAs(saved);
+    const decoded = await sharp(saved).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([decoded.info.width, decoded.info.height]).toEqual([r.out.w, r.out.h]);
+    expect(Buffer.from(decoded.data).equals(Buffer.from(Uint8Array.from(r.out.px)))).toBe(true);
 
     const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult());
     console.log(`apps/demo e2e: page backend ${r.backend} (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
@@ -197,18 +222,18 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     if (process.env.FRB_DEMO_SCREENSHOT_TO_DOCS === '1') await copyFile(shot, path.join(repoRoot, 'docs', 'demo.png'));
   });
 
-  it('forced webgl (?backend=webgl) matches Node too, where this Chromium has WebGL', async (ctx) => {
-    // A smaller image: software WebGL (SwiftShader) is ~15x slower than wasm here.
-    const r = await upscaleInPage('?backend=webgl', smallPng);
+  it('forced webgl (?backend=webgl), x4, dropped image: matches Node too, where this Chromium has WebGL', async (ctx) => {
+    // A smaller image (software WebGL, SwiftShader, is ~15x slower than wasm here), x4, dropped on the drop zone.
+    const r = await upscaleInPage('?backend=webgl', smallPng, 4, 'drop');
     if ('error' in r) {
       console.warn(`apps/demo e2e: webgl case skipped — ${r.error}`);
       ctx.skip();
       return;
     }
     expect(r.backend).toBe('webgl');
-    expect([r.out.w, r.out.h]).toEqual([SW * SCALE, SH * SCALE]);
-    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult(SW, SH));
-    console.log(`apps/demo e2e: forced webgl (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
+    expect([r.out.w, r.out.h]).toEqual([SW * 4, SH * 4]);
+    const db = psnr(Uint8ClampedArray.from(r.out.px), await nodeResult(SW, SH, false, 4));
+    console.log(`apps/demo e2e: forced webgl, x4, dropped file (${r.time}), PSNR(page, Node wasm) = ${db.toFixed(2)} dB`);
     expect(db).toBeGreaterThanOrEqual(50);
   });
 });
