@@ -219,6 +219,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     const shot = path.join(artifacts, 'demo.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect((await readFile(shot)).length).toBeGreaterThan(1000);
+    expect(browserErrors, 'errors in the page console').toEqual([]);
     if (process.env.FRB_DEMO_SCREENSHOT_TO_DOCS === '1') await copyFile(shot, path.join(repoRoot, 'docs', 'demo.png'));
   });
 
