@@ -44,8 +44,23 @@ const packageName = (spec: string) =>
 
 type Finding = { spec: string; importer: string; kind: string; why: string };
 
+// Node globals that a browser lacks, used unguarded (a `typeof process` guard is fine and is not matched).
+const NODE_GLOBALS = /\b(Buffer\.(?:from|alloc|concat|isBuffer)|__dirname|__filename|require\s*\(|process\.(?:cwd|argv|exit|versions\.node|platform|hrtime))/g;
+
+/** Node-only globals used in `code`, each with its line (the bundle keeps '// path' comments above each file). */
+function nodeGlobals(code: string): string[] {
+  const found: string[] = [];
+  let file = '?';
+  for (const line of code.split('\n')) {
+    const m = /^\/\/ (packages\/\S+)$/.exec(line.trim());
+    if (m) file = m[1];
+    for (const g of line.matchAll(NODE_GLOBALS)) found.push(`${file} uses the Node global '${g[1]}'`);
+  }
+  return found;
+}
+
 /** Bundles `entry` for the browser; returns every Node-only or unexpected bare import, with its importer. */
-async function inspect(entry: string): Promise<{ findings: Finding[]; files: number }> {
+async function inspect(entry: string): Promise<{ findings: Finding[]; files: number; code: string }> {
   const findings: Finding[] = [];
   const rel = (f: string) => path.relative(repoRoot, f);
   const result = await esbuild.build({
@@ -54,7 +69,8 @@ async function inspect(entry: string): Promise<{ findings: Finding[]; files: num
     write: false,
     platform: 'browser',
     format: 'esm',
-    outdir: path.join(repoRoot, '.browser-clean-unused'),
+    outdir: path.join(repoRoot, '.browser-clean-unused'), // required with several outputs; write: false
+    absWorkingDir: repoRoot, // file markers in the output are repo-relative
     metafile: true,
     logLevel: 'silent',
     plugins: [
@@ -80,7 +96,7 @@ async function inspect(entry: string): Promise<{ findings: Finding[]; files: num
       },
     ],
   });
-  return { findings, files: Object.keys(result.metafile.inputs).length };
+  return { findings, files: Object.keys(result.metafile.inputs).length, code: result.outputFiles.map((f) => f.text).join('\n') };
 }
 
 const describeFinding = (f: Finding) => `${f.importer} imports '${f.spec}' (${f.kind}; ${f.why})`;
@@ -88,11 +104,23 @@ const describeFinding = (f: Finding) => `${f.importer} imports '${f.spec}' (${f.
 describe('browser-clean main entries', () => {
   for (const name of ['@frb/layers', '@frb/models', '@frb/distill']) {
     it(`${name} reaches no Node-only module when bundled for the browser`, async () => {
-      const { findings, files } = await inspect(FRB_SOURCES[name]);
+      const { findings, files, code } = await inspect(FRB_SOURCES[name]);
       expect(files).toBeGreaterThan(3); // the bundle really walked the package's sources
       expect(findings.map(describeFinding), `Node-only imports reachable from ${name}`).toEqual([]);
+      expect(code).toMatch(/^\s*\/\/ packages\/frb-\w+\/src\//m); // file markers, so a finding names its file
+      expect(nodeGlobals(code), `Node-only globals in code reachable from ${name}`).toEqual([]);
     });
   }
+
+  it('the globals scan finds unguarded Node globals and names the file', () => {
+    const code = ['// packages/x/src/a.ts', 'const b = Buffer.from(s);', 'if (typeof process !== "undefined") {}',
+      '// packages/x/src/b.ts', 'const d = __dirname; process.cwd();'].join('\n');
+    expect(nodeGlobals(code)).toEqual([
+      "packages/x/src/a.ts uses the Node global 'Buffer.from'",
+      "packages/x/src/b.ts uses the Node global '__dirname'",
+      "packages/x/src/b.ts uses the Node global 'process.cwd'",
+    ]);
+  });
 
   it('the check catches Node-only imports: the ./node entries report their fs/path/module imports', async () => {
     const { findings } = await inspect(FRB_SOURCES['@frb/layers/node']);
