@@ -13,7 +13,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createModel } from '@frb/models';
 import { loadModel, saveModel } from '@frb/models/node';
+import { binarySummary } from '@frb/layers';
 import { makePlaceholderModel } from '../scripts/make-model.js';
 import { MODEL_URLS, TILE, TILE_MARGIN, type Scale } from '../src/config.js';
 import { rgbToRgba } from '../src/image.js';
@@ -193,8 +195,16 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     expect(await page.isVisible('#placeholder')).toBe(true); // the seeded model is labelled as such
     const frbcBytes = Number((await page.textContent('#stat-size-frbc'))!.replace(/\D/g, ''));
     const fpBytes = Number((await page.textContent('#stat-size-fp'))!.replace(/\D/g, ''));
-    expect(frbcBytes).toBeGreaterThan(0);
-    expect(frbcBytes).toBeLessThan(fpBytes);
+    // The sizes on the page are binarySummary's, computed in Node from the same files.
+    const onDisk = await loadModel(path.join(demoDir, 'public', MODEL_URLS[SCALE]));
+    const twin = createModel('srresnet', { scale: SCALE });
+    expect(frbcBytes).toBe(binarySummary(onDisk, { inputShape: [16, 16, 3] }).totals.memoryBytes);
+    expect(fpBytes).toBe(binarySummary(twin, { inputShape: [16, 16, 3] }).totals.memoryBytes);
+    expect(frbcBytes).toBeLessThan(fpBytes / 4);
+    const fileBytes = Number((await page.textContent('#stat-size-file'))!.replace(/\D/g, ''));
+    expect(fileBytes).toBe((await readFile(path.join(demoDir, 'public', path.dirname(MODEL_URLS[SCALE]), 'weights.bin'))).length);
+    onDisk.dispose();
+    twin.dispose();
     expect(await page.getAttribute('#progress', 'value')).toBe('1');
     expect(await page.getAttribute('#download', 'download')).toBe('input-frbc-x2.png');
     // The downloaded PNG is the output canvas, byte for byte.
