@@ -47,13 +47,12 @@ export function relativePositionBias(table: tf.Tensor2D, window: number): tf.Ten
   const [rows, heads] = table.shape;
   if (rows !== m * m) throw new Error(`relativePositionBias: table has ${rows} rows, expected (2·${window}−1)² = ${m * m}`);
   return tf.tidy(() => {
-    const p = offsetOneHot(window); // [(r1,r2), a] for rows and [(c1,c2), b] for columns
-    const t = tf.reshape(table, [m, m * heads]); // [a, (b, head)]
-    const u = tf.matMul(p, t); // [(r1,r2), (b, head)]
-    const ub = tf.reshape(tf.transpose(tf.reshape(u, [window * window, m, heads]), [1, 0, 2]), [m, -1]); // [b, ((r1,r2), head)]
-    const v = tf.matMul(p, ub); // [(c1,c2), ((r1,r2), head)]
-    const v5 = tf.reshape(v, [window, window, window, window, heads]); // c1, c2, r1, r2, head
     const n = window * window;
-    return tf.reshape(tf.transpose(v5, [4, 2, 0, 3, 1]), [heads, n, n]); // head, r1, c1, r2, c2
+    const p = offsetOneHot(window); // [(r1,r2), a] for rows, [(c1,c2), b] for columns
+    const u = tf.matMul(p, tf.reshape(table, [m, m * heads])); // [(r1,r2), (b, head)]
+    const uh = tf.reshape(tf.transpose(tf.reshape(u, [n, m, heads]), [2, 0, 1]), [heads * n, m]); // [(head, r1, r2), b]
+    const v = tf.matMul(uh, p, false, true); // [(head, r1, r2), (c1, c2)]
+    // [head·r1, r2, c1, c2] -> [head·r1, c1, r2, c2]: rank ≤ 4 transposes only (wasm's rank-5 path is slow).
+    return tf.reshape(tf.transpose(tf.reshape(v, [heads * window, window, window, window]), [0, 2, 1, 3]), [heads, n, n]);
   });
 }

@@ -48,8 +48,9 @@ export function windowPartition(x: tf.Tensor4D, window: number): tf.Tensor3D {
     throw new Error(`windowPartition: spatial size ${h}x${w} is not a multiple of the window ${window}`);
   }
   return tf.tidy(() => {
-    const t = tf.reshape(x, [b, h / window, window, w / window, window, c]);
-    return tf.reshape(tf.transpose(t, [0, 1, 3, 2, 4, 5]), [-1, window * window, c]);
+    // [B·H/w, w, W/w, w·C] -> [B·H/w, W/w, w, w·C]: SwinIR's rank-6 permute as a rank-4 one.
+    const t = tf.reshape(x, [b * (h / window), window, w / window, window * c]);
+    return tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [-1, window * window, c]);
   });
 }
 
@@ -64,8 +65,8 @@ export function windowReverse(windows: tf.Tensor3D, window: number, h: number, w
     throw new Error(`windowReverse: ${bw} windows do not tile a ${h}x${w} image with window ${window}`);
   }
   return tf.tidy(() => {
-    const t = tf.reshape(windows, [bw / nW, h / window, w / window, window, window, c]);
-    return tf.reshape(tf.transpose(t, [0, 1, 3, 2, 4, 5]), [bw / nW, h, w, c]);
+    const t = tf.reshape(windows, [(bw / nW) * (h / window), w / window, window, window * c]);
+    return tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [bw / nW, h, w, c]);
   });
 }
 

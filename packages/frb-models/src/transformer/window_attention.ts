@@ -130,8 +130,12 @@ export class WindowAttention extends tfl.layers.Layer {
       if (n !== this.windowSize ** 2 || !Number.isInteger(nW) || bw % nW !== 0) {
         throw new Error(`WindowAttention '${this.name}': qkv [${qkv.shape}] does not match a ${h}x${w} image in ${this.windowSize}x${this.windowSize} windows`);
       }
-      // One transpose to [3, bw, heads, N, hd], then contiguous slices (cheaper than a strided split on cpu).
-      const [q, k, v] = tf.unstack(tf.transpose(tf.reshape(qkv, [bw, n, 3, this.numHeads, hd]), [2, 0, 3, 1, 4]));
+      // To [3, bw, heads, N, hd] with a rank-4 and a rank-3 transpose, then contiguous slices: a strided split is
+      // slow on cpu, and the wasm backend's rank-5 transpose is ~10x slower than these two.
+      const heads = this.numHeads;
+      const t4 = tf.transpose(tf.reshape(qkv, [bw, n, 3 * heads, hd]), [0, 2, 1, 3]); // [bw, (3, heads), N, hd]
+      const t3 = tf.transpose(tf.reshape(t4, [bw, 3, heads * n * hd]), [1, 0, 2]);
+      const [q, k, v] = tf.unstack(tf.reshape(t3, [3, bw, heads, n, hd]));
       const scale = this.qkScale ?? 1 / Math.sqrt(hd);
       const bias = relativePositionBias(this.table.read() as tf.Tensor2D, this.windowSize);
       const mask = this.shiftSize > 0 ? tf.tensor(this.mask(h, w), [1, nW, 1, n, n]) : null;
