@@ -1,4 +1,5 @@
-// npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model] [--json]
+// npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model]
+//                      [--no-body] [--cpu-body] [--json]
 //
 // Real 1-bit inference vs its float simulation vs the full-precision twin (issue 10). Medians of --runs
 // interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; everything is
@@ -37,6 +38,7 @@ const NATIVE = args.includes('--native');
 const MODEL = !args.includes('--no-model');
 // The cpu backend's JS conv takes seconds per body conv at 256x256; its whole-body float run is opt-in.
 const CPU_BODY = args.includes('--cpu-body');
+const BODY = !args.includes('--no-body');
 const JSON_OUT = args.includes('--json');
 for (const b of BACKENDS) if (!['wasm', 'cpu'].includes(b)) throw new Error(`bench:infer: --backends entries must be wasm or cpu, got '${b}'`);
 if (!(SIZE >= 8) || !(RUNS >= 1) || ![2, 3, 4].includes(SCALE)) throw new Error('bench:infer: --size >= 8, --runs >= 1, --scale 2|3|4');
@@ -162,8 +164,8 @@ async function main(): Promise<void> {
     perLayer[name] = r;
     log(r);
 
-    if (c.backend === 'cpu' && !CPU_BODY) {
-      log(`== ${name}: binary body skipped (pass --cpu-body) ==`);
+    if (!BODY || (c.backend === 'cpu' && !CPU_BODY)) {
+      log(`== ${name}: binary body skipped (${BODY ? 'pass --cpu-body' : '--no-body'}) ==`);
       x.dispose();
       continue;
     }
