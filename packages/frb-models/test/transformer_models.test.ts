@@ -92,7 +92,7 @@ describe('FRBT', () => {
     expect(byClass('Dense')).toEqual([]);
     // identity shortcut on proj (widths match), repeat / average shortcuts elsewhere
     expect(m.getLayer('body/rstb_0/layer_0/attn/proj_residual')).toBeDefined();
-    expect(m.getLayer('body/rstb_0/layer_0/attn/qkv_shortcut').getClassName()).toBe('ChannelShortcut');
+    expect(m.getLayer('body/rstb_0/layer_0/attn/qkv_residual').getClassName()).toBe('ShortcutAdd');
     expect(byClass('Conv2D')).toEqual(['conv_first', 'body/rstb_0/conv', 'body/rstb_1/conv', 'conv_after_body', 'upsample/conv']);
     expect(m.getLayer('body/rstb_0').outputShape).toEqual([null, null, null, 8]);
     const none = buildFRBT({ ...TINY, shortcut: 'none' });

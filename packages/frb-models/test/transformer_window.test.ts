@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   rollSpatial, windowPartition, windowReverse, WindowPartition, WindowReverse, shiftedWindowPartition, shiftedWindowReverse,
   relativePositionIndex, relativePositionBias, shiftWindowMask, padToMultiple, ChannelShortcut, WindowAttention,
-  windowAttentionCore, layerNorm, gelu, LayerNorm,
+  windowAttentionCore, layerNorm, gelu, LayerNorm, ShortcutAdd, channelShortcut,
 } from '@frb/models';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -168,26 +168,27 @@ describe('WindowAttention', () => {
 });
 
 describe('windowAttentionCore custom gradient', () => {
-  it('matches autodiff through the plain ops, for q, k, v and the bias, with and without the mask', () => {
+  it('matches autodiff through the plain ops (SwinIR head split), for qkv and the bias, with and without the mask', () => {
     const [B, nW, heads, n, hd, scale] = [2, 2, 2, 4, 3, 0.7];
     const bw = B * nW;
-    const q = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 11) as tf.Tensor4D;
-    const k = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 12) as tf.Tensor4D;
-    const v = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 13) as tf.Tensor4D;
+    const C = heads * hd;
+    const qkv = tf.randomNormal([bw, n, 3 * C], 0, 1, 'float32', 11) as tf.Tensor3D;
     const bias = tf.randomNormal([heads, n, n], 0, 1, 'float32', 14) as tf.Tensor3D;
-    const dy = tf.randomNormal([bw, heads, n, hd], 0, 1, 'float32', 15);
+    const dy = tf.randomNormal([bw, n, C], 0, 1, 'float32', 15);
     const maskVals = Array.from({ length: nW * n * n }, (_, i) => (i % 3 === 0 ? -100 : 0));
     const mask = tf.tensor(maskVals, [1, nW, 1, n, n]);
     for (const m of [null, mask]) {
-      const plain = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
-        let l: tf.Tensor = tf.add(tf.mul(tf.matMul(a, b, false, true), scale), d);
+      // SwinIR: qkv.reshape(B_, N, 3, heads, hd).permute(2, 0, 3, 1, 4); (attn @ v).transpose(1, 2).reshape(B_, N, C)
+      const plain = (a: tf.Tensor, d: tf.Tensor) => {
+        const [q, k, v] = tf.unstack(tf.transpose(tf.reshape(a, [bw, n, 3, heads, hd]), [2, 0, 3, 1, 4]));
+        let l: tf.Tensor = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), d);
         if (m) l = tf.reshape(tf.add(tf.reshape(l, [B, nW, heads, n, n]), m), [bw, heads, n, n]);
-        return tf.sum(tf.mul(tf.matMul(tf.softmax(l), c), dy));
+        const o = tf.reshape(tf.transpose(tf.matMul(tf.softmax(l), v), [0, 2, 1, 3]), [bw, n, C]);
+        return tf.sum(tf.mul(o, dy));
       };
-      const custom = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
-        tf.sum(tf.mul(windowAttentionCore(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor3D, m, scale), dy));
-      const { value: v1, grads: g1 } = tf.valueAndGrads(plain)([q, k, v, bias]);
-      const { value: v2, grads: g2 } = tf.valueAndGrads(custom)([q, k, v, bias]);
+      const custom = (a: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(windowAttentionCore(a as tf.Tensor3D, d as tf.Tensor3D, m, scale), dy));
+      const { value: v1, grads: g1 } = tf.valueAndGrads(plain)([qkv, bias]);
+      const { value: v2, grads: g2 } = tf.valueAndGrads(custom)([qkv, bias]);
       expect(v2.dataSync()[0]).toBeCloseTo(v1.dataSync()[0], 4);
       g1.forEach((g, i) => {
         const a = g.dataSync(), b = g2[i].dataSync();
@@ -198,7 +199,7 @@ describe('windowAttentionCore custom gradient', () => {
       });
       tf.dispose([v1, v2, ...g1, ...g2]);
     }
-    tf.dispose([q, k, v, bias, dy, mask]);
+    tf.dispose([qkv, bias, dy, mask]);
   });
 });
 
@@ -255,6 +256,25 @@ describe('padding and shortcuts', () => {
     const symRef = tf.mirrorPad(x, [[0, 0], [0, 3], [0, 1], [0, 0]], 'symmetric');
     expect(Array.from(sym.dataSync())).toEqual(Array.from(symRef.dataSync()));
     tf.dispose([x, p, ref, tiny, pt, sym, symRef]);
+  });
+
+  it('ShortcutAdd adds the shortcut and its gradient equals autodiff through concat / mean', () => {
+    for (const [din, units] of [[3, 9], [6, 3], [4, 4]]) {
+      const x = tf.randomNormal([2, 5, din], 0, 1, 'float32', 51);
+      const y = tf.randomNormal([2, 5, units], 0, 1, 'float32', 52);
+      const r = tf.randomNormal([2, 5, units], 0, 1, 'float32', 53);
+      const layer = new ShortcutAdd({});
+      const out = layer.apply([y, x]) as tf.Tensor;
+      const ref = tf.add(y, channelShortcut(x, units));
+      expect(Array.from(out.dataSync())).toEqual(Array.from(ref.dataSync()));
+      const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layer.apply([a, b]) as tf.Tensor, r)))([y, x]);
+      const auto = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.add(a, channelShortcut(b, units)), r)))([y, x]);
+      ours.forEach((g, i) => {
+        const d = tf.max(tf.abs(tf.sub(g, auto[i]))).dataSync()[0];
+        expect(d).toBeLessThan(1e-6);
+      });
+    }
+    expect(() => new ShortcutAdd({ name: 'sa' }).apply([tf.zeros([1, 4]), tf.zeros([1, 3])])).toThrow(/ShortcutAdd 'sa'.*3.*4/);
   });
 
   it('ChannelShortcut repeats to widen and group-averages to narrow (their composition is the identity)', () => {

@@ -53,15 +53,7 @@ export class ChannelShortcut extends tfl.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const din = x.shape[x.rank - 1];
     this.check(din);
-    return tf.tidy(() => {
-      if (din === this.units) return tf.clone(x);
-      if (this.units > din) {
-        // concat rather than tile: same result, ~7x faster on the wasm backend.
-        return tf.concat(new Array<tf.Tensor>(this.units / din).fill(x), x.rank - 1);
-      }
-      const k = din / this.units;
-      return tf.mean(tf.reshape(x, [...x.shape.slice(0, -1), k, this.units]), x.rank - 1);
-    });
+    return tf.tidy(() => (din === this.units ? tf.clone(x) : channelShortcut(x, this.units)));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -69,3 +61,63 @@ export class ChannelShortcut extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(ChannelShortcut);
+
+/** The shortcut as an op: repeat (widen) or group-average (narrow) along the last axis. */
+export function channelShortcut(x: tf.Tensor, units: number): tf.Tensor {
+  const din = x.shape[x.rank - 1];
+  if (din === units) return x;
+  if (units > din) return tf.concat(new Array<tf.Tensor>(units / din).fill(x), x.rank - 1);
+  return tf.mean(tf.reshape(x, [...x.shape.slice(0, -1), din / units, units]), x.rank - 1);
+}
+
+/** Adjoint of {@link channelShortcut}: sums the repeats (widen) or spreads dy/k over the groups (narrow). */
+function channelShortcutGrad(dy: tf.Tensor, din: number): tf.Tensor {
+  const units = dy.shape[dy.rank - 1];
+  if (din === units) return dy;
+  if (units > din) return tf.sum(tf.reshape(dy, [...dy.shape.slice(0, -1), units / din, din]), dy.rank - 1);
+  const k = din / units;
+  return tf.concat(new Array<tf.Tensor>(k).fill(tf.div(dy, k)), dy.rank - 1);
+}
+
+/**
+ * Inputs [y (binary Linear output, width units), x (its input)] -> y + shortcut(x), as one op with a written-out
+ * gradient: tfjs would otherwise keep the shortcut tensor and both add inputs until backprop, which made FRBT's
+ * training step need noticeably more memory than SwinIR-S's.
+ */
+export class ShortcutAdd extends tfl.layers.Layer {
+  static className = 'ShortcutAdd';
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shapes = inputShape as tfl.Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new Error(`ShortcutAdd '${this.name}': expects two inputs [y, x]`);
+    const [y, x] = shapes;
+    const units = y[y.length - 1];
+    const din = x[x.length - 1];
+    if (units != null && din != null && !shortcutFits(din, units)) {
+      throw new Error(`ShortcutAdd '${this.name}': input width ${din} and output width ${units} are not integer multiples of each other`);
+    }
+    return y;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error(`ShortcutAdd '${this.name}': expects two inputs [y, x]`);
+    const [y, x] = inputs;
+    const units = y.shape[y.rank - 1];
+    const din = x.shape[x.rank - 1];
+    if (!shortcutFits(din, units)) {
+      throw new Error(`ShortcutAdd '${this.name}': input width ${din} and output width ${units} are not integer multiples of each other`);
+    }
+    const f = tf.customGrad((...args: unknown[]) => {
+      const [yi, xi] = args as [tf.Tensor, tf.Tensor];
+      return {
+        value: tf.add(yi, channelShortcut(xi, units)),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const d = Array.isArray(dy) ? dy[0] : dy;
+          return [tf.clone(d), channelShortcutGrad(d, din)];
+        },
+      };
+    });
+    return f(y, x);
+  }
+}
+tf.serialization.registerClass(ShortcutAdd);

@@ -6,7 +6,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { srbDense, type BinaryLayerArgs } from '@frb/layers';
-import { ChannelShortcut, shortcutFits } from './channel_shortcut.js';
+import { ShortcutAdd, shortcutFits } from './channel_shortcut.js';
 
 /**
  * 'match' (default): identity shortcut where widths match, repeat / group-average shortcut where they differ by
@@ -39,6 +39,5 @@ export function linear(x: tfl.SymbolicTensor, units: number, name: string, spec:
     throw new Error(`linear '${name}': shortcut must be 'match', 'identity' or 'none', got '${String(mode)}'`);
   }
   if (mode === 'none' || (din !== units && (mode === 'identity' || !shortcutFits(din, units)))) return y;
-  const s = din === units ? x : (new ChannelShortcut({ units, name: `${name}_shortcut` }).apply(x) as tfl.SymbolicTensor);
-  return tfl.layers.add({ name: `${name}_residual` }).apply([y, s]) as tfl.SymbolicTensor;
+  return new ShortcutAdd({ name: `${name}_residual` }).apply([y, x]) as tfl.SymbolicTensor;
 }

@@ -24,41 +24,72 @@ export interface WindowAttentionArgs extends LayerArgs {
   qkScale?: number | null;
 }
 
+/** [bw, N, 3·C] -> q, k, v [bw, heads, N, hd] with rank ≤ 4 transposes (wasm's rank-5 transpose is ~10x slower). */
+function splitHeads(qkv: tf.Tensor3D, heads: number): tf.Tensor4D[] {
+  const [bw, n, c3] = qkv.shape;
+  const hd = c3 / 3 / heads;
+  const t4 = tf.transpose(tf.reshape(qkv, [bw, n, 3 * heads, hd]), [0, 2, 1, 3]); // [bw, (3, heads), N, hd]
+  const t3 = tf.transpose(tf.reshape(t4, [bw, 3, heads * n * hd]), [1, 0, 2]);
+  return tf.unstack(tf.reshape(t3, [3, bw, heads, n, hd])) as tf.Tensor4D[];
+}
+
+/** Inverse of {@link splitHeads}. */
+function mergeQKV(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor3D {
+  const [bw, heads, n, hd] = q.shape;
+  const t3 = tf.transpose(tf.reshape(tf.stack([q, k, v]), [3, bw, heads * n * hd]), [1, 0, 2]);
+  return tf.reshape(tf.transpose(tf.reshape(t3, [bw, 3 * heads, n, hd]), [0, 2, 1, 3]), [bw, n, 3 * heads * hd]);
+}
+
+/** [bw, heads, N, hd] <-> [bw, N, heads·hd]. */
+const mergeHeads = (o: tf.Tensor4D): tf.Tensor3D => {
+  const [bw, heads, n, hd] = o.shape;
+  return tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [bw, n, heads * hd]);
+};
+const splitOut = (d: tf.Tensor3D, heads: number): tf.Tensor4D => {
+  const [bw, n, c] = d.shape;
+  return tf.transpose(tf.reshape(d, [bw, n, heads, c / heads]), [0, 2, 1, 3]);
+};
+
 /**
- * softmax(q·kᵀ·scale + bias (+ mask)) · v for q, k, v [B·nW, heads, N, hd], bias [heads, N, N], mask
- * [1, nW, 1, N, N] or null. Its gradient is written out (tf.customGrad) so that a training step keeps only q, k, v
- * and the softmax output: autodiff through the adds and reshapes retains about four more [B·nW, heads, N, N]
- * tensors per layer, which pushed SwinIR-S training on one 64x64 patch past the wasm heap.
+ * Window attention from qkv [B·nW, N, 3C] to [B·nW, N, C]: heads split as SwinIR's
+ * `reshape(B_, N, 3, heads, hd)`, softmax(q·kᵀ·scale + bias (+ mask))·v, heads merged back. bias is [heads, N, N],
+ * mask [1, nW, 1, N, N] or null. The gradient is written out (tf.customGrad) so that a training step keeps only q,
+ * k, v and the softmax output: autodiff through the adds, reshapes and head transposes keeps about four more
+ * [B·nW, heads, N, N] tensors per layer, which pushed SwinIR-S training on one 64x64 patch past the wasm heap.
  * Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − Σ_j dP ⊙ P), dQ = dS·K·scale, dK = dSᵀ·Q·scale, dBias = Σ_windows dS.
  */
-export function windowAttentionCore(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor3D,
-  mask: tf.Tensor | null, scale: number): tf.Tensor4D {
+export function windowAttentionCore(qkv: tf.Tensor3D, bias: tf.Tensor3D, mask: tf.Tensor | null, scale: number): tf.Tensor3D {
+  const heads = bias.shape[0];
+  const [bw, n, c3] = qkv.shape;
+  if (c3 % (3 * heads) !== 0 || bias.shape[1] !== n) {
+    throw new Error(`windowAttentionCore: qkv [${qkv.shape}] does not fit ${heads} heads and a bias of shape [${bias.shape}]`);
+  }
   const core = tf.customGrad((...args: unknown[]) => {
-    const [qi, ki, vi, bi] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor3D];
-    const save = args[4] as (ts: tf.Tensor[]) => void;
-    const [bw, heads, n] = qi.shape;
-    let logits: tf.Tensor = tf.add(tf.mul(tf.matMul(qi, ki, false, true), scale), bi);
+    const [qkvi, bi] = args as [tf.Tensor3D, tf.Tensor3D];
+    const save = args[2] as (ts: tf.Tensor[]) => void;
+    const [q, k, v] = splitHeads(qkvi, heads);
+    let logits: tf.Tensor = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), bi);
     if (mask != null) {
       const nW = mask.shape[1] as number;
       logits = tf.reshape(tf.add(tf.reshape(logits, [bw / nW, nW, heads, n, n]), mask), [bw, heads, n, n]);
     }
     const p = tf.softmax(logits) as tf.Tensor4D;
-    save([qi, ki, vi, p]);
+    save([q, k, v, p]);
     return {
-      value: tf.matMul(p, vi),
+      value: mergeHeads(tf.matMul(p, v)),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sq, sk, sv, sp] = saved as tf.Tensor4D[];
-        const dout = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor4D;
+        const dout = splitOut((Array.isArray(dy) ? dy[0] : dy) as tf.Tensor3D, heads);
         const dv = tf.matMul(sp, dout, true, false);
         const dp = tf.matMul(dout, sv, false, true);
         const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true)));
-        const dq = tf.mul(tf.matMul(ds, sk), scale);
-        const dk = tf.mul(tf.matMul(ds, sq, true, false), scale);
-        return [dq, dk, dv, tf.sum(ds, 0)];
+        const dq = tf.mul(tf.matMul(ds, sk), scale) as tf.Tensor4D;
+        const dk = tf.mul(tf.matMul(ds, sq, true, false), scale) as tf.Tensor4D;
+        return [mergeQKV(dq, dk, dv as tf.Tensor4D), tf.sum(ds, 0)];
       },
     };
   });
-  return core(q, k, v, bias) as tf.Tensor4D;
+  return core(qkv, bias) as tf.Tensor3D;
 }
 
 export class WindowAttention extends tfl.layers.Layer {
@@ -130,17 +161,10 @@ export class WindowAttention extends tfl.layers.Layer {
       if (n !== this.windowSize ** 2 || !Number.isInteger(nW) || bw % nW !== 0) {
         throw new Error(`WindowAttention '${this.name}': qkv [${qkv.shape}] does not match a ${h}x${w} image in ${this.windowSize}x${this.windowSize} windows`);
       }
-      // To [3, bw, heads, N, hd] with a rank-4 and a rank-3 transpose, then contiguous slices: a strided split is
-      // slow on cpu, and the wasm backend's rank-5 transpose is ~10x slower than these two.
-      const heads = this.numHeads;
-      const t4 = tf.transpose(tf.reshape(qkv, [bw, n, 3 * heads, hd]), [0, 2, 1, 3]); // [bw, (3, heads), N, hd]
-      const t3 = tf.transpose(tf.reshape(t4, [bw, 3, heads * n * hd]), [1, 0, 2]);
-      const [q, k, v] = tf.unstack(tf.reshape(t3, [3, bw, heads, n, hd]));
       const scale = this.qkScale ?? 1 / Math.sqrt(hd);
       const bias = relativePositionBias(this.table.read() as tf.Tensor2D, this.windowSize);
       const mask = this.shiftSize > 0 ? tf.tensor(this.mask(h, w), [1, nW, 1, n, n]) : null;
-      const out = windowAttentionCore(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, bias, mask, scale); // [bw, heads, N, hd]
-      return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c]);
+      return windowAttentionCore(qkv, bias, mask, scale);
     });
   }
 
