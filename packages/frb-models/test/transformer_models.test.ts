@@ -101,6 +101,18 @@ describe('FRBT', () => {
     none.dispose();
   });
 
+  it('carries every SwinIR-S weight under the same name and shape (FP twin weights map by name)', () => {
+    const fp = buildSwinIRS(TINY);
+    const bin = buildFRBT(TINY);
+    const binShapes = new Map(bin.weights.map((w) => [w.originalName, w.shape.join('x')]));
+    for (const w of fp.weights) expect(binShapes.get(w.originalName)).toBe(w.shape.join('x'));
+    const extra = bin.weights.map((w) => w.originalName).filter((n) => !fp.weights.some((f) => f.originalName === n));
+    expect(extra.length).toBe(2 * 2 * 4);
+    expect(extra.every((n) => n.endsWith('/threshold'))).toBe(true);
+    fp.dispose();
+    bin.dispose();
+  });
+
   it('wires the shortcuts: proj gets x, qkv gets x repeated 3 times, fc2 gets the group mean of its input', () => {
     const m = buildFRBT(TINY);
     const p = 'body/rstb_0/layer_1';
