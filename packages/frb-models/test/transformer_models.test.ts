@@ -29,6 +29,10 @@ describe('SwinIR-S', () => {
       expect(m.countParams() - tables.reduce((a, w) => a + w.shape.reduce((p, d) => p! * d!, 1)!, 0)).toBe(swinirParams(scale, false));
       m.dispose();
     }
+    // FRBT-x4: the same weights plus one RSign threshold per binary-Linear input channel (60+60+60+120 per layer)
+    const frbt = buildFRBT({ scale: 4 });
+    expect(frbt.countParams()).toBe(swinirParams(4, true) + 24 * (60 + 60 + 60 + 120));
+    frbt.dispose();
   });
 
   it('names the RSTB outputs body/rstb_i and keeps them through save/load', async () => {
