@@ -13,7 +13,8 @@
 // default where g++ is present), whose convs split across `threads`; every other op stays on the backend,
 // single-threaded. A case whose first warm-up takes > 20 s is reported from one further run (n=1) to keep
 // the benchmark bounded (the cpu backend on frbc-small).
-// --torch also runs the PyTorch reference (python3, Debian python3-torch) at 1 and 2 threads in the same run.
+// --torch also runs the PyTorch reference (python3, Debian python3-torch) at 1 and 2 threads in the same run,
+// once before and once after the tfjs configs, so a change in machine load between them shows.
 // The per-kernel split profiles one train step (tf.profile; top-level kernels only, so our gradient
 // kernels' nested Conv2D/Transpose calls are counted inside them).
 import * as tf from '@tensorflow/tfjs-core';
@@ -172,6 +173,15 @@ async function main() {
   const byConfig: Record<string, Record<string, CaseResult>> = {};
   const load = () => os.loadavg()[0].toFixed(1);
   log(`bench:train  runs=${RUNS}  cores=${os.cpus().length}  load(1 min)=${load()}`);
+  const torch: Record<string, unknown> = {};
+  const runTorch = (when: string) => {
+    for (const threads of [1, 2]) {
+      const r = torchReference(threads);
+      torch[`${when}_threads_${threads}`] = r;
+      log(`\n== PyTorch (${when}), ${threads} thread(s), load ${load()}: ${JSON.stringify(r)}`);
+    }
+  };
+  if (TORCH) runTorch('before');
   for (const cfg of CONFIGS) {
     await initBackend(cfg.backend, { native: cfg.native, threads: cfg.threads });
     const ns = getNativeStatus();
@@ -194,13 +204,7 @@ async function main() {
       }
     }
   }
-  const torch: Record<string, unknown> = {};
-  if (TORCH) {
-    for (const threads of [1, 2]) {
-      torch[`threads_${threads}`] = torchReference(threads);
-      log(`\n== PyTorch, ${threads} thread(s): ${JSON.stringify(torch[`threads_${threads}`])}`);
-    }
-  }
+  if (TORCH) runTorch('after');
   // Top-level conv4 / frbc-small entries: the first config (as torch_reference.py's shape); all in by_config.
   const first = byConfig[CONFIGS[0].name] ?? {};
   const result: Record<string, unknown> = { config: CONFIGS[0].name, load_avg_1min: os.loadavg()[0] };
