@@ -16,12 +16,21 @@
  *   (× order) when its activations are binarized; with inputQuantizer null or 'identity' the
  *   activations are full precision, and its MACs count as FP (once: Ŵ can be precomputed).
  * - Memory: 32 bits per FP param and scalar, 1 bit per binary param.
+ * - The leading (batch) dimension of every layer input counts: the summary feeds batch 1, and a layer
+ *   that folds spatial blocks into the batch (e.g. a Swin window partition, [1, H, W, C] → [nW, N, C])
+ *   must report the concrete folded batch in its computeOutputShape, so a Dense after it counts every
+ *   token of the image, not one window's. An unknown (null) dimension there is an error, not a guess.
+ * - Custom layers whose work is not a conv/dense (e.g. attention matmuls) implement the
+ *   {@link SummaryCountsLayer} protocol: `summaryCounts(inputShapes, outputShapes)` replaces the
+ *   default MAC rule for that application (and, where it returns them, the parameter split).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SRBConv2D } from './layers/srb-conv2d.js';
 import { SRBDense } from './layers/srb-dense.js';
 
-type Shape = (number | null)[];
+/** A concrete-or-symbolic shape, batch dimension first. */
+export type SummaryShape = (number | null)[];
+type Shape = SummaryShape;
 
 export interface BinarySummaryRow {
   /** Layer name; layers inside nested models are prefixed with the model's name ("body/conv1"). */
@@ -71,6 +80,33 @@ export interface BinarySummaryOptions {
   inputShape: number[] | number[][];
 }
 
+/** What a {@link SummaryCountsLayer} reports for one application of itself (batch 1 model input). */
+export interface SummaryCounts {
+  /** Full-precision MACs of this application. */
+  fpMacs: number;
+  /** Binary MACs × order of this application. */
+  binaryMacs?: number;
+  /** Parameter split, counted once per layer; omitted fields keep the default rules' values. */
+  fpParams?: number;
+  binaryParams?: number;
+  scalars?: number;
+  /** Caveats shown under the table (e.g. what is deliberately not counted). */
+  notes?: string[];
+}
+
+/**
+ * Protocol for custom layers whose MACs the default rules (conv / dense by kernel shape) cannot see,
+ * e.g. window attention's QKᵀ and AV matmuls. Shapes are concrete, batch dimension included.
+ */
+export interface SummaryCountsLayer {
+  summaryCounts(inputShapes: Shape[], outputShapes: Shape[]): SummaryCounts;
+}
+
+/** True when `layer` implements {@link SummaryCountsLayer}. */
+export function hasSummaryCounts(layer: unknown): layer is SummaryCountsLayer {
+  return layer != null && typeof (layer as Partial<SummaryCountsLayer>).summaryCounts === 'function';
+}
+
 /** tfjs internals the walk reads (present on every LayersModel / Sequential once built). */
 interface ContainerInternals {
   name: string;
@@ -113,19 +149,19 @@ function convMacs(layer: tfl.layers.Layer, inShape: Shape, outShape: Shape): { m
     case 'Conv2D':
     case 'Conv3D':
     case 'SRBConv2D':
-      // Each output position: kh·kw·in MACs per output channel.
-      return { macs: prod(outShape.slice(1, -1)) * prod(kernel!.shape) };
+      // Each output position (batch included, see the header): kh·kw·in MACs per output channel.
+      return { macs: prod(outShape.slice(0, -1)) * prod(kernel!.shape) };
     case 'DepthwiseConv2D':
       // kernel [kh, kw, in, multiplier]: one kh·kw product per output channel.
-      return { macs: prod(outShape.slice(1, -1)) * prod(kernel!.shape) };
+      return { macs: prod(outShape.slice(0, -1)) * prod(kernel!.shape) };
     case 'Conv2DTranspose':
     case 'Conv3DTranspose':
       // Each input position scatters kh·kw·out products per input channel.
-      return { macs: prod(inShape.slice(1, -1)) * prod(kernel!.shape) };
+      return { macs: prod(inShape.slice(0, -1)) * prod(kernel!.shape) };
     case 'Dense':
     case 'SRBDense':
-      // Rank-3 inputs: every token is multiplied by the kernel.
-      return { macs: prod(inShape.slice(1, -1)) * prod(kernel!.shape) };
+      // Rank-3 inputs: every token (of every window folded into the batch) is multiplied by the kernel.
+      return { macs: prod(inShape.slice(0, -1)) * prod(kernel!.shape) };
     default:
       return { macs: 0 };
   }
@@ -202,9 +238,16 @@ function walk(model: ContainerInternals, inputShapes: Shape[], prefix: string, r
 }
 
 function record(layer: tfl.layers.Layer, inShapes: Shape[], outShapes: Shape[], prefix: string, rows: Map<tfl.layers.Layer, BinarySummaryRow>, order: tfl.layers.Layer[]): void {
+  const custom = hasSummaryCounts(layer) ? layer.summaryCounts(inShapes, outShapes) : null;
   let row = rows.get(layer);
   if (row === undefined) {
-    const p = layerParams(layer);
+    const d = layerParams(layer);
+    const p = {
+      fpParams: custom?.fpParams ?? d.fpParams,
+      binaryParams: custom?.binaryParams ?? d.binaryParams,
+      scalars: custom?.scalars ?? d.scalars,
+      notes: [...d.notes, ...(custom?.notes ?? [])],
+    };
     row = {
       name: `${prefix}${layer.name}`,
       className: layer.getClassName(),
@@ -216,6 +259,16 @@ function record(layer: tfl.layers.Layer, inShapes: Shape[], outShapes: Shape[], 
     };
     rows.set(layer, row);
     order.push(layer);
+  }
+  if (custom !== null) {
+    const fp = custom.fpMacs;
+    const bin = custom.binaryMacs ?? 0;
+    if (!Number.isFinite(fp) || !Number.isFinite(bin) || fp < 0 || bin < 0) {
+      throw new Error(`binarySummary: layer '${row.name}' summaryCounts gave invalid MACs (fp ${fp}, binary ${bin}) for input [${inShapes.map((s) => `[${s}]`)}]; give a full inputShape`);
+    }
+    row.fpMacs += fp;
+    row.binaryMacs += bin;
+    return;
   }
   const { macs } = convMacs(layer, inShapes[0], outShapes[0]);
   if (Number.isNaN(macs)) {

@@ -128,7 +128,11 @@ export class WindowPartition extends tfl.layers.Layer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const s = inputShape as tfl.Shape;
     if (s.length !== 4) throw new Error(`WindowPartition '${this.name}': expected a rank-4 NHWC input, got shape [${s}]`);
-    return [null, this.windowSize * this.windowSize, s[3]];
+    // Concrete B·nW when B, H, W are known (binarySummary counts every window's tokens from it); else null.
+    const [b, h, w] = s;
+    const ws = this.windowSize;
+    const nb = b != null && h != null && w != null && h % ws === 0 && w % ws === 0 ? b * (h / ws) * (w / ws) : null;
+    return [nb, ws * ws, s[3]];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

@@ -137,6 +137,22 @@ export class WindowAttention extends tfl.layers.Layer {
     return [qkv[0], qkv[1], qkv[2] == null ? null : qkv[2] / 3];
   }
 
+  /**
+   * binarySummary protocol (@frb/layers `SummaryCountsLayer`): the two attention matmuls per window, QKᵀ and
+   * A·V, each heads·N·N·hd = N²·C MACs, so 2·(B·nW)·N²·C in all. Full precision in FRBT too (the paper binarizes
+   * only the Linears). As SwinIR's Mult-Adds count only matmuls/convs, the qk scale, the relative position bias
+   * and mask adds and the softmax are not counted; the bias table is a per-layer scalar weight (the default rule
+   * puts it in `scalars`, out of headline Params, as SwinIR's 897K excludes it).
+   */
+  summaryCounts(inputShapes: (number | null)[][]): { fpMacs: number; notes: string[] } {
+    const [qkv] = inputShapes;
+    const [bw, n, c3] = qkv;
+    if (bw == null || n == null || c3 == null) {
+      throw new Error(`WindowAttention '${this.name}': summary needs a concrete qkv shape, got [${qkv}]`);
+    }
+    return { fpMacs: 2 * bw * n * n * (c3 / 3), notes: [] };
+  }
+
   /** Cached mask values for a padded H×W image (a plain array: the tensor is rebuilt per call, so nothing is kept). */
   private mask(h: number, w: number): Float32Array {
     const key = `${h}x${w}`;
