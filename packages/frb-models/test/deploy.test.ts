@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PackedConv2D, PackedDense, getPackedKernel, setPackedKernel, type XnorImpl } from '@frb/layers';
+import { PackedConv2D, PackedDense, getPackedKernel, setPackedKernel, srbConv2d, srbDense, type XnorImpl } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
 import { saveModel, loadModel } from '@frb/models/node';
 
@@ -98,6 +98,29 @@ describe('deployModel: FRBT', () => {
       d.dispose();
     });
   }
+});
+
+describe('deployModel: other topologies', () => {
+  it('a Sequential model with SRB conv and dense layers (stride 2, valid padding, relu activation)', async () => {
+    const m = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [9, 8, 3], filters: 8, kernelSize: 3, padding: 'same' }),
+        srbConv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu', useBias: true }),
+        tfl.layers.flatten(),
+        srbDense({ units: 5, order: 1, useBias: true }),
+      ],
+    });
+    perturb(m, 40);
+    const d = await deployModel(m);
+    expect(d.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'PackedConv2D', 'Flatten', 'PackedDense']);
+    const x = tf.randomUniform([3, 9, 8, 3], -1, 1, 'float32', 8);
+    const want = m.predict(x) as tf.Tensor;
+    const got = d.predict(x) as tf.Tensor;
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+    tf.dispose([x, want, got]);
+    m.dispose();
+    d.dispose();
+  });
 });
 
 describe('deployed models save and load with 1-bit weights', () => {
