@@ -200,7 +200,7 @@ describe('direct (im2col-free) wasm conv', () => {
       const used = xnorConvDirect({
         x, n: 1, h: 5, w: 6, cin, threshold: null, weights: new Int32Array(2 * 8 * 9 * tapWords), tapWords,
         alphas: new Float64Array(16), bias: new Float64Array(8), cout: 8, order: 2, kh: 3, kw: 3, dh: 1, dw: 1,
-        oh: 5, ow: 6, padTop: 1, padLeft: 1, block: 4, out,
+        oh: 5, ow: 6, padTop: 1, padLeft: 1, out,
       });
       expect(used, `cin ${cin}`).toBe(expectDirect);
     }

@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
-import { xnorBlock, xnorGemm } from './xnor-gemm.js';
+import { xnorGemm } from './xnor-gemm.js';
 import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
 import {
@@ -178,7 +178,7 @@ export class PackedConv2D extends tfl.layers.Layer {
       if (!prep.tapKernel) prep.tapKernel = padTapWords(kernel, order * cout, rowWords(taps, cin), taps, wpt, tapWords);
       done = xnorConvDirect({
         x, n, h, w, cin, threshold, weights: prep.tapKernel, tapWords, alphas, bias, cout, order, kh, kw, dh, dw,
-        oh, ow, padTop: ay.pad, padLeft: ax.pad, block: xnorBlock(cout), out,
+        oh, ow, padTop: ay.pad, padLeft: ax.pad, out,
       });
     }
     if (!done) this.im2colForward(x, n, h, w, oh, ow, ay.pad, ax.pad, out, prep, impl);
