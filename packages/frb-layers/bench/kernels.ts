@@ -56,7 +56,7 @@ async function main() {
   for (const backend of BACKENDS) {
     await tf.setBackend(backend);
     out[backend] = {};
-    log(`\n== ${backend} (single thread: tfjs-backend-wasm runs unthreaded under Node) ==`);
+    log(`\n== ${backend} (stock and portable tiers single-threaded: ${backend === 'wasm' ? 'tfjs-backend-wasm runs unthreaded under Node' : 'pure JS'}; native on ${THREADS} thread(s)) ==`);
     for (const [name, c] of Object.entries(CASES)) {
       const [n, h, w, cin] = c.x;
       const x = tf.randomNormal([n, h, w, cin]) as tf.Tensor4D;

@@ -51,8 +51,8 @@ function memoryOf(backendName: string, backend: tf.KernelBackend): Memory {
   return {
     view: (t) => {
       const v = b.data.get(t.dataId)?.values;
-      if (!(v instanceof Float32Array)) throw new Error('native conv: cpu tensor values are not a Float32Array');
-      return v;
+      if (v == null) throw new Error(`native conv kernels: cpu tensor of shape [${t.shape}] has no values`);
+      return v instanceof Float32Array ? v : Float32Array.from(v); // inputs only; outputs are allocated below
     },
     alloc: (shape) => {
       const values = new Float32Array(tf.util.sizeFromShape(shape));
