@@ -8,12 +8,13 @@ import { summaryCommand } from './commands/summary.js';
 import { tableCommand } from './commands/table.js';
 import { trainCommand } from './commands/train.js';
 import { reproduceCommand } from './commands/reproduce.js';
+import { upscaleCommand } from './commands/upscale.js';
 
 export { UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, type CliContext, type Output } from './context.js';
 export type { Command } from './commands/command.js';
 
 /** The command table; `train`, `upscale` and `reproduce` join it as they are written. */
-export const COMMANDS: Command[] = [evalCommand, bicubicCommand, summaryCommand, tableCommand, trainCommand, reproduceCommand];
+export const COMMANDS: Command[] = [evalCommand, bicubicCommand, summaryCommand, tableCommand, trainCommand, reproduceCommand, upscaleCommand];
 
 /** Add a command (used by packages that bring their own, and by later work). */
 export function registerCommand(cmd: Command): void {

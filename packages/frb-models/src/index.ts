@@ -13,3 +13,4 @@ export * from './registry.js';
 export * from './zoo.js';
 export * from './transformer/index.js';
 export * from './deploy.js';
+export * from './pretrained.js';

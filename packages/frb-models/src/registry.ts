@@ -1,6 +1,7 @@
 // The model registry: one name per architecture, built by `createModel(name, opts)`.
 // Conv models register in zoo.ts; the transformer models (SwinIR-S / FRBT) register from ./transformer.
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { loadPretrained, pretrainedNames, type PretrainedOptions } from './pretrained.js';
 
 export interface CreateModelOptions {
   /** Upscale factor (2, 3 or 4 for the conv models). */
@@ -10,8 +11,8 @@ export interface CreateModelOptions {
   /** Residual blocks (conv) or their equivalent. */
   blocks?: number;
   /**
-   * Named pretrained weight set (e.g. 'small-291'). None is published yet: asking for one is an error until the
-   * training work registers them in ModelInfo.weights.
+   * Named pretrained weight set (e.g. 'small-291', see ModelInfo.weights and ./pretrained.ts). With it, createModel
+   * returns a Promise of the loaded model (the files are fetched and their SHA-256 checked).
    */
   weights?: string;
   /** Model name inside tfjs (defaults per factory). */
@@ -33,7 +34,7 @@ export interface ModelInfo {
   fpTwin?: string;
   /** Defaults the factory applies (for docs and CLIs). */
   defaults?: Record<string, unknown>;
-  /** Pretrained weight sets available for this model (none yet). */
+  /** Pretrained weight sets available for this model (pinned in ./pretrained.ts). */
   weights?: string[];
 }
 
@@ -58,33 +59,41 @@ export function registerModel(name: string, factory: ModelFactory, info: ModelIn
   registry.set(name, { factory, info: { ...info } });
 }
 
-/** Build a registered model. Unknown names and unavailable weight sets are errors naming what exists. */
-export function createModel(name: string, opts: CreateModelOptions = {}): tfl.LayersModel {
+/**
+ * Build a registered model. Unknown names are errors naming what exists.
+ *
+ * Without `weights` the architecture is returned synchronously (fresh initial weights). With `weights` (a pinned
+ * set, e.g. `{ scale: 4, weights: 'small-291' }`) it returns a Promise of the model loaded from the shipped files
+ * (see loadPretrained): an unknown set lists the available ones, options contradicting the weights are errors.
+ * When the options' static type does not show `weights: string`, TypeScript picks the synchronous overload;
+ * call `loadPretrained` directly in that case.
+ */
+export function createModel(name: string, opts: CreateModelOptions & PretrainedOptions & { weights: string }): Promise<tfl.LayersModel>;
+export function createModel(name: string, opts?: CreateModelOptions): tfl.LayersModel;
+export function createModel(name: string, opts: CreateModelOptions = {}): tfl.LayersModel | Promise<tfl.LayersModel> {
   const entry = registry.get(name);
   if (!entry) {
     throw new Error(`createModel: unknown model '${name}'; registered: ${[...registry.keys()].sort().join(', ')}`);
   }
-  if (opts.weights !== undefined) {
-    const have = entry.info.weights ?? [];
-    throw new Error(
-      have.includes(opts.weights)
-        ? `createModel '${name}': weight set '${opts.weights}' is listed but loading pretrained weights is not implemented yet`
-        : `createModel '${name}': no pretrained weight set '${opts.weights}'` +
-          (have.length ? `; available: ${have.join(', ')}` : '; none is published for this model yet'),
-    );
-  }
+  if (opts.weights !== undefined) return loadPretrained(name, opts as PretrainedOptions);
   return entry.factory(opts);
+}
+
+/** ModelInfo with the pinned weight sets of `name` merged into `weights`. */
+function withWeights(name: string, info: ModelInfo): ModelInfo {
+  const sets = [...new Set([...(info.weights ?? []), ...pretrainedNames(name)])].sort();
+  return sets.length ? { ...info, weights: sets } : { ...info };
 }
 
 /** All registered models with their info, sorted by name. */
 export function listModels(): RegisteredModel[] {
   return [...registry.entries()]
-    .map(([name, { info }]) => ({ name, ...info }))
+    .map(([name, { info }]) => ({ name, ...withWeights(name, info) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Info of one registered model, or undefined. */
 export function modelInfo(name: string): RegisteredModel | undefined {
   const e = registry.get(name);
-  return e ? { name, ...e.info } : undefined;
+  return e ? { name, ...withWeights(name, e.info) } : undefined;
 }

@@ -1,0 +1,252 @@
+// Pretrained weight sets shipped with this package, pinned by SHA-256.
+//
+// The files live in packages/frb-models/weights/<model>-x<scale>-<name>/ (model.json + weights.bin) and are never
+// imported: they are fetched on demand from URLs built with `new URL('../weights/...', import.meta.url)`, a pattern
+// bundlers (Vite, webpack 5, esbuild with a loader) recognize and copy as assets. So users who never ask for weights
+// download nothing extra, and the main entry stays browser-clean: `fetch` reads http(s) URLs; file: URLs (Node,
+// tests, the CLI) need a file reader, which `@frb/models/node` registers when imported.
+//
+// The table between the PINNED markers is written by scripts/pin-weights.ts; edit it by re-pinning, not by hand.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** One file of a weight set with its pinned hash. */
+export interface PinnedFile {
+  /** File name inside the weight folder. */
+  file: string;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: string;
+  bytes: number;
+}
+
+/** A pretrained weight set of one registered model at one scale. */
+export interface PretrainedWeights {
+  /** Registry model name, e.g. 'frbc'. */
+  model: string;
+  /** Weight-set name, e.g. 'small-291' (what `createModel(model, { weights })` takes). */
+  name: string;
+  scale: number;
+  /** Architecture options the weights were trained with; contradicting createModel options are errors. */
+  architecture: { features: number; blocks: number; channels: number; [option: string]: number | boolean | string };
+  /** model.json (topology + weight manifest) and weights.bin. */
+  files: { modelJson: PinnedFile; weightsBin: PinnedFile };
+  /** URLs of the shipped files (literal `new URL(...)` so that bundlers pick them up). */
+  urls: () => { modelJson: URL; weightsBin: URL };
+  /** Where the weights come from. */
+  provenance: {
+    /** Iterations actually trained (the checkpoint or final model that was pinned). */
+    iterations: number;
+    /** Iterations the config asked for. */
+    iterationsPlanned: number;
+    /** Validation PSNR on Set5 (Y, shaved, uint8) logged by the run at `set5PsnrIter`; null when none was logged. */
+    set5Psnr: number | null;
+    set5PsnrIter: number | null;
+    /** Training data, config summary and the commands that trained and pinned the weights. */
+    data: string;
+    config: string;
+    trainCommand: string;
+    pinCommand: string;
+    /** Date the weights were pinned (ISO). */
+    pinned: string;
+    /** Free-text remarks (e.g. a run not trained to the end). */
+    note?: string;
+  };
+}
+
+// BEGIN PINNED (written by scripts/pin-weights.ts)
+export const PRETRAINED: readonly PretrainedWeights[] = [
+  {
+    model: "frbc",
+    name: "small-291",
+    scale: 2,
+    architecture: {
+      features: 32,
+      blocks: 4,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "c6f1a52397d24afac28f52002e36b699337f072a4f6d38e77d2b61a564dbcd60",
+        bytes: 17118
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "01303e2b66b2a1e0a0da89fbc712c17794bb3391177daf1714f8c8f39949333f",
+        bytes: 491020
+      }
+    },
+    provenance: {
+      iterations: 2000,
+      iterationsPlanned: 2000,
+      set5Psnr: 36.532,
+      set5PsnrIter: 2000,
+      data: "T91 + BSD200 (290 images), LR by MATLAB bicubic",
+      config: "frbc x2 {\"features\":32,\"blocks\":4}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 2000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npm run frb -- train tmp/ship/frbc-x2.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x2-small-291/model small-291 2",
+      pinned: "2026-11-26"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x2-small-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x2-small-291/weights.bin', import.meta.url),
+    }),
+  },
+];
+// END PINNED
+
+/** Reads a file: URL (or any URL the fetcher is given) into bytes. */
+export type WeightsFetcher = (url: URL) => Promise<ArrayBuffer | Uint8Array>;
+
+let fileReader: WeightsFetcher | undefined;
+
+/**
+ * Registers how file: URLs are read (Node has no fetch for them). `@frb/models/node` calls this with fs.readFile;
+ * pass undefined to unregister. Returns the previous reader.
+ */
+export function setPretrainedFileReader(reader: WeightsFetcher | undefined): WeightsFetcher | undefined {
+  const prev = fileReader;
+  fileReader = reader;
+  return prev;
+}
+
+/** Weight-set names available for `model` (all scales), sorted. */
+export function pretrainedNames(model: string): string[] {
+  return [...new Set(PRETRAINED.filter((p) => p.model === model).map((p) => p.name))].sort();
+}
+
+/** The pinned entry for (model, name, scale), or undefined. */
+export function findPretrained(model: string, name: string, scale: number): PretrainedWeights | undefined {
+  return PRETRAINED.find((p) => p.model === model && p.name === name && p.scale === scale);
+}
+
+/** Options of `loadPretrained` (and of `createModel` when `weights` is given). */
+export interface PretrainedOptions {
+  /** Weight-set name, e.g. 'small-291'. */
+  weights: string;
+  /** Scale (default 4, as createModel). */
+  scale?: number;
+  /** Architecture options: allowed only when equal to the weights' (they document intent, they cannot change it). */
+  features?: number;
+  blocks?: number;
+  channels?: number;
+  order?: number;
+  alignment?: boolean | number;
+  /**
+   * A folder URL holding the set's model.json and weights.bin, e.g. where a web app hosts them; default: the files
+   * shipped in this package. The pinned hashes are checked either way.
+   */
+  weightsUrl?: string | URL;
+  /** Reads the files instead of `fetch` / the registered file reader (e.g. from a cache). */
+  fetcher?: WeightsFetcher;
+  [option: string]: unknown;
+}
+
+const ALLOWED = ['weights', 'scale', 'features', 'blocks', 'channels', 'order', 'alignment', 'weightsUrl', 'fetcher'];
+
+/** Lower-case hex SHA-256 via WebCrypto (browsers in secure contexts, Node >= 20). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (!subtle) throw new Error('SHA-256 needs WebCrypto (crypto.subtle): a secure context (https) in browsers, Node >= 20');
+  // Copy into a fresh ArrayBuffer: digest rejects views over SharedArrayBuffer, and Node Buffers share a pool.
+  const digest = await subtle.digest('SHA-256', bytes.slice().buffer as ArrayBuffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function readBytes(url: URL, fetcher: WeightsFetcher | undefined, what: string): Promise<Uint8Array> {
+  let data: ArrayBuffer | Uint8Array;
+  try {
+    if (fetcher) data = await fetcher(url);
+    else if (url.protocol === 'file:') {
+      if (!fileReader) {
+        throw new Error("file: URLs need a file reader: in Node, import '@frb/models/node' (it registers one) " +
+          'or pass a fetcher');
+      }
+      data = await fileReader(url);
+    } else {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+      data = await res.arrayBuffer();
+    }
+  } catch (err) {
+    throw new Error(`${what}: cannot read ${url.href}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+async function checkHash(bytes: Uint8Array, pin: PinnedFile, url: URL, what: string): Promise<void> {
+  const got = await sha256Hex(bytes);
+  if (got !== pin.sha256 || bytes.length !== pin.bytes) {
+    throw new Error(
+      `${what}: ${pin.file} at ${url.href} does not match the pinned file (SHA-256 ${got}, ${bytes.length} bytes; ` +
+        `pinned ${pin.sha256}, ${pin.bytes} bytes): the file is corrupt or was replaced`,
+    );
+  }
+}
+
+/** Checks `opts` against the entry's architecture; names the option that contradicts the weights. */
+function checkOptions(model: string, entry: PretrainedWeights, opts: PretrainedOptions): void {
+  const what = `createModel '${model}' with weights '${opts.weights}'`;
+  for (const k of Object.keys(opts)) {
+    if (opts[k] === undefined) continue;
+    if (!ALLOWED.includes(k)) {
+      throw new Error(`${what}: option '${k}' cannot be combined with pretrained weights; allowed: ${ALLOWED.join(', ')}`);
+    }
+  }
+  for (const k of ['features', 'blocks', 'channels', 'order', 'alignment'] as const) {
+    const want = opts[k];
+    if (want === undefined) continue;
+    const have = entry.architecture[k];
+    if (want !== have) {
+      throw new Error(`${what} (x${entry.scale}): ${k} ${JSON.stringify(want)} contradicts the weights, trained with ${k} ${JSON.stringify(have)}`);
+    }
+  }
+}
+
+function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): { modelJson: URL; weightsBin: URL } {
+  if (base === undefined) return entry.urls();
+  let dir: URL;
+  try {
+    dir = new URL(String(base));
+  } catch {
+    throw new Error(`weightsUrl must be an absolute URL of the folder holding model.json and weights.bin, got '${String(base)}'`);
+  }
+  if (!dir.pathname.endsWith('/')) dir = new URL(`${dir.href}/`);
+  return { modelJson: new URL(entry.files.modelJson.file, dir), weightsBin: new URL(entry.files.weightsBin.file, dir) };
+}
+
+/**
+ * Loads the pinned weight set `opts.weights` of registry model `model` at `opts.scale` (default 4): fetches
+ * model.json and weights.bin, checks both SHA-256 hashes, and builds the tfjs model from them. Unknown names list
+ * the available sets; options contradicting the weights are errors.
+ */
+export async function loadPretrained(model: string, opts: PretrainedOptions): Promise<tfl.LayersModel> {
+  const name = opts.weights;
+  if (typeof name !== 'string' || name === '') throw new Error(`createModel '${model}': weights must be a weight-set name, got ${JSON.stringify(name)}`);
+  const scale = opts.scale ?? 4;
+  const names = pretrainedNames(model);
+  if (!names.includes(name)) {
+    throw new Error(
+      `createModel '${model}': no pretrained weight set '${name}'` +
+        (names.length ? `; available: ${names.join(', ')}` : '; none is published for this model'),
+    );
+  }
+  const entry = findPretrained(model, name, scale);
+  if (!entry) {
+    const scales = PRETRAINED.filter((p) => p.model === model && p.name === name).map((p) => p.scale).sort();
+    throw new Error(`createModel '${model}': weight set '${name}' has no x${scale} weights; scales available: ${scales.join(', ')}`);
+  }
+  checkOptions(model, entry, opts);
+  const what = `pretrained '${model}' x${scale} '${name}'`;
+  const urls = resolveUrls(entry, opts.weightsUrl);
+  const [jsonBytes, binBytes] = await Promise.all([
+    readBytes(urls.modelJson, opts.fetcher, what),
+    readBytes(urls.weightsBin, opts.fetcher, what),
+  ]);
+  await checkHash(jsonBytes, entry.files.modelJson, urls.modelJson, what);
+  await checkHash(binBytes, entry.files.weightsBin, urls.weightsBin, what);
+  const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as tf.io.ModelJSON;
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+  const weightData = binBytes.slice().buffer as ArrayBuffer;
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }), { strict: true });
+}
