@@ -216,11 +216,10 @@ function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): 
 }
 
 /**
- * Loads the pinned weight set `opts.weights` of registry model `model` at `opts.scale` (default 4): fetches
- * model.json and weights.bin, checks both SHA-256 hashes, and builds the tfjs model from them. Unknown names list
- * the available sets; options contradicting the weights are errors.
+ * Checks a weights request without reading anything: the set exists for (model, scale) and the options agree with
+ * it. Throws (synchronously) an error listing what exists; returns the pinned entry.
  */
-export async function loadPretrained(model: string, opts: PretrainedOptions): Promise<tfl.LayersModel> {
+export function resolvePretrained(model: string, opts: PretrainedOptions): PretrainedWeights {
   const name = opts.weights;
   if (typeof name !== 'string' || name === '') throw new Error(`createModel '${model}': weights must be a weight-set name, got ${JSON.stringify(name)}`);
   const scale = opts.scale ?? 4;
@@ -237,7 +236,12 @@ export async function loadPretrained(model: string, opts: PretrainedOptions): Pr
     throw new Error(`createModel '${model}': weight set '${name}' has no x${scale} weights; scales available: ${scales.join(', ')}`);
   }
   checkOptions(model, entry, opts);
-  const what = `pretrained '${model}' x${scale} '${name}'`;
+  return entry;
+}
+
+/** Fetches the entry's two files, checks both SHA-256 hashes and builds the tfjs model from them. */
+async function loadEntry(entry: PretrainedWeights, opts: PretrainedOptions): Promise<tfl.LayersModel> {
+  const what = `pretrained '${entry.model}' x${entry.scale} '${entry.name}'`;
   const urls = resolveUrls(entry, opts.weightsUrl);
   const [jsonBytes, binBytes] = await Promise.all([
     readBytes(urls.modelJson, opts.fetcher, what),
@@ -249,4 +253,15 @@ export async function loadPretrained(model: string, opts: PretrainedOptions): Pr
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const weightData = binBytes.slice().buffer as ArrayBuffer;
   return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }), { strict: true });
+}
+
+/**
+ * Loads the pinned weight set `opts.weights` of registry model `model` at `opts.scale` (default 4): fetches
+ * model.json and weights.bin, checks both SHA-256 hashes, and builds the tfjs model from them. A request that cannot
+ * be served (unknown set or scale, options contradicting the weights) throws synchronously, before any reading;
+ * reading and hash failures reject the Promise, naming the file.
+ */
+export function loadPretrained(model: string, opts: PretrainedOptions): Promise<tfl.LayersModel> {
+  const entry = resolvePretrained(model, opts);
+  return loadEntry(entry, opts);
 }

@@ -64,7 +64,8 @@ export function registerModel(name: string, factory: ModelFactory, info: ModelIn
  *
  * Without `weights` the architecture is returned synchronously (fresh initial weights). With `weights` (a pinned
  * set, e.g. `{ scale: 4, weights: 'small-291' }`) it returns a Promise of the model loaded from the shipped files
- * (see loadPretrained): an unknown set lists the available ones, options contradicting the weights are errors.
+ * (see loadPretrained). An unknown set (listing the available ones) or options contradicting the weights throw
+ * synchronously; a file that cannot be read or fails its hash check rejects the Promise.
  * When the options' static type does not show `weights: string`, TypeScript picks the synchronous overload;
  * call `loadPretrained` directly in that case.
  */
