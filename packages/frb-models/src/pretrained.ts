@@ -92,6 +92,43 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       weightsBin: new URL('../weights/frbc-x2-small-291/weights.bin', import.meta.url),
     }),
   },
+  {
+    model: "frbc",
+    name: "small-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 4,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "b6c604a8368c7f02bde1c175f44109914cdc6d9905c5ec19f4f72082c3494a60",
+        bytes: 18222
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "953ef75e3bd479bb653ee2479c0672355430e0b8649d33bac0d5c868b92a1b3c",
+        bytes: 638988
+      }
+    },
+    provenance: {
+      iterations: 2000,
+      iterationsPlanned: 2000,
+      set5Psnr: 30.491,
+      set5PsnrIter: 2000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc x4 {\"features\":32,\"blocks\":4}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 2000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npm run frb -- train tmp/ship/frbc-x4.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x4-small-291/model small-291 4",
+      pinned: "2026-11-26"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x4-small-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x4-small-291/weights.bin', import.meta.url),
+    }),
+  },
 ];
 // END PINNED
 
