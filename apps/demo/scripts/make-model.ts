@@ -1,80 +1,43 @@
-// Writes the demo's model files: a deterministic (seeded) FRBC per scale, an *untrained placeholder* until the
-// shipped FRBC weights exist (see src/config.ts for where the page loads them). The weights follow the models'
-// own init rules with a seeded generator instead of tfjs' random one: binary (SRB) latent kernels U(±1/√fan_in),
-// full-precision conv kernels uniform with Kaiming-normal×0.1's standard deviation (BasicSR's init, inferred);
-// every constant-initialised weight (biases, RSign thresholds, RPReLU) keeps its constant. Then the last conv is
-// scaled by RESIDUAL_GAIN: with the init alone the residual is ~0.01 grey levels (the output is the bilinear skip
-// to the byte), so a browser/Node comparison would never see the binary body; ×400 gives a residual of ~5 grey
-// levels, ~2 of them from the binary body, on a random image. A placeholder choice, no training meaning.
-//   npx tsx --tsconfig tsconfig.json apps/demo/scripts/make-model.ts [--out DIR] [--seed N]
-import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { createModel } from '@frb/models';
-import { saveModel } from '@frb/models/node';
+// Writes the demo's model files: the shipped FRBC 'small-291' weights of @frb/models (x2 and x4), copied into the
+// page's public folder after checking each file against the SHA-256 pinned in the zoo (src/config.ts says where the
+// page loads them). The page therefore runs exactly what `createModel('frbc', {scale, weights: 'small-291'})` gives.
+//   npx tsx --tsconfig tsconfig.json apps/demo/scripts/make-model.ts [--out DIR]
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPretrained } from '@frb/models';
 
-export const DEFAULT_SEED = 20240711;
-export const RESIDUAL_GAIN = 400;
+export const WEIGHT_SET = 'small-291';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT = path.resolve(here, '../public/models');
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** FRBC for `scale` with seeded placeholder weights; metadata marks it as an untrained placeholder. */
-export function makePlaceholderModel(scale: 2 | 4, seed = DEFAULT_SEED): tfl.LayersModel {
-  const model = createModel('frbc', { scale, name: `frbc_x${scale}` });
-  const rand = mulberry32(seed + scale);
-  for (const layer of model.layers) {
-    const binary = layer.getClassName().startsWith('SRB');
-    for (const w of layer.weights) {
-      const shape = w.shape as number[]; // built layers: no null dimensions
-      if (shape.length !== 4) continue; // biases, thresholds, RPReLU: constants from their initialisers
-      const [kh, kw, cin] = shape;
-      const fanIn = kh * kw * cin;
-      const bound = binary ? 1 / Math.sqrt(fanIn) : Math.sqrt(3) * 0.1 * Math.sqrt(2 / fanIn);
-      const vals = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      for (let i = 0; i < vals.length; i++) vals[i] = (2 * rand() - 1) * bound;
-      const t = tf.tensor(vals, shape);
-      w.write(t);
-      t.dispose();
-    }
+/** Copies the pinned x`scale` FRBC files to `<out>/frbc-x<scale>/`; a file whose hash differs from the pin is an error. */
+export async function copyShippedModel(scale: 2 | 4, out = DEFAULT_OUT): Promise<string> {
+  const entry = findPretrained('frbc', WEIGHT_SET, scale);
+  if (entry === undefined) throw new Error(`make-model: @frb/models pins no '${WEIGHT_SET}' FRBC weights at x${scale}`);
+  const urls = entry.urls();
+  const dir = path.join(out, `frbc-x${scale}`);
+  await mkdir(dir, { recursive: true });
+  for (const [pin, url] of [[entry.files.modelJson, urls.modelJson], [entry.files.weightsBin, urls.weightsBin]] as const) {
+    const src = fileURLToPath(url);
+    const bytes = await readFile(src);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== pin.sha256) throw new Error(`make-model: ${src} has SHA-256 ${sha}, the zoo pins ${pin.sha256}`);
+    await writeFile(path.join(dir, pin.file), bytes);
   }
-  const last = model.getLayer('tail/conv_last').weights[0];
-  const scaled = tf.tidy(() => tf.mul(last.read(), RESIDUAL_GAIN));
-  last.write(scaled);
-  scaled.dispose();
-  model.setUserDefinedMetadata({ placeholder: true, seed, scale, residualGain: RESIDUAL_GAIN, note: 'untrained placeholder FRBC (seeded), not the shipped weights' });
-  return model;
+  return dir;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let out = DEFAULT_OUT;
-  let seed = DEFAULT_SEED;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--out' && args[i + 1]) out = path.resolve(args[++i]);
-    else if (args[i] === '--seed' && args[i + 1] && Number.isInteger(Number(args[i + 1]))) seed = Number(args[++i]);
-    else throw new Error(`make-model: unknown or incomplete argument '${args[i]}' (use --out DIR, --seed N)`);
+    else throw new Error(`make-model: unknown or incomplete argument '${args[i]}' (use --out DIR)`);
   }
-  await tf.setBackend('cpu');
   for (const scale of [2, 4] as const) {
-    const model = makePlaceholderModel(scale, seed);
-    const dir = path.join(out, `frbc-x${scale}`);
-    await saveModel(model, dir);
-    model.dispose();
-    console.log(`make-model: wrote ${dir} (FRBC x${scale}, seed ${seed}, untrained placeholder)`);
+    console.log(`make-model: wrote ${await copyShippedModel(scale, out)} (FRBC x${scale}, '${WEIGHT_SET}' weights)`);
   }
 }
 

@@ -1,7 +1,6 @@
-// The one place that says which weights the page loads. The files below are written by scripts/make-model.ts as a
-// seeded, *untrained placeholder* until the shipped FRBC weights exist; to ship real weights, point these URLs at
-// them (relative to the page). The page labels a model "untrained placeholder" from the model's own metadata
-// (`placeholder: true`, set by make-model), so real weights lose the label without touching the page.
+// The one place that says which weights the page loads (relative to the page). scripts/make-model.ts copies the
+// shipped FRBC 'small-291' weights of @frb/models there, checked against their pinned SHA-256. A model whose
+// metadata says `placeholder: true` gets an "untrained placeholder" banner on the page.
 export const MODEL_URLS: Record<Scale, string> = {
   2: 'models/frbc-x2/model.json',
   4: 'models/frbc-x4/model.json',

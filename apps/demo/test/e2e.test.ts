@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModel } from '@frb/models';
-import { loadModel, saveModel } from '@frb/models/node';
+import { loadModel } from '@frb/models/node';
 import { binarySummary } from '@frb/layers';
-import { makePlaceholderModel } from '../scripts/make-model.js';
+import { copyShippedModel } from '../scripts/make-model.js';
 import { MODEL_URLS, TILE, TILE_MARGIN, type Scale } from '../src/config.js';
 import { rgbToRgba } from '../src/image.js';
 import { upscaleTiled } from '../src/tiling.js';
@@ -103,10 +103,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-e2e-'));
     await mkdir(artifacts, { recursive: true });
-    // The page's models: the same seeded placeholder the build script writes.
-    for (const scale of [2, 4] as const) {
-      await saveModel(makePlaceholderModel(scale), path.join(demoDir, 'public', path.dirname(MODEL_URLS[scale])));
-    }
+    // The page's models: the shipped FRBC weights, copied as the build script does.
+    for (const scale of [2, 4] as const) await copyShippedModel(scale, path.join(demoDir, 'public', path.dirname(path.dirname(MODEL_URLS[scale]))));
     const outDir = path.join(tmp, 'dist');
     await build({ root: demoDir, configFile: path.join(demoDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     ({ server, url } = await serve(outDir));
@@ -192,7 +190,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     if ('error' in r) throw new Error(`page failed to start: ${r.error}`);
     expect(['webgl', 'wasm', 'cpu']).toContain(r.backend);
     expect([r.out.w, r.out.h]).toEqual([W * SCALE, H * SCALE]);
-    expect(await page.isVisible('#placeholder')).toBe(true); // the seeded model is labelled as such
+    expect(await page.isVisible('#placeholder')).toBe(false); // the shipped, trained weights carry no placeholder flag
     const frbcBytes = Number((await page.textContent('#stat-size-frbc'))!.replace(/\D/g, ''));
     const fpBytes = Number((await page.textContent('#stat-size-fp'))!.replace(/\D/g, ''));
     // The sizes on the page are binarySummary's, computed in Node from the same files.

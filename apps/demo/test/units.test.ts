@@ -1,12 +1,17 @@
-// The demo's pure modules in Node: tiling, bicubic, RGBA conversion, and the placeholder model script.
+// The demo's pure modules in Node: tiling, bicubic, RGBA conversion, and the script that copies the shipped weights.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel } from '@frb/models';
+import { createModel, findPretrained } from '@frb/models';
+import { loadModel } from '@frb/models/node';
 import { imresize } from '@frb/datasets';
 import { upscaleTiled, tileStarts, type RgbImage } from '../src/tiling.js';
 import { bicubicUpscale } from '../src/bicubic.js';
 import { rgbaToRgb, rgbToRgba } from '../src/image.js';
-import { makePlaceholderModel } from '../scripts/make-model.js';
+import { copyShippedModel } from '../scripts/make-model.js';
 
 function randomImage(width: number, height: number, seed: number): RgbImage {
   let s = seed;
@@ -79,17 +84,22 @@ describe('image conversion', () => {
 });
 
 describe('make-model', () => {
-  it('writes the same seeded weights every time, marked as an untrained placeholder', () => {
-    const a = makePlaceholderModel(2);
-    const b = makePlaceholderModel(2);
-    const c = makePlaceholderModel(2, 1);
-    const wa = a.getWeights().map((w) => w.dataSync());
-    const wb = b.getWeights().map((w) => w.dataSync());
-    const wc = c.getWeights().map((w) => w.dataSync());
-    expect(wa.length).toBe(wb.length);
-    wa.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(wb[i].buffer))).toBe(true));
-    expect(wa.some((w, i) => !Buffer.from(w.buffer).equals(Buffer.from(wc[i].buffer)))).toBe(true);
-    expect(a.getUserDefinedMetadata()).toMatchObject({ placeholder: true, scale: 2 });
-    [a, b, c].forEach((m) => m.dispose());
+  it('copies the shipped FRBC weights, byte for byte as pinned in the zoo, and they load as a working x2/x4 model', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-models-'));
+    try {
+      for (const scale of [2, 4] as const) {
+        const dir = await copyShippedModel(scale, out);
+        const pin = findPretrained('frbc', 'small-291', scale)!;
+        const bin = await readFile(path.join(dir, 'weights.bin'));
+        expect(createHash('sha256').update(bin).digest('hex')).toBe(pin.files.weightsBin.sha256);
+        const model = await loadModel(dir);
+        const y = tf.tidy(() => model.predict(tf.fill([1, 6, 5, 3], 0.5)) as tf.Tensor);
+        expect(y.shape).toEqual([1, 6 * scale, 5 * scale, 3]);
+        y.dispose();
+        model.dispose();
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
