@@ -69,7 +69,7 @@ describe('train config', () => {
     bad({ lr: 1 }, /lr is not a known option/);
   });
   it('the shipped example configs are valid', async () => {
-    for (const f of ['frbc-x4-291.yaml', 'frbc-x4-291-dbt.yaml']) {
+    for (const f of ['frbc-x4-291.yaml', 'frbc-x4-291-dbt.yaml', 'frbc-x2-small-291.yaml', 'frbc-x4-small-291.yaml']) {
       const c = await loadConfig(join(repoRoot, 'packages/frb-cli/configs', f));
       expect(c.data.train[0]).toBe(join(repoRoot, '../shared/data/train/T91'));
       expect(c.output.startsWith(join(repoRoot, 'runs'))).toBe(true);

@@ -83,7 +83,7 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       set5PsnrIter: 2000,
       data: "T91 + BSD200 (290 images), LR by MATLAB bicubic",
       config: "frbc x2 {\"features\":32,\"blocks\":4}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 2000 to 0.000001; L1; seed 0; backend wasm",
-      trainCommand: "npm run frb -- train tmp/ship/frbc-x2.yaml",
+      trainCommand: "npm run frb -- train packages/frb-cli/configs/frbc-x2-small-291.yaml",
       pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x2-small-291/model small-291 2",
       pinned: "2026-11-26"
     },
@@ -120,7 +120,7 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       set5PsnrIter: 2000,
       data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
       config: "frbc x4 {\"features\":32,\"blocks\":4}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 2000 to 0.000001; L1; seed 0; backend wasm",
-      trainCommand: "npm run frb -- train tmp/ship/frbc-x4.yaml",
+      trainCommand: "npm run frb -- train packages/frb-cli/configs/frbc-x4-small-291.yaml",
       pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x4-small-291/model small-291 4",
       pinned: "2026-11-26"
     },
