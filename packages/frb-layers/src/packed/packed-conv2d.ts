@@ -14,27 +14,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
 import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
-import {
-  checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
-  type PreparedWeights,
-} from './packed-common.js';
+import { getPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
 
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-
-export interface PackedConv2DArgs extends LayerArgs, PackedBinaryArgs {
+export interface PackedConv2DArgs extends PackedBinaryLayerArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
   padding?: 'same' | 'valid';
   dilationRate?: number | number[];
-  useBias?: boolean;
-  activation?: string | null;
 }
 
 function pair(v: number | number[] | undefined, dflt: number, what: string, who: string): [number, number] {
@@ -54,28 +47,18 @@ export function convAxis(size: number, k: number, stride: number, dilation: numb
   return { out, pad: Math.floor(total / 2) };
 }
 
-export class PackedConv2D extends tfl.layers.Layer {
+export class PackedConv2D extends PackedBinaryLayer {
   static className = 'PackedConv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'same' | 'valid';
   readonly dilationRate: [number, number];
-  readonly useBias: boolean;
-  readonly order: number;
-  readonly learnableThreshold: boolean;
-  readonly inputQuantizer: string;
-  private readonly activationFn: ReturnType<typeof makeActivation>;
   inputChannels = 0;
-  packedKernel: LayerVariable | null = null;
-  alpha: LayerVariable | null = null;
-  threshold: LayerVariable | null = null;
-  bias: LayerVariable | null = null;
-  private readonly cache = new WeightCache();
 
   constructor(args: PackedConv2DArgs) {
-    super({ ...args, trainable: false });
-    const who = `PackedConv2D '${this.name}'`;
+    super(args);
+    const who = this.who;
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`${who}: filters must be a positive integer, got ${JSON.stringify(args.filters)}`);
     this.filters = args.filters;
     this.kernelSize = pair(args.kernelSize, 1, 'kernelSize', who);
@@ -84,16 +67,6 @@ export class PackedConv2D extends tfl.layers.Layer {
     const padding = args.padding ?? 'valid';
     if (padding !== 'same' && padding !== 'valid') throw new Error(`${who}: padding must be 'same' or 'valid', got ${JSON.stringify(args.padding)}`);
     this.padding = padding;
-    this.useBias = args.useBias ?? false;
-    this.order = checkOrder(args.order, who);
-    this.learnableThreshold = args.learnableThreshold ?? true;
-    this.inputQuantizer = args.inputQuantizer ?? 'sign';
-    this.activationFn = makeActivation(args.activation, who);
-    this.trainable = false;
-  }
-
-  private get who(): string {
-    return `PackedConv2D '${this.name}'`;
   }
 
   /** Number of kernel taps kh·kw. */
@@ -108,12 +81,8 @@ export class PackedConv2D extends tfl.layers.Layer {
     }
     const cin = shape[3];
     this.inputChannels = cin;
-    const rows = this.order * this.filters;
     // Sign bits of base k, output channel o in row k·filters + o: taps × ⌈cin/32⌉ int32 words (1 bit per weight).
-    this.packedKernel = this.addWeight('packed_kernel', [rows, this.taps * wordsFor(cin)], 'int32', tfl.initializers.zeros(), undefined, false);
-    this.alpha = this.addWeight('alpha', [this.order, this.filters], 'float32', tfl.initializers.ones(), undefined, false);
-    if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.addPackedWeights(this.filters, this.taps * wordsFor(cin), cin);
     this.built = true;
   }
 
@@ -125,7 +94,7 @@ export class PackedConv2D extends tfl.layers.Layer {
   }
 
   private prepared(): PreparedWeights {
-    return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => {
+    return this.preparedWith(() => {
       const rows = this.order * this.filters;
       const kernel = restrideRows(readInt32(this.packedKernel!), rows, this.taps * wordsFor(this.inputChannels), rowWords(this.taps, this.inputChannels));
       return {
@@ -143,11 +112,7 @@ export class PackedConv2D extends tfl.layers.Layer {
     if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
     const [n, h, w, cin] = x.shape as [number, number, number, number];
     if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
-    const y = tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w), this.computeOutputShape(x.shape) as [number, number, number, number]);
-    if (!this.activationFn.apply) return y;
-    const out = this.activationFn.apply(y);
-    y.dispose();
-    return out;
+    return this.activate(tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w), this.computeOutputShape(x.shape) as [number, number, number, number]));
   }
 
   /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */
@@ -282,11 +247,7 @@ export class PackedConv2D extends tfl.layers.Layer {
       strides: [...this.strides],
       padding: this.padding,
       dilationRate: [...this.dilationRate],
-      useBias: this.useBias,
-      activation: this.activationFn.name,
-      order: this.order,
-      learnableThreshold: this.learnableThreshold,
-      inputQuantizer: this.inputQuantizer,
+      ...this.binaryConfig(),
     };
   }
 }

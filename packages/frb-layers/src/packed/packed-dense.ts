@@ -10,54 +10,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { packActivations, restrideRows, rowWords, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
-import {
-  checkOrder, getPackedKernel, makeActivation, readFloat, readInt32, WeightCache, type PackedBinaryArgs,
-  type PreparedWeights,
-} from './packed-common.js';
+import { getPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
 
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-
-export interface PackedDenseArgs extends LayerArgs, PackedBinaryArgs {
+export interface PackedDenseArgs extends PackedBinaryLayerArgs {
   units: number;
-  useBias?: boolean;
-  activation?: string | null;
 }
 
-export class PackedDense extends tfl.layers.Layer {
+export class PackedDense extends PackedBinaryLayer {
   static className = 'PackedDense';
   readonly units: number;
-  readonly useBias: boolean;
-  readonly order: number;
-  readonly learnableThreshold: boolean;
-  readonly inputQuantizer: string;
-  private readonly activationFn: ReturnType<typeof makeActivation>;
   inputUnits = 0;
-  packedKernel: LayerVariable | null = null;
-  alpha: LayerVariable | null = null;
-  threshold: LayerVariable | null = null;
-  bias: LayerVariable | null = null;
-  private readonly cache = new WeightCache();
 
   constructor(args: PackedDenseArgs) {
-    super({ ...args, trainable: false });
-    const who = `PackedDense '${this.name}'`;
-    if (!Number.isInteger(args.units) || args.units < 1) throw new Error(`${who}: units must be a positive integer, got ${JSON.stringify(args.units)}`);
+    super(args);
+    if (!Number.isInteger(args.units) || args.units < 1) throw new Error(`${this.who}: units must be a positive integer, got ${JSON.stringify(args.units)}`);
     this.units = args.units;
-    this.useBias = args.useBias ?? false;
-    this.order = checkOrder(args.order, who);
-    this.learnableThreshold = args.learnableThreshold ?? true;
-    this.inputQuantizer = args.inputQuantizer ?? 'sign';
-    this.activationFn = makeActivation(args.activation, who);
-    this.trainable = false;
-  }
-
-  private get who(): string {
-    return `PackedDense '${this.name}'`;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -67,10 +39,7 @@ export class PackedDense extends tfl.layers.Layer {
       throw new Error(`${this.who}: expected a rank-2 [batch, features] or rank-3 [batch, tokens, features] input with known features, got shape [${shape}]`);
     }
     this.inputUnits = cin;
-    this.packedKernel = this.addWeight('packed_kernel', [this.order * this.units, wordsFor(cin)], 'int32', tfl.initializers.zeros(), undefined, false);
-    this.alpha = this.addWeight('alpha', [this.order, this.units], 'float32', tfl.initializers.ones(), undefined, false);
-    if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [cin], 'float32', tfl.initializers.zeros(), undefined, false);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.addPackedWeights(this.units, wordsFor(cin), cin);
     this.built = true;
   }
 
@@ -80,7 +49,7 @@ export class PackedDense extends tfl.layers.Layer {
   }
 
   private prepared(): PreparedWeights {
-    return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], () => ({
+    return this.preparedWith(() => ({
       kernel: restrideRows(readInt32(this.packedKernel!), this.order * this.units, wordsFor(this.inputUnits), rowWords(1, this.inputUnits)),
       alphas: Float64Array.from(readFloat(this.alpha!)),
       bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.units),
@@ -97,11 +66,7 @@ export class PackedDense extends tfl.layers.Layer {
     const cin = x.shape[x.rank - 1];
     if (cin !== this.inputUnits) throw new Error(`${this.who}: expected ${this.inputUnits} input features, got ${cin}`);
     const rows = x.size / cin;
-    const y = tf.tensor(this.forward(x.dataSync() as Float32Array, rows), [...x.shape.slice(0, -1), this.units]);
-    if (!this.activationFn.apply) return y;
-    const out = this.activationFn.apply(y);
-    y.dispose();
-    return out;
+    return this.activate(tf.tensor(this.forward(x.dataSync() as Float32Array, rows), [...x.shape.slice(0, -1), this.units]));
   }
 
   /** The packed dense on host data [rows, inputUnits]; returns [rows, units]. */
@@ -121,11 +86,7 @@ export class PackedDense extends tfl.layers.Layer {
     return {
       ...super.getConfig(),
       units: this.units,
-      useBias: this.useBias,
-      activation: this.activationFn.name,
-      order: this.order,
-      learnableThreshold: this.learnableThreshold,
-      inputQuantizer: this.inputQuantizer,
+      ...this.binaryConfig(),
     };
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * PackedBinaryLayer: what PackedConv2D and PackedDense have in common — the binary options (order, RSign
+ * threshold, input quantizer, activation, bias), the four packed weights and their creation order, the host-copy
+ * cache and the shared tail of getConfig. Each subclass keeps only its geometry and its forward pass.
+ *
+ * Serialization is unchanged by this base: weight names and creation order (packed_kernel, alpha, threshold,
+ * bias) fix their order in weights.bin, and getConfig keys keep their order, so saved packed models still load.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { checkOrder, makeActivation, WeightCache, type PackedBinaryArgs, type PreparedWeights } from './packed-common.js';
+
+export interface PackedBinaryLayerArgs extends LayerArgs, PackedBinaryArgs {
+  useBias?: boolean;
+  activation?: string | null;
+}
+
+export abstract class PackedBinaryLayer extends tfl.layers.Layer {
+  readonly useBias: boolean;
+  readonly order: number;
+  readonly learnableThreshold: boolean;
+  readonly inputQuantizer: string;
+  protected readonly activationFn: ReturnType<typeof makeActivation>;
+  packedKernel: LayerVariable | null = null;
+  alpha: LayerVariable | null = null;
+  threshold: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+  private readonly cache = new WeightCache();
+
+  constructor(args: PackedBinaryLayerArgs) {
+    super({ ...args, trainable: false });
+    const who = this.who;
+    this.useBias = args.useBias ?? false;
+    this.order = checkOrder(args.order, who);
+    this.learnableThreshold = args.learnableThreshold ?? true;
+    this.inputQuantizer = args.inputQuantizer ?? 'sign';
+    this.activationFn = makeActivation(args.activation, who);
+    this.trainable = false;
+  }
+
+  /** "PackedDense 'name'" etc., for error messages. */
+  protected get who(): string {
+    return `${this.getClassName()} '${this.name}'`;
+  }
+
+  /**
+   * Creates the packed weights in their serialized order: sign bits [order·outUnits, kernelWords] int32,
+   * α [order, outUnits], RSign threshold [inUnits] (when learnable) and bias [outUnits] (when used).
+   */
+  protected addPackedWeights(outUnits: number, kernelWords: number, inUnits: number): void {
+    this.packedKernel = this.addWeight('packed_kernel', [this.order * outUnits, kernelWords], 'int32', tfl.initializers.zeros(), undefined, false);
+    this.alpha = this.addWeight('alpha', [this.order, outUnits], 'float32', tfl.initializers.ones(), undefined, false);
+    if (this.learnableThreshold) this.threshold = this.addWeight('threshold', [inUnits], 'float32', tfl.initializers.zeros(), undefined, false);
+    if (this.useBias) this.bias = this.addWeight('bias', [outUnits], 'float32', tfl.initializers.zeros(), undefined, false);
+  }
+
+  /** Host copies of the weights, rebuilt by `build` only when a weight's data changed. */
+  protected preparedWith(build: () => PreparedWeights): PreparedWeights {
+    return this.cache.get([this.packedKernel, this.alpha, this.threshold, this.bias], build);
+  }
+
+  /** Applies the layer's activation (if any) to y, disposing y when a new tensor is made. */
+  protected activate(y: tf.Tensor): tf.Tensor {
+    if (!this.activationFn.apply) return y;
+    const out = this.activationFn.apply(y);
+    y.dispose();
+    return out;
+  }
+
+  /** The getConfig keys every packed layer ends with, in their serialized order. */
+  protected binaryConfig(): tf.serialization.ConfigDict {
+    return {
+      useBias: this.useBias,
+      activation: this.activationFn.name,
+      order: this.order,
+      learnableThreshold: this.learnableThreshold,
+      inputQuantizer: this.inputQuantizer,
+    };
+  }
+}
