@@ -6,27 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImage, imresize, type RawImage } from '@frb/datasets';
 import {
-  predictTiled, dihedral, selfEnsemble, superResolve, evaluateSet, psnr, type FloatImage, type PredictFn,
+  predictTiled, dihedral, selfEnsemble, superResolve, evaluateSet, psnr, type PredictFn,
 } from '@frb/bench';
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const floatImage = (h: number, w: number, c: number, seed: number): FloatImage => {
-  const r = rng(seed);
-  return { data: Float32Array.from({ length: h * w * c }, () => r()), height: h, width: w, channels: c };
-};
-const rawImage = (h: number, w: number, c: number, seed: number): RawImage => {
-  const r = rng(seed);
-  return { data: Uint8Array.from({ length: h * w * c }, () => Math.floor(r() * 256)), height: h, width: w, channels: c };
-};
+import { floatImage, rawImage, rng } from './helpers.js';
 
 /** conv3x3 → relu → conv3x3 → depthToSpace: receptive-field radius 2 LR pixels. */
 function convSR(scale: number, seed: number): { fn: PredictFn; dispose: () => void } {

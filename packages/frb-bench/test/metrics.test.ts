@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { psnr, ssim, toY, quantizeUint8, mse, ssimPlane, type ImageLike, type Plane } from '@frb/bench';
+import { rawImage as randomImage } from './helpers.js';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randomImage(h: number, w: number, c: number, seed: number): ImageLike & { data: Uint8Array } {
-  const r = rng(seed);
-  return { data: Uint8Array.from({ length: h * w * c }, () => Math.floor(r() * 256)), height: h, width: w, channels: c };
-}
 const gray = (h: number, w: number, f: (y: number, x: number) => number): ImageLike & { data: Uint8Array } => {
   const data = new Uint8Array(h * w);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = f(y, x);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { imresize, writePng, type RawImage } from '@frb/datasets';
+import { imresize, mulberry32, writePng, type RawImage } from '@frb/datasets';
 import { main, type CliContext } from '@frb/cli';
 
 export interface RunResult {
@@ -26,16 +26,8 @@ export async function frb(argv: string[], cwd = process.cwd(), env: Record<strin
   return { code, stdout, stderr };
 }
 
-export function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded [0, 1) generator the tests draw from (mulberry32 from @frb/datasets). */
+export const rng = mulberry32;
 
 /** A smooth-ish random image (so bicubic has something to reconstruct). */
 export function smoothImage(h: number, w: number, c: number, seed: number): RawImage {
