@@ -1,6 +1,8 @@
-// Small plain tfjs models named like the zoo's twins (`body/block_NN` = output of residual block NN).
+// Small plain tfjs models named like the zoo's twins (`body/block_NN` = output of residual block NN), and the
+// hand-written DBT step the callback tests compare against.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { attentionLoss, type AttentionForm } from '@frb/distill';
 
 // Conv filter gradients on wasm (FRB_TEST_BACKEND=wasm) come from @frb/layers' kernels, registered on import.
 // Imported softly so the distill tests still run on cpu while @frb/layers is mid-change.
@@ -73,4 +75,21 @@ export function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
 /** Deterministic pseudo-random data in [0, 1). */
 export function randomData(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, 0, 1, 'float32', seed);
+}
+
+/** One hand-written step minimizing L1 + weight · L_dis with `opt`, straight from the math (no callback). */
+export function referenceStep(student: tfl.LayersModel, teacher: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor,
+  opt: tf.Optimizer, weight: number, form: AttentionForm, pairs: string[]): void {
+  const sFeat = tfl.model({ inputs: student.inputs,
+    outputs: [...pairs.map((p) => student.getLayer(p).output as tfl.SymbolicTensor), student.outputs[0]] });
+  const tFeat = tfl.model({ inputs: teacher.inputs, outputs: pairs.map((p) => teacher.getLayer(p).output as tfl.SymbolicTensor) });
+  tf.tidy(() => {
+    const tOut = [tFeat.predict(x) as tf.Tensor | tf.Tensor[]].flat();
+    opt.minimize(() => {
+      const outs = sFeat.apply(x, { training: true }) as tf.Tensor[];
+      const pred = outs[outs.length - 1];
+      const l1 = tf.mean(tf.abs(tf.sub(pred, y)));
+      return tf.add(l1, tf.mul(attentionLoss(outs.slice(0, -1), tOut, form), weight)) as tf.Scalar;
+    }, false, student.trainableWeights.map((w) => w.read() as tf.Variable));
+  });
 }

@@ -3,8 +3,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DBTCallback, attentionLoss, DISTILL_LOG_KEY, type AttentionForm } from '@frb/distill';
-import { tinySR, tinyDense, weightsOf, maxAbsDiff, randomData } from './helpers.js';
+import { DBTCallback, DISTILL_LOG_KEY, type AttentionForm } from '@frb/distill';
+import { tinySR, tinyDense, weightsOf, maxAbsDiff, randomData, referenceStep } from './helpers.js';
 
 let layersImportError: string | null = null;
 try {
@@ -13,21 +13,6 @@ try {
   layersImportError = (e as Error).message;
 }
 const hasWasmConvGrad = () => tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') != null;
-
-function referenceStep(student: tfl.LayersModel, teacher: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor,
-  opt: tf.Optimizer, weight: number, form: AttentionForm, pairs: string[]): void {
-  const sFeat = tfl.model({ inputs: student.inputs,
-    outputs: [...pairs.map((p) => student.getLayer(p).output as tfl.SymbolicTensor), student.outputs[0]] });
-  const tFeat = tfl.model({ inputs: teacher.inputs, outputs: pairs.map((p) => teacher.getLayer(p).output as tfl.SymbolicTensor) });
-  tf.tidy(() => {
-    const tOut = [tFeat.predict(x) as tf.Tensor | tf.Tensor[]].flat();
-    opt.minimize(() => {
-      const outs = sFeat.apply(x, { training: true }) as tf.Tensor[];
-      const l1 = tf.mean(tf.abs(tf.sub(outs[outs.length - 1], y)));
-      return tf.add(l1, tf.mul(attentionLoss(outs.slice(0, -1), tOut, form), weight)) as tf.Scalar;
-    }, false, student.trainableWeights.map((w) => w.read() as tf.Variable));
-  });
-}
 
 async function equivalence(make: (seed: number, name: string) => tfl.LayersModel, xShape: number[], form: AttentionForm) {
   const a = make(1, 'wa');
