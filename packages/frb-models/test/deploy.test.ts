@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { PackedConv2D, PackedDense, getPackedKernel, setPackedKernel, srbConv2d, srbDense, type XnorImpl } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
 import { saveModel, loadModel } from '@frb/models/node';
+import { toMemory } from './helpers.js';
 
 const initialImpl = getPackedKernel();
 afterAll(() => setPackedKernel(initialImpl));
@@ -19,15 +20,6 @@ function perturb(m: tfl.LayersModel, seed: number): void {
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
-
-async function toMemory(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return saved!;
 }
 
 /** Bytes of each weight in saved artifacts, by name. */

@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createModel } from '@frb/models';
+import { toMemory } from './helpers.js';
 
 const CONV_MODELS = ['srresnet', 'frbc', 'frbc-o1', 'bbcu-l', 'srresnet-reactnet', 'srresnet-bireal', 'srresnet-xnor', 'srresnet-bnn'];
-
-async function toMemory(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return saved!;
-}
 
 describe('save/load round trip (standard tfjs model.json + weights)', () => {
   it('every conv model reloads through tf.loadLayersModel with identical outputs', async () => {
