@@ -1,10 +1,9 @@
 // DBT on the zoo's twins: FRBC (binary student) learns from SRResNet (its FP twin) through `body/block_NN`.
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { createModel } from '@frb/models';
-import { DBTCallback, attentionLoss, autoPairs, DISTILL_LOG_KEY } from '@frb/distill';
-import { weightsOf, maxAbsDiff, randomData } from './helpers.js';
+import { DBTCallback, autoPairs, DISTILL_LOG_KEY } from '@frb/distill';
+import { weightsOf, maxAbsDiff, randomData, referenceStep } from './helpers.js';
 
 const opts = { scale: 2, features: 8, blocks: 2 };
 
@@ -32,19 +31,8 @@ describe('DBT with the zoo twins (frbc ← srresnet)', () => {
       callbacks: [new DBTCallback({ teacher, weight: 1 })] });
     // Adam created its slots on the first step (2 per trainable weight); nothing else may remain.
     expect(tf.memory().numTensors - n0).toBe(2 * a.trainableWeights.length);
-    const names = ['body/block_00', 'body/block_01'];
-    const sFeat = tfl.model({ inputs: b.inputs,
-      outputs: [...names.map((n) => b.getLayer(n).output as tfl.SymbolicTensor), b.outputs[0]] });
-    const tFeat = tfl.model({ inputs: teacher.inputs, outputs: names.map((n) => teacher.getLayer(n).output as tfl.SymbolicTensor) });
     const opt = tf.train.adam(1e-3);
-    tf.tidy(() => {
-      const tOut = tFeat.predict(x) as tf.Tensor[];
-      opt.minimize(() => {
-        const outs = sFeat.apply(x, { training: true }) as tf.Tensor[];
-        const l1 = tf.mean(tf.abs(tf.sub(outs[outs.length - 1], y)));
-        return tf.add(l1, attentionLoss(outs.slice(0, -1), tOut, 'spatial')) as tf.Scalar;
-      }, false, b.trainableWeights.map((w) => w.read() as tf.Variable));
-    });
+    referenceStep(b, teacher, x, y, opt, 1, 'spatial', ['body/block_00', 'body/block_01']);
     expect(maxAbsDiff(weightsOf(a), weightsOf(b))).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(weightsOf(teacher), t0)).toBe(0);
     expect(h.history[DISTILL_LOG_KEY][0] as number).toBeGreaterThan(0);
