@@ -74,6 +74,14 @@ export class PackedConv2D extends PackedBinaryLayer {
     return this.kernelSize[0] * this.kernelSize[1];
   }
 
+  /** The conv's sizes as plain numbers, unpacked once per call by the forward paths. */
+  private geometry() {
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.strides;
+    const [dh, dw] = this.dilationRate;
+    return { kh, kw, sh, sw, dh, dw, cin: this.inputChannels, cout: this.filters, order: this.order, taps: this.taps };
+  }
+
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = singleShape(inputShape, this.who);
     if (shape.length !== 4 || shape[3] == null) {
@@ -118,13 +126,7 @@ export class PackedConv2D extends PackedBinaryLayer {
   /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */
   forward(x: Float32Array, n: number, h: number, w: number): Float32Array {
     const { kernel, alphas, bias, threshold, tapSums: sums } = this.prepared();
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.strides;
-    const [dh, dw] = this.dilationRate;
-    const cin = this.inputChannels;
-    const cout = this.filters;
-    const order = this.order;
-    const taps = this.taps;
+    const { kh, kw, sh, sw, dh, dw, cin, cout, order, taps } = this.geometry();
     const ay = convAxis(h, kh, sh, dh, this.padding);
     const ax = convAxis(w, kw, sw, dw, this.padding);
     const oh = ay.out;
@@ -190,13 +192,7 @@ export class PackedConv2D extends PackedBinaryLayer {
     out: Float32Array, prep: PreparedWeights, impl: 'js' | 'wasm',
   ): void {
     const { kernel, alphas, bias, threshold } = prep;
-    const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.strides;
-    const [dh, dw] = this.dilationRate;
-    const cin = this.inputChannels;
-    const cout = this.filters;
-    const order = this.order;
-    const taps = this.taps;
+    const { kh, kw, sh, sw, dh, dw, cin, cout, order, taps } = this.geometry();
     const rows = n * oh * ow;
     const wpt = wordsFor(cin);
     const L = rowWords(taps, cin);
