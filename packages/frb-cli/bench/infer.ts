@@ -1,10 +1,10 @@
 // npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model]
-//                      [--no-body] [--cpu-body] [--json]
+//                      [--no-body] [--cpu-body] [--threads N] [--json]
 //
 // Real 1-bit inference vs its float simulation vs the full-precision twin (issue 10). Medians of --runs
-// interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; everything is
-// single-threaded (tfjs-backend-wasm runs one thread under Node; the packed kernels are single-threaded), so on a
-// shared machine CPU ms is the fairer figure. Speedups are given for both.
+// interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; with the default
+// --threads 1 everything is single-threaded (tfjs-backend-wasm runs one thread under Node), so on a shared machine
+// CPU ms is the fairer figure. Speedups are given for both.
 //
 //   per-layer  one FRBC body conv (3x3, 64->64, order 2) on a 1x{size}x{size}x64 feature map:
 //              float simulation (SRBConv2D.apply: RSign + SRB binarize + tf.conv2d), packed PackedConv2D with the
@@ -15,8 +15,10 @@
 //              (deployModel) and the FP twin SRResNet, through model.predict (skipped with --no-model)
 //   files      saved weights.bin bytes of the three models
 // --cpu-body also runs the binary body on the cpu backend (slow: its float simulation takes minutes at 256).
-// --native also measures the float paths with this project's native conv kernels (g++ build, 1 thread) where
-// they build; --backends picks the tfjs backends for per-layer and body (the whole models run on the first).
+// --native also measures, where the native tier builds (g++), the float paths on this project's native conv
+// kernels and the packed layers on the native XNOR-popcount kernel (FrbXnorConv, what Node uses by default),
+// with --threads threads (default 1); --backends picks the tfjs backends for per-layer and body (the whole
+// models run on the first, and again with the native tier when --native is given).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
@@ -40,8 +42,11 @@ const MODEL = !args.includes('--no-model');
 const CPU_BODY = args.includes('--cpu-body');
 const BODY = !args.includes('--no-body');
 const JSON_OUT = args.includes('--json');
+const THREADS = Number(opt('threads', '1'));
 for (const b of BACKENDS) if (!['wasm', 'cpu'].includes(b)) throw new Error(`bench:infer: --backends entries must be wasm or cpu, got '${b}'`);
-if (!(SIZE >= 8) || !(RUNS >= 1) || ![2, 3, 4].includes(SCALE)) throw new Error('bench:infer: --size >= 8, --runs >= 1, --scale 2|3|4');
+if (!(SIZE >= 8) || !(RUNS >= 1) || ![2, 3, 4].includes(SCALE) || !(Number.isInteger(THREADS) && THREADS >= 1)) {
+  throw new Error('bench:infer: --size >= 8, --runs >= 1, --scale 2|3|4, --threads >= 1');
+}
 const log = (...a: unknown[]) => (JSON_OUT ? console.error(...a) : console.log(...a));
 const results: Record<string, unknown> = { size: SIZE, scale: SCALE, runs: RUNS };
 
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     await tf.setBackend(c.backend);
     const name = `${c.backend}${c.native ? '+native' : ''}`;
     if (c.native) {
-      const st = useNativeConvKernels(true, 1);
+      const st = useNativeConvKernels(true, THREADS);
       if (!st.active) { log(`${name}: native kernels unavailable (${st.reason}); skipped`); continue; }
     } else {
       useNativeConvKernels(false);
@@ -150,7 +155,8 @@ async function main(): Promise<void> {
       fp_conv: () => fpConv.apply(x) as tf.Tensor,
     };
     if (!c.native) cases.packed_wasm = () => pconv.apply(x) as tf.Tensor;
-    setPackedKernel('wasm');
+    else cases.packed_native = () => pconv.apply(x) as tf.Tensor;
+    setPackedKernel(c.native ? 'native' : 'wasm');
     // The cpu backend's float convs take seconds each at 256x256: one timed round there.
     const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
     if (!c.native) {
@@ -160,6 +166,12 @@ async function main(): Promise<void> {
       const t = r as Record<string, Timing>;
       r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_wasm);
       r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_wasm);
+    } else {
+      const t = r as Record<string, Timing>;
+      r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_native);
+      r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_native);
+      const stockSim = (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim;
+      if (stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t.packed_native);
     }
     perLayer[name] = r;
     log(r);
@@ -171,32 +183,42 @@ async function main(): Promise<void> {
     }
     log(`== ${name}: binary body (${blocks} blocks x 2 units) on 1x${SIZE}x${SIZE}x64 ==`);
     const bodyRuns = c.backend === 'cpu' ? 1 : RUNS;
-    const b: Record<string, unknown> = timeCases(c.native
-      ? { float_sim: () => body.predict(x) as tf.Tensor }
-      : { float_sim: () => body.predict(x) as tf.Tensor, packed: () => packedBody.predict(x) as tf.Tensor }, bodyRuns);
-    if (!c.native) b.speedup = ratio(b.float_sim as Timing, b.packed as Timing);
+    setPackedKernel(c.native ? 'native' : 'wasm');
+    const b: Record<string, unknown> = timeCases({ float_sim: () => body.predict(x) as tf.Tensor, packed: () => packedBody.predict(x) as tf.Tensor }, bodyRuns);
+    b.speedup = ratio(b.float_sim as Timing, b.packed as Timing);
+    const stockBody = (bodyRes[c.backend] as Record<string, Timing> | undefined)?.float_sim;
+    if (c.native && stockBody) b.speedup_vs_stock_float_sim = ratio(stockBody, b.packed as Timing);
     bodyRes[name] = b;
     log(b);
     x.dispose();
   }
   results.per_layer = perLayer;
   results.body = bodyRes;
+  results.threads = THREADS;
   useNativeConvKernels(false);
 
   if (MODEL) {
     await tf.setBackend(BACKENDS[0]);
-    log(`\n== ${BACKENDS[0]}: whole models x${SCALE}, LR 1x${SIZE}x${SIZE}x3 ==`);
-    const lr = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2);
-    const m: Record<string, unknown> = timeCases({
-      frbc_float_sim: () => frbc.predict(lr) as tf.Tensor,
-      frbc_packed: () => packed.predict(lr) as tf.Tensor,
-      srresnet_fp: () => fp.predict(lr) as tf.Tensor,
-    });
-    m.packed_speedup_vs_float_sim = ratio(m.frbc_float_sim as Timing, m.frbc_packed as Timing);
-    m.packed_speedup_vs_fp = ratio(m.srresnet_fp as Timing, m.frbc_packed as Timing);
-    results.model = m;
-    log(m);
-    lr.dispose();
+    const model: Record<string, unknown> = {};
+    for (const native of NATIVE ? [false, true] : [false]) {
+      const name = `${BACKENDS[0]}${native ? '+native' : ''}`;
+      if (native && !useNativeConvKernels(true, THREADS).active) continue;
+      setPackedKernel(native ? 'native' : 'wasm');
+      log(`\n== ${name}: whole models x${SCALE}, LR 1x${SIZE}x${SIZE}x3 ==`);
+      const lr = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2);
+      const m: Record<string, unknown> = timeCases({
+        frbc_float_sim: () => frbc.predict(lr) as tf.Tensor,
+        frbc_packed: () => packed.predict(lr) as tf.Tensor,
+        srresnet_fp: () => fp.predict(lr) as tf.Tensor,
+      });
+      m.packed_speedup_vs_float_sim = ratio(m.frbc_float_sim as Timing, m.frbc_packed as Timing);
+      m.packed_speedup_vs_fp = ratio(m.srresnet_fp as Timing, m.frbc_packed as Timing);
+      model[name] = m;
+      log(m);
+      lr.dispose();
+    }
+    useNativeConvKernels(false);
+    results.model = model;
   }
 
   const files = {

@@ -7,10 +7,37 @@ import {
   xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, type XnorImpl,
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
+import { useNativeConvKernels } from '../src/backend.js';
 import { expectClose, rand } from './helpers.js';
 
-const initialImpl = getPackedKernel();
-afterAll(() => setPackedKernel(initialImpl));
+afterAll(() => setPackedKernel('auto'));
+
+// The native packed kernel (FrbXnorConv) exists only with the native tier on (g++ at first use); the same
+// exactness cases run through it on both backends when it builds here.
+const nativeStatus = useNativeConvKernels(true, 2);
+useNativeConvKernels(false);
+const IMPLS: { impl: XnorImpl; backend?: 'cpu' | 'wasm' }[] = [
+  { impl: 'wasm' }, { impl: 'js' },
+  ...(nativeStatus.active ? [{ impl: 'native', backend: 'cpu' }, { impl: 'native', backend: 'wasm' }] as const : []),
+];
+if (!nativeStatus.active) console.warn(`packed.test: native packed kernel not tested: ${nativeStatus.reason}`);
+
+/** Selects impl (and for 'native', the backend with the native tier on) for one test; returns the undo. */
+async function useImpl(impl: XnorImpl, backend?: 'cpu' | 'wasm'): Promise<() => Promise<void>> {
+  const before = tf.getBackend();
+  if (impl === 'native') {
+    await tf.setBackend(backend!);
+    useNativeConvKernels(true, 2);
+  }
+  setPackedKernel(impl);
+  return async () => {
+    if (impl === 'native') {
+      useNativeConvKernels(false);
+      await tf.setBackend(before);
+    }
+    setPackedKernel('auto');
+  };
+}
 
 /** Seeded xorshift for plain-number test data. */
 function rng(seed: number): () => number {
@@ -140,11 +167,12 @@ const srbVariants = [
   { order: 1, scaleWeights: false, centerWeights: false, inputQuantizer: 'steSign' as const, useBias: false },
 ];
 
-for (const impl of ['wasm', 'js'] as XnorImpl[]) {
-  describe(`PackedConv2D (${impl} kernel) = SRBConv2D's float simulation`, () => {
+for (const { impl, backend } of IMPLS) {
+  const label = backend ? `${impl} kernel on ${backend}` : `${impl} kernel`;
+  describe(`PackedConv2D (${label}) = SRBConv2D's float simulation`, () => {
     convCases.forEach((c, ci) => {
-      it(c.name, () => {
-        setPackedKernel(impl);
+      it(c.name, async () => {
+        const undo = await useImpl(impl, backend);
         for (const [vi, v] of srbVariants.entries()) {
           const { cin, hw, name: _n, ...convArgs } = c;
           const srb = srbConv2d({ ...convArgs, ...v });
@@ -153,20 +181,23 @@ for (const impl of ['wasm', 'js'] as XnorImpl[]) {
           const packed = packLayer(srb);
           expect(packed).toBeInstanceOf(PackedConv2D);
           const want = srb.apply(x) as tf.Tensor;
+          const n0 = tf.memory().numTensors;
           const got = packed.apply(x) as tf.Tensor;
+          expect(tf.memory().numTensors).toBe(n0 + 1); // the output only
           // The packed sum is exact (integer dot products × α in float64); the float simulation accumulates K
           // products in float32, so large-K layers differ by its rounding (~1e-6 relative) — hence rtol 2e-6.
           expectClose(got, want, 2e-6, 1e-4);
           tf.dispose([x, want, got]);
         }
+        await undo();
       });
     });
   });
 
-  describe(`PackedDense (${impl} kernel) = SRBDense's float simulation`, () => {
+  describe(`PackedDense (${label}) = SRBDense's float simulation`, () => {
     for (const [shape, units] of [[[4, 45], 6], [[2, 5, 120], 360], [[3, 64], 32]] as const) {
-      it(`input [${shape}] → ${units} units`, () => {
-        setPackedKernel(impl);
+      it(`input [${shape}] → ${units} units`, async () => {
+        const undo = await useImpl(impl, backend);
         for (const [vi, v] of srbVariants.entries()) {
           const srb = srbDense({ units, ...v });
           const x = rand([...shape], 7 + vi);
@@ -178,6 +209,7 @@ for (const impl of ['wasm', 'js'] as XnorImpl[]) {
           expectClose(got, want, 0, 1e-4);
           tf.dispose([x, want, got]);
         }
+        await undo();
       });
     }
   });
@@ -264,6 +296,6 @@ describe('packed layers in models', () => {
     expect(() => p.apply(tf.zeros([4, 3]))).toThrow(/PackedConv2D 'ok'.*rank-4/);
     expect(() => new PackedDense({ units: 0, order: 1 })).toThrow(/units must be a positive integer/);
     expect(() => new PackedConv2D({ filters: 2, kernelSize: 3, order: 0 })).toThrow(/order must be an integer/);
-    expect(() => setPackedKernel('simd' as XnorImpl)).toThrow(/'js' or 'wasm'/);
+    expect(() => setPackedKernel('simd' as XnorImpl)).toThrow(/'auto', 'native', 'wasm' or 'js'/);
   });
 });

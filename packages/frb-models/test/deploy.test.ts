@@ -4,13 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PackedConv2D, PackedDense, getPackedKernel, setPackedKernel, srbConv2d, srbDense, type XnorImpl } from '@frb/layers';
+import { PackedConv2D, PackedDense, getPackedKernel, nativeXnorPreferred, setPackedKernel, srbConv2d, srbDense, type XnorImpl } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
 import { saveModel, loadModel } from '@frb/models/node';
+import { useNativeConvKernels } from '@frb/layers/node';
 import { toMemory } from './helpers.js';
 
-const initialImpl = getPackedKernel();
-afterAll(() => setPackedKernel(initialImpl));
+afterAll(() => setPackedKernel('auto'));
+const nativeStatus = useNativeConvKernels(true, 2);
+useNativeConvKernels(false);
 
 /** Moves every weight off its initial value (thresholds, RPReLU, biases become non-trivial), seeded. */
 function perturb(m: tfl.LayersModel, seed: number): void {
@@ -88,6 +90,47 @@ describe('deployModel: FRBT', () => {
       tf.dispose([x, want, got]);
       m.dispose();
       d.dispose();
+    });
+  }
+});
+
+// Node's native packed kernel (FrbXnorConv, compiled with g++ on first use) through the whole models.
+describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel (${nativeStatus.reason ?? 'built'})`, () => {
+  const cases = [
+    { name: 'FRBC x2 on cpu', backend: 'cpu', make: () => createModel('frbc', { scale: 2, features: 32, blocks: 2 }), x: [2, 11, 9, 3] },
+    { name: 'FRBC x3 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 3, features: 32, blocks: 2 }), x: [1, 1, 6, 3] },
+    { name: 'FRBC x4 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 4, features: 64, blocks: 2 }), x: [1, 7, 5, 3] },
+    { name: 'FRBT x2 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 7, 9, 3] },
+    { name: 'FRBT x3 on wasm', backend: 'wasm', make: () => createModel('frbt', { scale: 3, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 5, 6, 3] },
+    { name: 'FRBT x4 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 4, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 6, 5, 3] },
+  ] as const;
+  for (const [i, c] of cases.entries()) {
+    it(`${c.name}: packed output = float simulation within 1e-4, no leaks`, async () => {
+      const before = tf.getBackend();
+      await tf.setBackend(c.backend);
+      useNativeConvKernels(true, 2);
+      setPackedKernel('auto');
+      try {
+        // 'auto' picks native in Node when its vector-popcount path was built (AVX-512 VPOPCNTDQ), else wasm.
+        expect(getPackedKernel()).toBe(nativeXnorPreferred() ? 'native' : 'wasm');
+        setPackedKernel('native');
+        const m = c.make();
+        perturb(m, 60 + i);
+        const d = await deployModel(m);
+        const x = tf.randomUniform([...c.x], 0, 1, 'float32', i);
+        const want = m.predict(x) as tf.Tensor;
+        const n0 = tf.memory().numTensors;
+        const got = d.predict(x) as tf.Tensor;
+        expect(tf.memory().numTensors).toBe(n0 + 1);
+        expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+        tf.dispose([x, want, got]);
+        m.dispose();
+        d.dispose();
+      } finally {
+        setPackedKernel('auto');
+        useNativeConvKernels(false);
+        await tf.setBackend(before);
+      }
     });
   }
 });

@@ -7,23 +7,41 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { wasmXnorUnavailable, type XnorImpl } from './xnor-gemm.js';
+import { nativeXnorAvailable, nativeXnorPreferred } from './xnor-native.js';
 
-let defaultImpl: XnorImpl | null = null;
+let setting: XnorImpl | 'auto' = 'auto';
 
-/** Selects the kernel every packed layer uses: 'wasm' (default where WebAssembly works) or 'js'. */
-export function setPackedKernel(impl: XnorImpl): void {
-  if (impl !== 'js' && impl !== 'wasm') throw new Error(`setPackedKernel: impl must be 'js' or 'wasm', got ${JSON.stringify(impl)}`);
+/**
+ * Selects the kernel every packed layer uses: 'native' (Node with the native tier on: FrbXnorConv on the
+ * backend's memory), 'wasm' (runtime-built WebAssembly), 'js', or 'auto' (the default: native where the current
+ * backend has it with its vector-popcount path, else wasm where WebAssembly works, else js).
+ */
+export function setPackedKernel(impl: XnorImpl | 'auto'): void {
+  if (impl !== 'js' && impl !== 'wasm' && impl !== 'native' && impl !== 'auto') {
+    throw new Error(`setPackedKernel: impl must be 'auto', 'native', 'wasm' or 'js', got ${JSON.stringify(impl)}`);
+  }
   if (impl === 'wasm') {
     const why = wasmXnorUnavailable();
     if (why !== null) throw new Error(`setPackedKernel: ${why}`);
   }
-  defaultImpl = impl;
+  if (impl === 'native' && !nativeXnorAvailable()) {
+    throw new Error(`setPackedKernel: no native packed kernel for the '${tf.getBackend()}' backend (Node only: initBackend() or useNativeConvKernels() from '@frb/layers/node' turns it on; FRB_NATIVE=0 turns it off)`);
+  }
+  setting = impl;
 }
 
-/** The kernel packed layers use now. */
+/** The kernel packed layers use now on the current backend ('native' falls back when the backend lacks it). */
 export function getPackedKernel(): XnorImpl {
-  if (defaultImpl === null) defaultImpl = wasmXnorUnavailable() === null ? 'wasm' : 'js';
-  return defaultImpl;
+  if (setting === 'native' && nativeXnorAvailable()) return 'native';
+  if (setting === 'auto' && nativeXnorPreferred()) return 'native';
+  if (setting === 'native' || setting === 'auto') return hostPackedKernel('wasm');
+  return setting;
+}
+
+/** The host-memory kernel to use for `impl` (native runs on tensors, so host paths use wasm or js). */
+export function hostPackedKernel(impl: XnorImpl): 'wasm' | 'js' {
+  if (impl === 'js') return 'js';
+  return wasmXnorUnavailable() === null ? 'wasm' : 'js';
 }
 
 /** Binary options a packed layer records (what its SRB layer had, minus the weight binarizer's training options). */
@@ -56,6 +74,8 @@ export interface PreparedWeights {
   tapSums: Float64Array;
   /** Conv weight rows with each tap padded to an even word count (the direct wasm conv's layout), built on first use. */
   tapKernel?: Int32Array;
+  /** The native kernel's weights and float32 scalars, built on first use. */
+  native?: { weights: Int32Array; alpha: Float32Array; bias: Float32Array | null };
 }
 
 /** Caches the host copies, keyed by the variables' current data (a write gives a variable new data). */

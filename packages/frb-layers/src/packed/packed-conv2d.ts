@@ -9,7 +9,8 @@
  * (xnor-gemm.ts). Padded taps hold no ±1 activation: the kernel sees them as +1 (bit 0), and border pixels are
  * then corrected by subtracting α_k[o] · Σ_c s_k[t, c, o] for every padded tap t (tap sums precomputed).
  *
- * It runs on the host through dataSync / tf.tensor, so it works under any backend (cpu, wasm, ...).
+ * With the native tier on (Node), `call` runs the FrbXnorConv kernel on the backend's memory (xnor-native.ts);
+ * otherwise it runs on the host through dataSync / tf.tensor, so it works under any backend (cpu, wasm, ...).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -18,7 +19,8 @@ import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor
 import { xnorGemm } from './xnor-gemm.js';
 import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
-import { getPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { getPackedKernel, hostPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { nativeAttrs, nativeXnorWeights, xnorConvNative } from './xnor-native.js';
 import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
 
@@ -120,7 +122,22 @@ export class PackedConv2D extends PackedBinaryLayer {
     if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
     const [n, h, w, cin] = x.shape as [number, number, number, number];
     if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
+    if (getPackedKernel() === 'native') {
+      const { kh, kw, sh, sw, dh, dw, cout, order } = this.geometry();
+      const ay = convAxis(h, kh, sh, dh, this.padding);
+      const ax = convAxis(w, kw, sw, dw, this.padding);
+      const geometry = new Int32Array([n, h, w, cin, kh, kw, sh, sw, dh, dw, ay.pad, ax.pad, ay.out, ax.out, cout, order]);
+      return this.activate(xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape: [n, ay.out, ax.out, cout] }));
+    }
     return this.activate(tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w), this.computeOutputShape(x.shape) as [number, number, number, number]));
+  }
+
+  /** The native kernel's weight layout and float32 scalars (built once per weight change). */
+  private nativeWeights() {
+    const prep = this.prepared();
+    const { cin, cout, order, taps } = this.geometry();
+    prep.native ??= nativeAttrs(prep, nativeXnorWeights(prep.kernel, order, cout, taps, cin, rowWords(taps, cin)), this.useBias);
+    return { ...prep.native, threshold: prep.threshold };
   }
 
   /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */
@@ -136,7 +153,7 @@ export class PackedConv2D extends PackedBinaryLayer {
     if (rows === 0) return out;
 
     const wpt = wordsFor(cin);
-    const impl = getPackedKernel();
+    const impl = hostPackedKernel(getPackedKernel());
     const prep = this.prepared();
     // Stride-1 convs on the wasm kernel skip im2col: taps are read in place from a zero-bordered bit image.
     let done = false;

@@ -32,7 +32,8 @@ export interface XnorGemmArgs {
   out: Float32Array;
 }
 
-export type XnorImpl = 'js' | 'wasm';
+/** 'native' runs on tensors (xnor-native.ts); the host-memory kernels here are 'wasm' and 'js'. */
+export type XnorImpl = 'js' | 'wasm' | 'native';
 
 function check(a: XnorGemmArgs): void {
   const { rows, cout, order, words } = a;
@@ -194,7 +195,7 @@ export function xnorGemmWasm(a: XnorGemmArgs): void {
 }
 
 /** The kernel for `impl`. */
-export function xnorGemm(a: XnorGemmArgs, impl: XnorImpl = 'wasm'): void {
+export function xnorGemm(a: XnorGemmArgs, impl: 'js' | 'wasm' = 'wasm'): void {
   if (impl === 'js') xnorGemmJs(a);
   else if (impl === 'wasm') xnorGemmWasm(a);
   else throw new Error(`xnorGemm: impl must be 'js' or 'wasm', got ${JSON.stringify(impl)}`);

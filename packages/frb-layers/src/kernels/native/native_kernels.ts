@@ -15,7 +15,35 @@ export interface NativeConv {
   colsum(params: Int32Array, x: Float32Array, out: Float32Array): void;
   /** Forward (dy null) or gradient of LeakyRelu; params [n, threads]. */
   leakyRelu(params: Int32Array, x: Float32Array, dy: Float32Array | null, alpha: Float32Array, out: Float32Array): void;
+  /** Packed binary (XNOR-popcount) conv; see FrbXnorConvAttrs. Optional: a module built before it existed lacks it. */
+  xnorConv?(
+    params: Int32Array, x: Float32Array, threshold: Float32Array | null, weights: Int32Array, alpha: Float32Array,
+    bias: Float32Array | null, out: Float32Array,
+  ): void;
+  /** Whether xnorConv was built with its vector-popcount path (AVX-512 VPOPCNTDQ). */
+  xnorVectorPopcount?: boolean;
 }
+
+/** Kernel name of the native packed binary conv (the packed layers' fast path in Node). */
+export const FRB_XNOR_CONV = 'FrbXnorConv';
+
+/**
+ * Attributes of FrbXnorConv: the conv geometry [N, H, W, Ci, kH, kW, sH, sW, dH, dW, padTop, padLeft, Ho, Wo, Co,
+ * order] (a dense layer is a 1×1 conv over N·H·W "pixels"), sign-bit weights as u64 words (Int32 pairs) laid out
+ * [tap][word of 64 input channels][base][Co], α [order·Co], bias [Co] or null, RSign threshold [Ci] or null, and
+ * the output shape (N·Ho·Wo·Co elements). Input x: float32, channels last.
+ */
+export interface FrbXnorConvAttrs {
+  geometry: Int32Array;
+  weights: Int32Array;
+  alpha: Float32Array;
+  bias: Float32Array | null;
+  threshold: Float32Array | null;
+  outShape: number[];
+}
+
+/** FrbXnorConv kernels built with the vector-popcount path (the ones the packed layers' 'auto' choice uses). */
+export const vectorPopcountXnorKernels = new WeakSet<tf.KernelFunc>();
 
 /** Kernel name of the fused LeakyRelu gradient (dy · (x > 0 ? 1 : α)) registered with the native tier. */
 export const FRB_LEAKY_RELU_GRAD = 'FrbLeakyReluGrad';
@@ -182,7 +210,22 @@ export function nativeKernels(
     native.leakyRelu(new Int32Array([n, threads]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
     return out.info;
   };
+  const xnorConv: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo>;
+    const a = args.attrs as unknown as FrbXnorConvAttrs;
+    if (!native.xnorConv) throw new Error(`${FRB_XNOR_CONV} (@frb/layers native): the compiled module has no xnorConv`);
+    if (x.dtype !== 'float32') throw new Error(`${FRB_XNOR_CONV}: input must be float32, got ${x.dtype}`);
+    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const out = mem.alloc([...a.outShape]);
+    const p = new Int32Array(17);
+    p.set(a.geometry.subarray(0, 16));
+    p[16] = threads;
+    native.xnorConv(p, mem.view(x), a.threshold, a.weights, a.alpha, a.bias, out.view());
+    return out.info;
+  };
+  if (native.xnorVectorPopcount === true) vectorPopcountXnorKernels.add(xnorConv);
   return {
+    ...(native.xnorConv ? { [FRB_XNOR_CONV]: xnorConv } : {}),
     [tf.Sum]: sum,
     [tf.LeakyRelu]: leaky(false),
     [FRB_LEAKY_RELU_GRAD]: leaky(true),

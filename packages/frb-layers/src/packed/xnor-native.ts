@@ -1,0 +1,62 @@
+/**
+ * The packed layers' fastest path in Node: the native tier's FrbXnorConv kernel (kernels/native), which packs
+ * the activation signs and runs the XNOR-popcount conv on the backend's own memory (no dataSync, no copies into a
+ * separate WebAssembly instance), across the native tier's threads. It is registered only when the native tier
+ * is on (`initBackend` / `useNativeConvKernels` in Node); browsers and FRB_NATIVE=0 use the wasm or JS kernels.
+ *
+ * Padded taps are skipped inside the kernel (K counts only the taps that fall inside the image), which is the float
+ * simulation's zero padding, so no border correction follows.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FRB_XNOR_CONV, vectorPopcountXnorKernels, type FrbXnorConvAttrs } from '../kernels/native/native_kernels.js';
+import { wordsFor } from './bits.js';
+import type { PreparedWeights } from './packed-common.js';
+
+/** Whether the native packed kernel is registered for the current backend. */
+export function nativeXnorAvailable(): boolean {
+  return tf.getKernel(FRB_XNOR_CONV, tf.getBackend()) != null;
+}
+
+/**
+ * Whether the native kernel for the current backend has its vector-popcount path (AVX-512 VPOPCNTDQ). Without it
+ * the native kernel measured slower than the wasm one (scalar popcnt, ~55 vs ~37 ms on a 256×256×64 order-2
+ * conv), so 'auto' uses it only with.
+ */
+export function nativeXnorPreferred(): boolean {
+  const k = tf.getKernel(FRB_XNOR_CONV, tf.getBackend());
+  return k != null && vectorPopcountXnorKernels.has(k.kernelFunc);
+}
+
+/**
+ * Re-lays sign rows [order·cout][rowStride words], tap t at words [t·wordsFor(cin), …) of 32 channels each, as
+ * the native kernel's u64 words [tap][⌈cin/64⌉][base][cout] (an Int32Array of little-endian halves).
+ */
+export function nativeXnorWeights(kernel: Int32Array, order: number, cout: number, taps: number, cin: number, rowStride: number): Int32Array {
+  const wpt = wordsFor(cin);
+  const w64 = Math.ceil(cin / 64);
+  const rows = order * cout;
+  const out = new Int32Array(2 * taps * w64 * rows);
+  for (let t = 0; t < taps; t++) {
+    for (let j = 0; j < w64; j++) {
+      for (let r = 0; r < rows; r++) {
+        const src = r * rowStride + t * wpt + 2 * j;
+        const dst = 2 * ((t * w64 + j) * rows + r);
+        out[dst] = kernel[src];
+        out[dst + 1] = 2 * j + 1 < wpt ? kernel[src + 1] : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** The native kernel's weights plus the layer's α and bias as float32 (their stored precision, so exact). */
+export function nativeAttrs(prep: PreparedWeights, weights: Int32Array, useBias: boolean): NonNullable<PreparedWeights['native']> {
+  return { weights, alpha: Float32Array.from(prep.alphas), bias: useBias ? Float32Array.from(prep.bias) : null };
+}
+
+/** Runs FrbXnorConv on x (float32, channels last) with the layer's prepared attributes. */
+export function xnorConvNative(x: tf.Tensor, attrs: FrbXnorConvAttrs): tf.Tensor {
+  return tf.engine().runKernel(FRB_XNOR_CONV, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+export type { FrbXnorConvAttrs };
