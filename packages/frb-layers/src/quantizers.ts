@@ -12,6 +12,7 @@
  * states so that bit-packed inference (Larq Compute Engine convention) gives the same result.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FRB_RSIGN, FRB_RSIGN_GRAD } from './kernels/native/fused_kernels.js';
 
 /** sign(x) with sign(0) = +1 (and NaN → −1); no gradient defined (use a quantizer to train). */
 export function sign(x: tf.Tensor): tf.Tensor {
@@ -47,21 +48,63 @@ export function withSurrogateGrad(
   return f(x);
 }
 
+type SignKind = 'sign' | 'steSign' | 'approxSign';
+
+/** The surrogate gradient dy · g(a) of each sign quantizer, as tfjs ops (the reference the fused kernel matches). */
+function surrogate(kind: SignKind, clip: number): (dy: tf.Tensor, a: tf.Tensor) => tf.Tensor {
+  if (kind === 'sign') return (dy) => tf.zerosLike(dy);
+  if (kind === 'steSign') return (dy, a) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(a), clip), dy.dtype));
+  // 2 − 2|x| on |x| ≤ 1 and 0 outside is exactly relu(2 − 2|x|).
+  return (dy, a) => tf.mul(dy, tf.relu(tf.sub(2, tf.mul(2, tf.abs(a)))));
+}
+
+/** Whether the fused RSign kernels (native tier) can take x and threshold on the current backend. */
+function fusedRSign(x: tf.Tensor, threshold: tf.Tensor | null): boolean {
+  if (x.dtype !== 'float32' || x.rank < 1 || x.size === 0 || tf.getKernel(FRB_RSIGN, tf.getBackend()) == null) return false;
+  return threshold === null || (threshold.dtype === 'float32' && threshold.rank === 1 && threshold.shape[0] === x.shape[x.rank - 1]);
+}
+
+/**
+ * q(x + threshold) for a sign quantizer (threshold per last-axis channel, or null), with the quantizer's
+ * pseudo-gradient for x and threshold. With the native tier this is one fused kernel each way (FrbRSign /
+ * FrbRSignGrad); elsewhere tf.add followed by the quantizer's tfjs ops. Both give the same values.
+ */
+function signWithSurrogate(x: tf.Tensor, threshold: tf.Tensor | null, kind: SignKind, clip = 1): tf.Tensor {
+  if (!fusedRSign(x, threshold)) {
+    const a = threshold === null ? x : tf.add(x, threshold);
+    return withSurrogateGrad(a, sign, surrogate(kind, clip));
+  }
+  const inputs = threshold === null ? [x] : [x, threshold];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, bi] = args.slice(0, inputs.length) as tf.Tensor[];
+    (args[inputs.length] as tf.GradSaveFunc)(inputs.length === 2 ? [xi, bi] : [xi]);
+    const ins = (bi ? { x: xi, threshold: bi } : { x: xi }) as unknown as tf.NamedTensorMap;
+    return {
+      value: tf.engine().runKernel(FRB_RSIGN, ins) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (kind === 'sign') return saved.map((t) => tf.zerosLike(t));
+        const gin = (saved.length === 2 ? { dy, x: saved[0], threshold: saved[1] } : { dy, x: saved[0] }) as unknown as tf.NamedTensorMap;
+        return tf.engine().runKernel(FRB_RSIGN_GRAD, gin, { quantizer: kind, clip } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      },
+    };
+  });
+  return f(...inputs);
+}
+
 /** sign(x) whose gradient is zero. */
 export function signQuantize(x: tf.Tensor): tf.Tensor {
-  return withSurrogateGrad(x, sign, (dy) => tf.zerosLike(dy));
+  return signWithSurrogate(x, null, 'sign');
 }
 
 /** Straight-through sign: gradient passes where |x| ≤ clip. */
 export function steSign(x: tf.Tensor, clip = 1): tf.Tensor {
   if (!(clip > 0)) throw new Error(`steSign: clip must be > 0, got ${clip}`);
-  return withSurrogateGrad(x, sign, (dy, a) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(a), clip), dy.dtype)));
+  return signWithSurrogate(x, null, 'steSign', clip);
 }
 
 /** Bi-Real Net's ApproxSign: gradient dy · max(0, 2 − 2|x|). */
 export function approxSign(x: tf.Tensor): tf.Tensor {
-  // 2 − 2|x| on |x| ≤ 1 and 0 outside is exactly relu(2 − 2|x|).
-  return withSurrogateGrad(x, sign, (dy, a) => tf.mul(dy, tf.relu(tf.sub(2, tf.mul(2, tf.abs(a))))));
+  return signWithSurrogate(x, null, 'approxSign');
 }
 
 /** Identity quantizer (x itself, gradient dy). */
@@ -112,4 +155,15 @@ export function getQuantizer(identifier: string | Quantizer, context = 'getQuant
     return identifier;
   }
   return QUANTIZERS[normalizeQuantizerName(identifier as string, context)];
+}
+
+/**
+ * RSign: q(x + threshold) with a learnable per-channel threshold (last axis; null for none), differentiable in
+ * both. The built-in sign quantizers run fused on the native tier; identity and custom quantizers apply to the sum.
+ */
+export function quantizeShifted(q: Quantizer, x: tf.Tensor, threshold: tf.Tensor | null): tf.Tensor {
+  if (q === signQuantizer || q === steSignQuantizer || q === approxSignQuantizer) {
+    return signWithSurrogate(x, threshold, q.name as SignKind);
+  }
+  return q.apply(threshold === null ? x : tf.add(x, threshold));
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
 import { FRB_LEAKY_RELU_GRAD, FRB_XNOR_CONV, nativeKernels, type NativeConv } from './native/native_kernels.js';
+import { FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD } from './native/fused_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
 const BACKENDS: ConvGradBackend[] = ['cpu', 'wasm'];
@@ -17,7 +18,10 @@ const ours = new Set<tf.KernelFunc>([conv2DBackpropFilterKernel, conv2DBackpropI
 let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> = {};
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
-const REPLACEABLE = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD, FRB_XNOR_CONV];
+const REPLACEABLE = [
+  tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD,
+  FRB_XNOR_CONV, tf.Transpose, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD,
+];
 
 /** The kernels this project wants registered per backend, given whether native kernels are enabled. */
 function desired(backendName: ConvGradBackend): Record<string, tf.KernelFunc> {

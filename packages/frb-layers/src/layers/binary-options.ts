@@ -5,7 +5,7 @@
  * pseudo-gradient (approxSign by default).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getQuantizer, normalizeQuantizerName, type Quantizer, type QuantizerIdentifier, type QuantizerName } from '../quantizers.js';
+import { getQuantizer, normalizeQuantizerName, quantizeShifted, type QuantizerIdentifier, type QuantizerName } from '../quantizers.js';
 import { resolveSRBOptions, srbBinarize } from '../srb.js';
 
 export interface BinaryLayerArgs {
@@ -55,8 +55,7 @@ export function hasThreshold(a: ResolvedBinaryArgs): boolean {
 /** q(x + b), or x itself when there is no input quantizer. */
 export function binarizeInput(x: tf.Tensor, a: ResolvedBinaryArgs, threshold: tf.Tensor | null): tf.Tensor {
   if (a.inputQuantizer === null) return x;
-  const q: Quantizer = getQuantizer(a.inputQuantizer);
-  return q.apply(threshold === null ? x : tf.add(x, threshold));
+  return quantizeShifted(getQuantizer(a.inputQuantizer), x, threshold);
 }
 
 /** The binarized kernel Ŵ (differentiable with the SRB surrogate gradient). */

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { FRB_CONV_SOURCE } from './conv_source.js';
+import { FRB_ELEMENTWISE_SOURCE } from './elementwise_source.js';
 import type { NativeConv } from './native_kernels.js';
 
 export interface NativeLoadResult {
@@ -46,6 +47,18 @@ function cacheDir(): string {
   throw new Error('no writable cache directory (set FRB_CACHE_DIR)');
 }
 
+/**
+ * The module's full source: the fused kernels (elementwise_source.ts) spliced in front of conv_source.ts' module
+ * init, which then registers their exports too. Kept as a splice so the two files are edited independently; the
+ * cache key hashes this result.
+ */
+export function nativeSource(): string {
+  const init = 'NAPI_MODULE_INIT() {';
+  const at = FRB_CONV_SOURCE.indexOf(init);
+  if (at < 0) throw new Error('native/loader: conv_source.ts has no NAPI_MODULE_INIT() to splice the fused kernels into');
+  return `${FRB_CONV_SOURCE.slice(0, at)}${FRB_ELEMENTWISE_SOURCE}${init}\n  frb_register_elementwise(env, exports);${FRB_CONV_SOURCE.slice(at + init.length)}`;
+}
+
 /** Compiles (once per machine, source and Node ABI) and loads the native conv kernels; never throws. */
 export function loadNativeConv(): NativeLoadResult {
   if (cached) return cached;
@@ -56,8 +69,9 @@ export function loadNativeConv(): NativeLoadResult {
     const cxx = process.env.CXX || 'g++';
     // -march=native makes the binary machine-specific, so the CPU model is part of the cache key.
     const flags = ['-O3', '-march=native', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`];
+    const source = nativeSource();
     const key = createHash('sha256')
-      .update([FRB_CONV_SOURCE, cxx, flags.join(' '), process.version, process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
+      .update([source, cxx, flags.join(' '), process.version, process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
       .digest('hex')
       .slice(0, 16);
     const dir = cacheDir();
@@ -65,7 +79,7 @@ export function loadNativeConv(): NativeLoadResult {
     if (!fs.existsSync(file)) {
       const src = path.join(dir, `frb_conv-${key}-${process.pid}.cc`);
       const tmp = path.join(dir, `frb_conv-${key}-${process.pid}.node.tmp`);
-      fs.writeFileSync(src, FRB_CONV_SOURCE);
+      fs.writeFileSync(src, source);
       try {
         execFileSync(cxx, [...flags, '-o', tmp, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
         fs.renameSync(tmp, file); // atomic, so concurrent processes never load a half-written module
@@ -75,7 +89,7 @@ export function loadNativeConv(): NativeLoadResult {
       }
     }
     const native = createRequire(import.meta.url)(file) as NativeConv;
-    const missing = (['conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu'] as const).filter((f) => typeof native[f] !== 'function');
+    const missing = (['conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'rsign', 'rsignGrad', 'rprelu', 'rpreluGrad', 'transpose'] as const).filter((f) => typeof native[f] !== 'function');
     if (missing.length) {
       return (cached = { native: null, reason: `${file} does not export ${missing.join(', ')}` });
     }

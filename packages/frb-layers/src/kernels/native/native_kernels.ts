@@ -7,8 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGradAttrs } from '../conv_geometry.js';
 import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../conv2d_backprop_filter.js';
 import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
+import { fusedKernels, type FusedNative } from './fused_kernels.js';
 
-export interface NativeConv {
+/** The compiled module: the conv kernels (conv_source.ts) and the fused per-step kernels (fused_kernels.ts). */
+export interface NativeConv extends FusedNative {
   conv2d(params: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
   conv2dBackpropFilter(params: Int32Array, x: Float32Array, dy: Float32Array, unused: null, out: Float32Array): void;
   /** out[c] = Σ_m x[m][c]; params [M, C, threads]. */
@@ -225,6 +227,7 @@ export function nativeKernels(
   };
   if (native.xnorVectorPopcount === true) vectorPopcountXnorKernels.add(xnorConv);
   return {
+    ...fusedKernels(native, threads, (b) => memoryOf(backendName, b), fallback),
     ...(native.xnorConv ? { [FRB_XNOR_CONV]: xnorConv } : {}),
     [tf.Sum]: sum,
     [tf.LeakyRelu]: leaky(false),

@@ -1,0 +1,261 @@
+// C++ source of the fused per-step kernels of the binary units and the pixel shuffle's transpose (issue 3).
+// loader.ts splices it in front of conv_source.ts' module init, so it reuses that file's parallel() and f32()
+// helpers; its N-API functions are exported by frb_register_elementwise(). JS side: fused_kernels.ts.
+export const FRB_ELEMENTWISE_SOURCE = String.raw`
+// ---- fused per-step kernels: RSign + quantizer, RPReLU, SRB weight binarizer, Transpose (float32) ----
+#include <cmath>
+
+// The fused kernels must round every product as the separate tfjs ops do (the module is built -march=native,
+// where GCC would otherwise contract a * b + c into one FMA).
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
+// Elementwise work below this size runs on the calling thread: starting std::threads costs more than it saves.
+static inline int frb_threads_for(int64_t n, int threads) { return n < 32768 ? 1 : std::max(1, threads); }
+
+// Rows [0, M) of C channels, with K per-channel sums of values the body produces. The sums are accumulated
+// exactly as colsum() does (float per 256-row chunk, double per thread, threads added in order), so a fused
+// gradient's parameter sums equal those the Sum kernel gives the unfused ops (bit for bit).
+template <int K, typename Body>
+static void frb_rows_with_sums(int64_t M, int C, int threads, float* const* outs, const float* signs, Body body) {
+  const int64_t CH = 256;
+  const int64_t chunks = (M + CH - 1) / CH;
+  threads = (int)std::max<int64_t>(1, std::min<int64_t>(frb_threads_for(M * C, threads), chunks));
+  std::vector<double> part((size_t)threads * K * C, 0.0);
+  parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
+    std::vector<float> acc((size_t)K * C);
+    double* tot = &part[(size_t)tid * K * C];
+    for (int64_t c = c0; c < c1; c++) {
+      std::fill(acc.begin(), acc.end(), 0.f);
+      body(c * CH, std::min(M, (c + 1) * CH), acc.data());
+      for (size_t j = 0; j < acc.size(); j++) tot[j] += acc[j];
+    }
+  });
+  for (int k = 0; k < K; k++) {
+    if (!outs[k]) continue;
+    for (int j = 0; j < C; j++) {
+      double s = 0;
+      for (int t = 0; t < threads; t++) s += part[((size_t)t * K + k) * C + j];
+      outs[k][j] = signs[k] * (float)s;
+    }
+  }
+}
+
+// RSign forward: out = sign(x + b) with sign(0) = +1 and NaN -> -1 (quantizers.ts' sign()); b per channel or none.
+static void frb_rsign(const float* x, const float* b, float* out, int64_t M, int C, int threads) {
+  parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; m++) {
+      const float* xr = x + (size_t)m * C; float* o = out + (size_t)m * C;
+      if (b) for (int j = 0; j < C; j++) o[j] = (xr[j] + b[j]) >= 0.f ? 1.f : -1.f;
+      else for (int j = 0; j < C; j++) o[j] = xr[j] >= 0.f ? 1.f : -1.f;
+    }
+  });
+}
+
+// RSign gradient, a = x + b: dx = dy * g(a) with g the quantizer's surrogate (KIND 1 steSign: 1{|a| <= clip};
+// KIND 2 approxSign: max(0, 2 - 2|a|)), written as the unfused ops compute it; db = Σ_rows dx.
+template <int KIND>
+static void frb_rsign_grad(const float* dy, const float* x, const float* b, float clip, float* dx, float* db,
+                           int64_t M, int C, int threads) {
+  float* outs[1] = {db};
+  const float signs[1] = {1.f};
+  frb_rows_with_sums<1>(M, C, threads, outs, signs, [&](int64_t m0, int64_t m1, float* acc) {
+    for (int64_t m = m0; m < m1; m++) {
+      const size_t r = (size_t)m * C;
+      for (int j = 0; j < C; j++) {
+        const float a = b ? x[r + j] + b[j] : x[r + j];
+        float g;
+        if (KIND == 1) g = std::fabs(a) <= clip ? 1.f : 0.f;
+        else { const float t = 2.f - 2.f * std::fabs(a); g = t > 0.f ? t : 0.f; }
+        const float d = dy[r + j] * g;
+        dx[r + j] = d;
+        acc[j] += d;
+      }
+    }
+  });
+}
+
+// RPReLU forward (layers/rprelu.ts): s = x - gamma; out = (s < 0 ? s * alpha : s) + zeta.
+static void frb_rprelu(const float* x, const float* g, const float* al, const float* z, float* out, int64_t M, int C,
+                       int threads) {
+  parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; m++) {
+      const size_t r = (size_t)m * C;
+      for (int j = 0; j < C; j++) {
+        const float s = x[r + j] - g[j];
+        out[r + j] = (s < 0.f ? s * al[j] : s) + z[j];
+      }
+    }
+  });
+}
+
+// RPReLU gradient, as tfjs' Add, Prelu and Sub gradients compute it: ds = s > 0 ? dy : dy * alpha (= dx),
+// dzeta = Σ dy, dalpha = Σ (s > 0 ? 0 : dy * s), dgamma = -Σ ds.
+static void frb_rprelu_grad(const float* dy, const float* x, const float* g, const float* al, float* dx, float* dg,
+                            float* da, float* dz, int64_t M, int C, int threads) {
+  float* outs[3] = {dz, da, dg};
+  const float signs[3] = {1.f, 1.f, -1.f};
+  frb_rows_with_sums<3>(M, C, threads, outs, signs, [&](int64_t m0, int64_t m1, float* acc) {
+    float* az = acc; float* aa = acc + C; float* ag = acc + 2 * C;
+    for (int64_t m = m0; m < m1; m++) {
+      const size_t r = (size_t)m * C;
+      for (int j = 0; j < C; j++) {
+        const float s = x[r + j] - g[j], d = dy[r + j];
+        const bool pos = s > 0.f;
+        const float ds = pos ? d : d * al[j];
+        const float dai = pos ? 0.f : d * s;
+        dx[r + j] = ds;
+        az[j] += d; aa[j] += dai; ag[j] += ds;
+      }
+    }
+  });
+}
+
+// Transpose of a float32 tensor of rank <= 8: out[i] = x[Σ_d idx_d * stride[perm[d]]]. Rows of the output's two
+// innermost axes are spread over threads; an odometer walks the outer axes.
+static void frb_transpose(const float* x, float* out, int rank, const int32_t* shape, const int32_t* perm, int threads) {
+  int64_t inStride[8], oshape[8], ostride[8];
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) { inStride[d] = s; s *= shape[d]; }
+  const int64_t total = s;
+  for (int d = 0; d < rank; d++) { oshape[d] = shape[perm[d]]; ostride[d] = inStride[perm[d]]; }
+  if (rank < 2) { std::memcpy(out, x, (size_t)total * sizeof(float)); return; }
+  const int64_t n1 = oshape[rank - 1], n2 = oshape[rank - 2], s1 = ostride[rank - 1], s2 = ostride[rank - 2];
+  const int outer = rank - 2;
+  const int64_t rows = n1 * n2 == 0 ? 0 : total / (n1 * n2);
+  parallel(frb_threads_for(total, threads), rows, [&](int, int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0};
+    int64_t base = 0, rem = r0;
+    for (int d = outer - 1; d >= 0; d--) { idx[d] = rem % oshape[d]; rem /= oshape[d]; base += idx[d] * ostride[d]; }
+    float* o = out + (size_t)r0 * n1 * n2;
+    for (int64_t r = r0; r < r1; r++) {
+      for (int64_t i2 = 0; i2 < n2; i2++) {
+        const float* src = x + base + i2 * s2;
+        if (s1 == 1) { std::memcpy(o, src, (size_t)n1 * sizeof(float)); o += n1; }
+        else for (int64_t i1 = 0; i1 < n1; i1++) *o++ = src[i1 * s1];
+      }
+      for (int d = outer - 1; d >= 0; d--) {
+        base += ostride[d];
+        if (++idx[d] < oshape[d]) break;
+        base -= idx[d] * ostride[d];
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+#pragma GCC pop_options
+
+// ---- N-API glue: every function takes (params Int32Array, ...Float32Array | null) and writes its outputs ----
+static bool frb_params(napi_env env, napi_value v, int32_t** p, size_t* len) {
+  napi_typedarray_type type; napi_value ab; size_t off;
+  return napi_get_typedarray_info(env, v, &type, len, (void**)p, &ab, &off) == napi_ok && type == napi_int32_array;
+}
+// A Float32Array of at least n elements, or (optional) null/undefined -> nullptr.
+static bool frb_arr(napi_env env, napi_value v, float** p, size_t n, bool optional) {
+  napi_valuetype t; napi_typeof(env, v, &t);
+  if (optional && (t == napi_null || t == napi_undefined)) { *p = nullptr; return true; }
+  size_t len;
+  return f32(env, v, p, &len) && len >= n;
+}
+static napi_value frb_bad(napi_env env, const char* usage) {
+  napi_throw_type_error(env, nullptr, usage);
+  return nullptr;
+}
+
+// rsign(params [M, C, threads], x, b|null, out)
+static napi_value FrbRSign(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.rsign(params Int32Array[M, C, threads], x, b|null, out): bad arguments";
+  int32_t* p; size_t pl; float *x, *b, *out;
+  if (argc < 4 || !frb_params(env, argv[0], &p, &pl) || pl < 3 || p[0] < 0 || p[1] < 1) return frb_bad(env, usage);
+  const size_t n = (size_t)p[0] * p[1];
+  if (!frb_arr(env, argv[1], &x, n, false) || !frb_arr(env, argv[2], &b, p[1], true) || !frb_arr(env, argv[3], &out, n, false))
+    return frb_bad(env, usage);
+  frb_rsign(x, b, out, p[0], p[1], p[2]);
+  return nullptr;
+}
+
+// rsignGrad(params [M, C, threads, kind (1 steSign, 2 approxSign)], clip Float32Array[1], dy, x, b|null, dx, db|null)
+static napi_value FrbRSignGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 7; napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.rsignGrad(params Int32Array[M, C, threads, kind], clip, dy, x, b|null, dx, db|null): bad arguments";
+  int32_t* p; size_t pl; float *clip, *dy, *x, *b, *dx, *db;
+  if (argc < 7 || !frb_params(env, argv[0], &p, &pl) || pl < 4 || p[0] < 0 || p[1] < 1 || (p[3] != 1 && p[3] != 2))
+    return frb_bad(env, usage);
+  const size_t n = (size_t)p[0] * p[1];
+  if (!frb_arr(env, argv[1], &clip, 1, false) || !frb_arr(env, argv[2], &dy, n, false) || !frb_arr(env, argv[3], &x, n, false) ||
+      !frb_arr(env, argv[4], &b, p[1], true) || !frb_arr(env, argv[5], &dx, n, false) || !frb_arr(env, argv[6], &db, p[1], true))
+    return frb_bad(env, usage);
+  if (p[3] == 1) frb_rsign_grad<1>(dy, x, b, clip[0], dx, db, p[0], p[1], p[2]);
+  else frb_rsign_grad<2>(dy, x, b, clip[0], dx, db, p[0], p[1], p[2]);
+  return nullptr;
+}
+
+// rprelu(params [M, C, threads], x, gamma, alpha, zeta, out)
+static napi_value FrbRPReLU(napi_env env, napi_callback_info info) {
+  size_t argc = 6; napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.rprelu(params Int32Array[M, C, threads], x, gamma, alpha, zeta, out): bad arguments";
+  int32_t* p; size_t pl; float *x, *g, *a, *z, *out;
+  if (argc < 6 || !frb_params(env, argv[0], &p, &pl) || pl < 3 || p[0] < 0 || p[1] < 1) return frb_bad(env, usage);
+  const size_t n = (size_t)p[0] * p[1];
+  if (!frb_arr(env, argv[1], &x, n, false) || !frb_arr(env, argv[2], &g, p[1], false) || !frb_arr(env, argv[3], &a, p[1], false) ||
+      !frb_arr(env, argv[4], &z, p[1], false) || !frb_arr(env, argv[5], &out, n, false))
+    return frb_bad(env, usage);
+  frb_rprelu(x, g, a, z, out, p[0], p[1], p[2]);
+  return nullptr;
+}
+
+// rpreluGrad(params [M, C, threads], dy, x, gamma, alpha, dx, dgamma, dalpha, dzeta)
+static napi_value FrbRPReLUGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 9; napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.rpreluGrad(params Int32Array[M, C, threads], dy, x, gamma, alpha, dx, dgamma, dalpha, dzeta): bad arguments";
+  int32_t* p; size_t pl; float *dy, *x, *g, *a, *dx, *dg, *da, *dz;
+  if (argc < 9 || !frb_params(env, argv[0], &p, &pl) || pl < 3 || p[0] < 0 || p[1] < 1) return frb_bad(env, usage);
+  const size_t n = (size_t)p[0] * p[1], c = p[1];
+  if (!frb_arr(env, argv[1], &dy, n, false) || !frb_arr(env, argv[2], &x, n, false) || !frb_arr(env, argv[3], &g, c, false) ||
+      !frb_arr(env, argv[4], &a, c, false) || !frb_arr(env, argv[5], &dx, n, false) || !frb_arr(env, argv[6], &dg, c, false) ||
+      !frb_arr(env, argv[7], &da, c, false) || !frb_arr(env, argv[8], &dz, c, false))
+    return frb_bad(env, usage);
+  frb_rprelu_grad(dy, x, g, a, dx, dg, da, dz, p[0], p[1], p[2]);
+  return nullptr;
+}
+
+// transpose(params [rank, threads, shape..., perm...], x, out)
+static napi_value FrbTranspose(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.transpose(params Int32Array[rank, threads, shape..., perm...], x, out): bad arguments";
+  int32_t* p; size_t pl; float *x, *out;
+  if (argc < 3 || !frb_params(env, argv[0], &p, &pl) || pl < 2 || p[0] < 1 || p[0] > 8 || pl < (size_t)(2 + 2 * p[0]))
+    return frb_bad(env, usage);
+  const int rank = p[0];
+  const int32_t* shape = p + 2; const int32_t* perm = p + 2 + rank;
+  size_t n = 1; unsigned seen = 0;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] < 0 || perm[d] < 0 || perm[d] >= rank || (seen >> perm[d]) & 1u) return frb_bad(env, usage);
+    seen |= 1u << perm[d];
+    n *= (size_t)shape[d];
+  }
+  if (!frb_arr(env, argv[1], &x, n, false) || !frb_arr(env, argv[2], &out, n, false)) return frb_bad(env, usage);
+  if (n > 0) frb_transpose(x, out, rank, shape, perm, p[1]);
+  return nullptr;
+}
+
+static void frb_register_elementwise(napi_env env, napi_value exports) {
+  const struct { const char* name; napi_callback cb; } fns[] = {
+    {"rsign", FrbRSign}, {"rsignGrad", FrbRSignGrad}, {"rprelu", FrbRPReLU}, {"rpreluGrad", FrbRPReLUGrad},
+    {"transpose", FrbTranspose},
+  };
+  for (const auto& fn : fns) {
+    napi_value f;
+    napi_create_function(env, fn.name, NAPI_AUTO_LENGTH, fn.cb, nullptr, &f);
+    napi_set_named_property(env, exports, fn.name, f);
+  }
+}
+
+`;
