@@ -1,5 +1,5 @@
 // npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model]
-//                      [--no-body] [--cpu-body] [--threads N] [--json]
+//                      [--no-body] [--cpu-body] [--threads N] [--no-readback] [--json]
 //
 // Real 1-bit inference vs its float simulation vs the full-precision twin (issue 10). Medians of --runs
 // interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; with the default
@@ -14,6 +14,8 @@
 //   model      FRBC x{scale} (64 features, 16 blocks) on a 1x{size}x{size}x3 LR input: float simulation, packed
 //              (deployModel) and the FP twin SRResNet, through model.predict (skipped with --no-model)
 //   files      saved weights.bin bytes of the three models
+// --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
+// wasm and cpu backends, whose kernels finish synchronously; it isolates the kernels themselves.
 // --cpu-body also runs the binary body on the cpu backend (slow: its float simulation takes minutes at 256).
 // --native also measures, where the native tier builds (g++), the float paths on this project's native conv
 // kernels and the packed layers on the native XNOR-popcount kernel (FrbXnorConv, what Node uses by default),
@@ -43,6 +45,7 @@ const CPU_BODY = args.includes('--cpu-body');
 const BODY = !args.includes('--no-body');
 const JSON_OUT = args.includes('--json');
 const THREADS = Number(opt('threads', '1'));
+const READBACK = !args.includes('--no-readback');
 for (const b of BACKENDS) if (!['wasm', 'cpu'].includes(b)) throw new Error(`bench:infer: --backends entries must be wasm or cpu, got '${b}'`);
 if (!(SIZE >= 8) || !(RUNS >= 1) || ![2, 3, 4].includes(SCALE) || !(Number.isInteger(THREADS) && THREADS >= 1)) {
   throw new Error('bench:infer: --size >= 8, --runs >= 1, --scale 2|3|4, --threads >= 1');
@@ -61,7 +64,8 @@ interface Timing { wall_ms: number; cpu_ms: number }
  * Interleaved timing: one warm-up of each case, then `runs` rounds running every case once (so a burst of load
  * from other processes hits all cases alike). Reports medians of wall-clock ms and of this process's CPU ms
  * (process.cpuUsage: user + system). Every case here is single-threaded, so CPU ms is its compute time even when
- * the machine is shared; wall ms includes waiting for a core. The result is read back (dataSync) inside the timing.
+ * the machine is shared; wall ms includes waiting for a core. The result is read back (dataSync) inside the timing
+ * unless --no-readback.
  */
 function timeCases(cases: Record<string, () => tf.Tensor>, runs = RUNS): Record<string, Timing> {
   const names = Object.keys(cases);
@@ -74,7 +78,7 @@ function timeCases(cases: Record<string, () => tf.Tensor>, runs = RUNS): Record<
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const y = cases[n]();
-      y.dataSync();
+      if (READBACK) y.dataSync();
       wall[n].push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu[n].push((c.user + c.system) / 1000);
@@ -195,6 +199,7 @@ async function main(): Promise<void> {
   results.per_layer = perLayer;
   results.body = bodyRes;
   results.threads = THREADS;
+  results.readback = READBACK;
   useNativeConvKernels(false);
 
   if (MODEL) {
