@@ -11,7 +11,9 @@
 // conv-gradient kernels on the backend's own Conv2D (tfjs-backend-wasm runs single-threaded under Node, the
 // cpu backend is pure JS, so these are 1 thread), tier 'native' = the native conv kernels (initBackend's
 // default where g++ is present), whose convs split across `threads`; every other op stays on the backend,
-// single-threaded. A case whose first warm-up takes > 20 s is reported from one further run (n=1) to keep
+// single-threaded, except the fused per-step kernels (RSign, RPReLU, Transpose) the native tier also registers;
+// tier 'native-convs' leaves those out (the native tier before issue 3's fused kernels), for an A/B in one run.
+// A case whose first warm-up takes > 20 s is reported from one further run (n=1) to keep
 // the benchmark bounded (the cpu backend on frbc-small).
 // --torch also runs the PyTorch reference (python3, Debian python3-torch) at 1 and 2 threads in the same run,
 // once before and once after the tfjs configs, so a change in machine load between them shows.
@@ -22,6 +24,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { getNativeStatus, initBackend } from '@frb/layers/node';
+import { enableNativeConvKernels } from '@frb/layers';
 import { createModel } from '@frb/models';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,11 +41,11 @@ const opt = (name: string, dflt: string) => {
 const RUNS = Number(opt('runs', '5'));
 const CONFIGS = opt('configs', 'wasm:portable:1,wasm:native:1,wasm:native:2,cpu:native:2').split(',').map((c) => {
   const [backend, tier, threads] = c.split(':');
-  if (!['wasm', 'cpu'].includes(backend) || !['portable', 'native'].includes(tier) || !(Number(threads) >= 1)) {
-    throw new Error(`bench:train: bad --configs entry '${c}' (expected backend:tier:threads, e.g. wasm:native:2)`);
+  if (!['wasm', 'cpu'].includes(backend) || !['portable', 'native', 'native-convs'].includes(tier) || !(Number(threads) >= 1)) {
+    throw new Error(`bench:train: bad --configs entry '${c}' (expected backend:tier:threads, tier portable, native or native-convs, e.g. wasm:native:2)`);
   }
   if (tier === 'portable' && Number(threads) !== 1) throw new Error(`bench:train: '${c}': the portable tier is single-threaded`);
-  return { name: c, backend: backend as 'wasm' | 'cpu', native: tier === 'native', threads: Number(threads) };
+  return { name: c, backend: backend as 'wasm' | 'cpu', native: tier !== 'portable', fused: tier === 'native', threads: Number(threads) };
 });
 const CASES = opt('cases', 'conv4,frbc-small').split(',');
 const JSON_OUT = args.includes('--json');
@@ -189,9 +192,11 @@ async function main() {
       log(`\n== ${cfg.name}: skipped, native kernels unavailable (${ns.reason})`);
       continue;
     }
+    if (cfg.native && !cfg.fused) enableNativeConvKernels(ns.native, cfg.threads, { fused: false });
     byConfig[cfg.name] = {};
     for (const c of CASES) {
-      log(`\n== ${cfg.name} (${cfg.backend}, ${cfg.native ? `native convs on ${cfg.threads} thread(s)` : 'portable kernels, 1 thread'}), ${c}`);
+      const tier = !cfg.native ? 'portable kernels, 1 thread' : `native convs${cfg.fused ? ' + fused kernels' : ' only'} on ${cfg.threads} thread(s)`;
+      log(`\n== ${cfg.name} (${cfg.backend}, ${tier}), ${c}`);
       const r = await runCase(c);
       byConfig[cfg.name][c] = r;
       log(`  forward     ${fmt(r.forward)}`);

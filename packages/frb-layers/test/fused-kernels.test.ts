@@ -5,8 +5,9 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNativeConvKernels } from '../src/backend.js';
 import {
-  FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD,
+  FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_SRB, FUSED_KERNEL_NAMES,
 } from '../src/kernels/native/fused_kernels.js';
+import { srbBinarize } from '../src/srb.js';
 import { approxSign, quantizeShifted, signQuantize, steSign, steSignQuantizer, approxSignQuantizer, signQuantizer } from '../src/quantizers.js';
 import { rpreluOp } from '../src/layers/rprelu.js';
 import { srbConv2d } from '../src/layers/srb-conv2d.js';
@@ -48,7 +49,7 @@ function expectSame(a: tf.Tensor, b: tf.Tensor): void {
 /** Runs fn with this project's fused kernels unregistered on the current backend (the tfjs-ops path), then restores them. */
 function unfused<T>(fn: () => T): T {
   const b = tf.getBackend();
-  const saved = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD].map((n) => tf.getKernel(n, b)!);
+  const saved = FUSED_KERNEL_NAMES.filter((n) => n !== tf.Transpose).map((n) => tf.getKernel(n, b)!);
   saved.forEach((k) => tf.unregisterKernel(k.kernelName, b));
   try {
     return fn();
@@ -93,9 +94,9 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
     });
 
     it('registers the fused kernels with the native tier and removes them without it', () => {
-      for (const k of [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD]) expect(tf.getKernel(k, backend)).toBeDefined();
+      for (const k of FUSED_KERNEL_NAMES) expect(tf.getKernel(k, backend)).toBeDefined();
       useNativeConvKernels(false);
-      for (const k of [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD]) expect(tf.getKernel(k, backend)).toBeUndefined();
+      for (const k of FUSED_KERNEL_NAMES.filter((n) => n !== tf.Transpose)) expect(tf.getKernel(k, backend)).toBeUndefined();
       expect(tf.getKernel(tf.Transpose, backend)).toBeDefined(); // the stock one is back
       // Without the kernels the quantizers fall back to tfjs ops and still binarize.
       const y = approxSign(tf.tensor1d([-0.5, 0, 2]));
@@ -173,6 +174,56 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
           expectRel(fused.g[k + 1].dataSync(), ref);
           expectRel(fused.g[k + 1].dataSync(), ops.g[k + 1].dataSync());
         });
+      });
+    });
+
+    it.each([
+      [[3, 3, 5, 7], 2, true, true],
+      [[3, 3, 32, 32], 2, true, true], // an frbc-small body kernel (over the native Sum's 4096-element threshold)
+      [[13, 6], 1, true, true],
+      [[2, 3, 4, 5], 3, false, true],
+      [[3, 2, 5, 4], 1, false, false], // BNN: sign only
+    ])('SRB binarizer %j order %i center %s scale %s: Ŵ and dL/dw match float64 and the unfused ops', (shape, order, center, scale) => {
+      const n = shape.reduce((a, b) => a * b, 1), Co = shape[shape.length - 1], K = n / Co;
+      const wv = values(n, 61 + n, -2.5, 2.5), gv = values(n, 67, -1, 1);
+      tf.tidy(() => {
+        const w = tf.tensor(wv, shape), dy = tf.tensor(gv, shape);
+        const opts = { order, center, scale };
+        const run = () => ({ y: srbBinarize(w, opts), g: tf.grad((t) => tf.sum(tf.mul(srbBinarize(t, opts), dy)))(w) });
+        const fused = run(), ops = unfused(run);
+        // float64 reference (srb.ts' definition)
+        const r = Float64Array.from(wv), y = new Float64Array(n), pass = new Uint8Array(n);
+        const colMean = (f: (i: number) => number) => {
+          const m = new Float64Array(Co);
+          for (let i = 0; i < n; i++) m[i % Co] += f(i) / K;
+          return m;
+        };
+        if (center) { const m = colMean((i) => wv[i]); for (let i = 0; i < n; i++) r[i] -= m[i % Co]; }
+        for (let k = 0; k < order; k++) {
+          const a = scale ? colMean((i) => Math.abs(r[i])) : new Float64Array(Co).fill(1);
+          for (let i = 0; i < n; i++) {
+            const base = r[i] >= 0 ? a[i % Co] : -a[i % Co];
+            if (Math.abs(r[i]) <= 1) pass[i] = 1;
+            y[i] += base;
+            r[i] -= base;
+          }
+        }
+        const dr = Float64Array.from(gv, (g, i) => (pass[i] ? g : 0));
+        const dw = Float64Array.from(dr);
+        if (center) { const m = colMean((i) => dr[i]); for (let i = 0; i < n; i++) dw[i] -= m[i % Co]; }
+        // The surrogate's mask is not trivial (with three bases every residual ends up inside the clip).
+        if (order < 3) expect(pass.some((p) => p === 0) && pass.some((p) => p === 1)).toBe(true);
+        expectRel(fused.y.dataSync(), y);
+        expectRel(fused.g.dataSync(), dw);
+        expectSame(fused.y, ops.y); // the means are taken as the backend's Mean kernel takes them
+        expectRel(fused.g.dataSync(), ops.g.dataSync());
+      });
+    });
+
+    it('the SRB kernel rejects a bad kernel or order, naming itself', () => {
+      tf.tidy(() => {
+        expect(() => tf.engine().runKernel(FRB_SRB, { w: tf.zeros([5]) }, { order: 2, center: true, scale: true })).toThrow(/FrbSRB: w must be/);
+        expect(() => tf.engine().runKernel(FRB_SRB, { w: tf.zeros([3, 4]) }, { order: 2, center: true, scale: false })).toThrow(/FrbSRB: attr order/);
       });
     });
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
 import { FRB_LEAKY_RELU_GRAD, FRB_XNOR_CONV, nativeKernels, type NativeConv } from './native/native_kernels.js';
-import { FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD } from './native/fused_kernels.js';
+import { FUSED_KERNEL_NAMES } from './native/fused_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
 const BACKENDS: ConvGradBackend[] = ['cpu', 'wasm'];
@@ -20,7 +20,7 @@ let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
 const REPLACEABLE = [
   tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD,
-  FRB_XNOR_CONV, tf.Transpose, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD,
+  FRB_XNOR_CONV, ...FUSED_KERNEL_NAMES,
 ];
 
 /** The kernels this project wants registered per backend, given whether native kernels are enabled. */
@@ -95,14 +95,16 @@ export function unregisterConvGradKernels(): void {
 
 /**
  * Turns the native tier on (with a module from the Node-only loader) or off (null), then re-registers.
- * `threads` is how many threads each native call splits its work across.
+ * `threads` is how many threads each native call splits its work across. `fused: false` leaves out the fused
+ * per-step kernels (RSign, RPReLU, Transpose; fused_kernels.ts), so benchmarks can measure what they gain.
  */
-export function enableNativeConvKernels(native: NativeConv | null, threads = 1): void {
+export function enableNativeConvKernels(native: NativeConv | null, threads = 1, options: { fused?: boolean } = {}): void {
   nativeSets = {};
   useFusedLeakyReluGrad(native != null);
   if (native) {
     for (const b of BACKENDS) {
       const set = nativeKernels(native, b, Math.max(1, Math.floor(threads)), (k) => stock.get(key(k, b)) ?? nonOursKernel(k, b));
+      if (options.fused === false) for (const k of FUSED_KERNEL_NAMES) delete set[k];
       for (const f of Object.values(set)) ours.add(f);
       nativeSets[b] = set;
     }

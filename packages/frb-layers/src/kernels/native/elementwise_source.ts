@@ -3,12 +3,12 @@
 // helpers; its N-API functions are exported by frb_register_elementwise(). JS side: fused_kernels.ts.
 export const FRB_ELEMENTWISE_SOURCE = String.raw`
 // ---- fused per-step kernels: RSign + quantizer, RPReLU, SRB weight binarizer, Transpose (float32) ----
-#include <cmath>
-
 // The fused kernels must round every product as the separate tfjs ops do (the module is built -march=native,
-// where GCC would otherwise contract a * b + c into one FMA).
+// where GCC would otherwise contract a * b + c into one FMA). Both sides of each select are computed
+// unconditionally and FP traps are not modelled, so the selects vectorize as blends instead of branches.
+// (GCC does not inline functions compiled with other options into this region: use builtins, not <cmath>.)
 #pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
+#pragma GCC optimize("fp-contract=off", "no-trapping-math")
 
 // Elementwise work below this size runs on the calling thread: starting std::threads costs more than it saves.
 static inline int frb_threads_for(int64_t n, int threads) { return n < 32768 ? 1 : std::max(1, threads); }
@@ -54,6 +54,21 @@ static void frb_rsign(const float* x, const float* b, float* out, int64_t M, int
 
 // RSign gradient, a = x + b: dx = dy * g(a) with g the quantizer's surrogate (KIND 1 steSign: 1{|a| <= clip};
 // KIND 2 approxSign: max(0, 2 - 2|a|)), written as the unfused ops compute it; db = Σ_rows dx.
+// One row per call with restrict pointers: GCC vectorizes it only when it knows the sums do not alias dx.
+template <int KIND, bool HAS_B>
+static inline void frb_rsign_grad_row(const float* __restrict dy, const float* __restrict x, const float* __restrict b,
+                                      float clip, float* __restrict dx, float* __restrict acc, int C) {
+  for (int j = 0; j < C; j++) {
+    const float a = HAS_B ? x[j] + b[j] : x[j];
+    float g;
+    if (KIND == 1) g = __builtin_fabsf(a) <= clip ? 1.f : 0.f;
+    else { const float t = 2.f - 2.f * __builtin_fabsf(a); g = t > 0.f ? t : 0.f; }
+    const float d = dy[j] * g;
+    dx[j] = d;
+    acc[j] += d;
+  }
+}
+
 template <int KIND>
 static void frb_rsign_grad(const float* dy, const float* x, const float* b, float clip, float* dx, float* db,
                            int64_t M, int C, int threads) {
@@ -62,15 +77,8 @@ static void frb_rsign_grad(const float* dy, const float* x, const float* b, floa
   frb_rows_with_sums<1>(M, C, threads, outs, signs, [&](int64_t m0, int64_t m1, float* acc) {
     for (int64_t m = m0; m < m1; m++) {
       const size_t r = (size_t)m * C;
-      for (int j = 0; j < C; j++) {
-        const float a = b ? x[r + j] + b[j] : x[r + j];
-        float g;
-        if (KIND == 1) g = std::fabs(a) <= clip ? 1.f : 0.f;
-        else { const float t = 2.f - 2.f * std::fabs(a); g = t > 0.f ? t : 0.f; }
-        const float d = dy[r + j] * g;
-        dx[r + j] = d;
-        acc[j] += d;
-      }
+      if (b) frb_rsign_grad_row<KIND, true>(dy + r, x + r, b, clip, dx + r, acc, C);
+      else frb_rsign_grad_row<KIND, false>(dy + r, x + r, b, clip, dx + r, acc, C);
     }
   });
 }
@@ -82,8 +90,8 @@ static void frb_rprelu(const float* x, const float* g, const float* al, const fl
     for (int64_t m = m0; m < m1; m++) {
       const size_t r = (size_t)m * C;
       for (int j = 0; j < C; j++) {
-        const float s = x[r + j] - g[j];
-        out[r + j] = (s < 0.f ? s * al[j] : s) + z[j];
+        const float s = x[r + j] - g[j], neg = s * al[j];
+        out[r + j] = (s < 0.f ? neg : s) + z[j];
       }
     }
   });
@@ -91,22 +99,26 @@ static void frb_rprelu(const float* x, const float* g, const float* al, const fl
 
 // RPReLU gradient, as tfjs' Add, Prelu and Sub gradients compute it: ds = s > 0 ? dy : dy * alpha (= dx),
 // dzeta = Σ dy, dalpha = Σ (s > 0 ? 0 : dy * s), dgamma = -Σ ds.
+static inline void frb_rprelu_grad_row(const float* __restrict dy, const float* __restrict x, const float* __restrict g,
+                                       const float* __restrict al, float* __restrict dx, float* __restrict az,
+                                       float* __restrict aa, float* __restrict ag, int C) {
+  for (int j = 0; j < C; j++) {
+    const float s = x[j] - g[j], d = dy[j], dneg = d * al[j], ds_neg = d * s;
+    const bool pos = s > 0.f;
+    const float ds = pos ? d : dneg;
+    dx[j] = ds;
+    az[j] += d; aa[j] += pos ? 0.f : ds_neg; ag[j] += ds;
+  }
+}
+
 static void frb_rprelu_grad(const float* dy, const float* x, const float* g, const float* al, float* dx, float* dg,
                             float* da, float* dz, int64_t M, int C, int threads) {
   float* outs[3] = {dz, da, dg};
   const float signs[3] = {1.f, 1.f, -1.f};
   frb_rows_with_sums<3>(M, C, threads, outs, signs, [&](int64_t m0, int64_t m1, float* acc) {
-    float* az = acc; float* aa = acc + C; float* ag = acc + 2 * C;
     for (int64_t m = m0; m < m1; m++) {
       const size_t r = (size_t)m * C;
-      for (int j = 0; j < C; j++) {
-        const float s = x[r + j] - g[j], d = dy[r + j];
-        const bool pos = s > 0.f;
-        const float ds = pos ? d : d * al[j];
-        const float dai = pos ? 0.f : d * s;
-        dx[r + j] = ds;
-        az[j] += d; aa[j] += dai; ag[j] += ds;
-      }
+      frb_rprelu_grad_row(dy + r, x + r, g, al, dx + r, acc, acc + C, acc + 2 * C, C);
     }
   });
 }
@@ -142,6 +154,59 @@ static void frb_transpose(const float* x, float* out, int rank, const int32_t* s
       }
     }
   });
+}
+
+// SRB weight binarizer (srb.ts) on a kernel viewed as [K rows][Co output channels], per channel o:
+// r = w - mean(w) (center), then per base k: α = mean|r| (1 without scale), B = α·sign(r), out += B, r -= B.
+// Means are taken as the backend's own Mean kernel takes them, so Ŵ equals the unfused ops' bit for bit:
+// tfjs-wasm sums in float in row order, then divides by K (cpuMean false); tfjs-cpu divides each element by K,
+// then sums in double (cpuMean true). The kernels are small (K·Co ≈ 10^4): one thread.
+static void frb_col_mean(const float* v, int K, int Co, bool absolute, bool cpuMean, float* mean) {
+  std::vector<double> acc(cpuMean ? Co : 0, 0.0);
+  for (int o = 0; o < Co; o++) mean[o] = 0.f;
+  const float fk = (float)K;
+  for (int k = 0; k < K; k++) {
+    const float* row = v + (size_t)k * Co;
+    for (int o = 0; o < Co; o++) {
+      const float x = absolute ? __builtin_fabsf(row[o]) : row[o];
+      if (cpuMean) acc[o] += (double)(x / fk);
+      else mean[o] += x;
+    }
+  }
+  for (int o = 0; o < Co; o++) mean[o] = cpuMean ? (float)acc[o] : mean[o] / fk;
+}
+
+// Forward (dy null): writes Ŵ to out. Gradient: writes dL/dw to out from dy = dL/dŴ, each base differentiated as
+// clip(r, -1, 1) (so dL/dr_0 = dy where some base's |r_{k-1}| <= 1, else 0), then the centering's mean removed
+// as tfjs' Sub and Mean gradients do: dw = dr_0 + (-Σ_rows dr_0) / K.
+static void frb_srb(const float* w, const float* dy, float* out, int K, int Co, int order, bool center, bool scale,
+                    bool cpuMean) {
+  const size_t n = (size_t)K * Co;
+  std::vector<float> r(w, w + n), stat(Co);
+  std::vector<unsigned char> pass(dy ? n : 0, 0);
+  if (center) {
+    frb_col_mean(w, K, Co, false, cpuMean, stat.data());
+    for (size_t i = 0; i < n; i++) r[i] = w[i] - stat[i % Co];
+  }
+  for (int b = 0; b < order; b++) {
+    if (scale) frb_col_mean(r.data(), K, Co, true, cpuMean, stat.data());
+    else std::fill(stat.begin(), stat.end(), 1.f);
+    for (size_t i = 0; i < n; i++) {
+      const float a = stat[i % Co], base = r[i] >= 0.f ? a : -a;
+      if (dy) pass[i] |= __builtin_fabsf(r[i]) <= 1.f;
+      else out[i] = b == 0 ? base : out[i] + base;
+      r[i] = r[i] - base;
+    }
+  }
+  if (!dy) return;
+  for (size_t i = 0; i < n; i++) out[i] = pass[i] ? dy[i] : dy[i] * 0.f;
+  if (!center) return;
+  float* outs[1] = {stat.data()};
+  const float signs[1] = {-1.f};
+  frb_rows_with_sums<1>(K, Co, 1, outs, signs, [&](int64_t m0, int64_t m1, float* acc) {
+    for (int64_t m = m0; m < m1; m++) for (int o = 0; o < Co; o++) acc[o] += out[(size_t)m * Co + o];
+  });
+  for (size_t i = 0; i < n; i++) out[i] = out[i] + stat[i % Co] / (float)K;
 }
 
 #pragma GCC pop_options
@@ -246,10 +311,25 @@ static napi_value FrbTranspose(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// srb(params [K, Co, order, center, scale, cpuMean], w, dy|null, out): Ŵ (dy null) or dL/dw.
+static napi_value FrbSRB(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.srb(params Int32Array[K, Co, order, center, scale, cpuMean], w, dy|null, out): bad arguments";
+  int32_t* p; size_t pl; float *w, *dy, *out;
+  if (argc < 4 || !frb_params(env, argv[0], &p, &pl) || pl < 6 || p[0] < 1 || p[1] < 1 || p[2] < 1 || (!p[4] && p[2] != 1))
+    return frb_bad(env, usage);
+  const size_t n = (size_t)p[0] * p[1];
+  if (!frb_arr(env, argv[1], &w, n, false) || !frb_arr(env, argv[2], &dy, n, true) || !frb_arr(env, argv[3], &out, n, false))
+    return frb_bad(env, usage);
+  frb_srb(w, dy, out, p[0], p[1], p[2], p[3] != 0, p[4] != 0, p[5] != 0);
+  return nullptr;
+}
+
 static void frb_register_elementwise(napi_env env, napi_value exports) {
   const struct { const char* name; napi_callback cb; } fns[] = {
     {"rsign", FrbRSign}, {"rsignGrad", FrbRSignGrad}, {"rprelu", FrbRPReLU}, {"rpreluGrad", FrbRPReLUGrad},
-    {"transpose", FrbTranspose},
+    {"transpose", FrbTranspose}, {"srb", FrbSRB},
   };
   for (const auto& fn : fns) {
     napi_value f;

@@ -1,6 +1,6 @@
 // Kernel functions of the fused per-step kernels (elementwise_source.ts) on the cpu and wasm backends' memory:
-// RSign with its quantizer's surrogate gradient, RPReLU and its gradient, and a threaded float32 Transpose
-// (the pixel shuffle's). They replace a dozen single-threaded tfjs ops per binary unit with one threaded pass
+// RSign with its quantizer's surrogate gradient, RPReLU and its gradient, the SRB weight binarizer and its
+// gradient, and a threaded float32 Transpose (the pixel shuffle's). They replace a dozen single-threaded tfjs ops per binary unit with one threaded pass
 // each way. quantizers.ts and layers/rprelu.ts call them only when they are registered for the current backend
 // (the native tier); elsewhere the same math runs as tfjs ops.
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,6 +17,15 @@ export const FRB_RPRELU = 'FrbRPReLU';
 /** RPReLU gradient; inputs {dy, x, gamma, alpha}; outputs [dx, dgamma, dalpha, dzeta]. */
 export const FRB_RPRELU_GRAD = 'FrbRPReLUGrad';
 
+/**
+ * SRB weight binarizer Ŵ of a kernel (output channels last); input {w}, attrs {order, center, scale} (srb.ts).
+ * With input dy as well it is the gradient dL/dw under SRB's surrogate instead.
+ */
+export const FRB_SRB = 'FrbSRB';
+
+/** The kernels fusedKernels() registers (the Transpose replaces the stock one). */
+export const FUSED_KERNEL_NAMES: readonly string[] = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_SRB, tf.Transpose];
+
 export interface FusedNative {
   /** out = sign(x + b); params [M, C, threads]. */
   rsign(params: Int32Array, x: Float32Array, b: Float32Array | null, out: Float32Array): void;
@@ -31,6 +40,8 @@ export interface FusedNative {
     params: Int32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array, alpha: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dalpha: Float32Array, dzeta: Float32Array,
   ): void;
+  /** Ŵ (dy null) or dL/dw; params [K, Co, order, center, scale, cpuMean (means as tfjs-cpu takes them)]. */
+  srb(params: Int32Array, w: Float32Array, dy: Float32Array | null, out: Float32Array): void;
   /** params [rank, threads, ...shape, ...perm] (rank ≤ 8). */
   transpose(params: Int32Array, x: Float32Array, out: Float32Array): void;
 }
@@ -69,6 +80,7 @@ function sameShape(kernel: string, dy: tf.TensorInfo, x: tf.TensorInfo): void {
  */
 export function fusedKernels(
   native: FusedNative,
+  backendName: 'cpu' | 'wasm',
   threads: number,
   memory: (backend: tf.KernelBackend) => FusedMemory,
   stock: (kernelName: string, args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | tf.TensorInfo[],
@@ -132,6 +144,24 @@ export function fusedKernels(
     return outs.map((o) => o.info);
   };
 
+  const srb: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { w, dy } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const { order, center, scale } = attrs as unknown as { order: number; center: boolean; scale: boolean };
+    if (w == null || w.dtype !== 'float32' || w.shape.length < 2 || tf.util.sizeFromShape(w.shape) === 0) {
+      throw new Error(`${FRB_SRB}: w must be a non-empty float32 kernel of rank >= 2 (output channels last), got ${w?.dtype} [${w?.shape}]`);
+    }
+    if (dy != null) sameShape(FRB_SRB, dy, w);
+    if (!Number.isInteger(order) || order < 1 || (!scale && order !== 1)) {
+      throw new Error(`${FRB_SRB}: attr order must be an integer >= 1 (1 without scale), got ${order} (scale ${scale})`);
+    }
+    const Co = w.shape[w.shape.length - 1];
+    const mem = memory(backend as tf.KernelBackend);
+    const out = mem.alloc([...w.shape]);
+    const p = new Int32Array([tf.util.sizeFromShape(w.shape) / Co, Co, order, +center, +scale, +(backendName === 'cpu')]);
+    native.srb(p, mem.view(w), dy ? mem.view(dy) : null, out.view());
+    return out.info;
+  };
+
   const transpose: tf.KernelFunc = (args) => {
     const { x } = args.inputs as Record<string, tf.TensorInfo>;
     const { perm } = args.attrs as unknown as { perm: number[] };
@@ -150,6 +180,7 @@ export function fusedKernels(
     [FRB_RSIGN_GRAD]: rsignGrad,
     [FRB_RPRELU]: rprelu,
     [FRB_RPRELU_GRAD]: rpreluGrad,
+    [FRB_SRB]: srb,
     [tf.Transpose]: transpose,
   };
 }

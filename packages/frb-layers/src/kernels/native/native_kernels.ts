@@ -227,7 +227,7 @@ export function nativeKernels(
   };
   if (native.xnorVectorPopcount === true) vectorPopcountXnorKernels.add(xnorConv);
   return {
-    ...fusedKernels(native, threads, (b) => memoryOf(backendName, b), fallback),
+    ...fusedKernels(native, backendName, threads, (b) => memoryOf(backendName, b), fallback),
     ...(native.xnorConv ? { [FRB_XNOR_CONV]: xnorConv } : {}),
     [tf.Sum]: sum,
     [tf.LeakyRelu]: leaky(false),
