@@ -235,6 +235,8 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
       [[4, 2, 3, 2, 5], [0, 2, 4, 1, 3]], // and its gradient's
       [[2, 3, 1, 4, 3, 2], [5, 1, 3, 0, 4, 2]],
       [[6, 35, 33, 17], [0, 2, 1, 3]], // threaded; last axis kept (row copies)
+      [[40, 2, 24, 2, 32], [0, 2, 4, 1, 3]], // threaded pixel-shuffle gradient: blocks whose longest axis is not the last
+      [[3, 70], [1, 0]], // one block, written along its strided axis
     ])('Transpose %j by %j equals the index mapping', (shape, perm) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const xv = values(n, 41, -1, 1);

@@ -123,33 +123,48 @@ static void frb_rprelu_grad(const float* dy, const float* x, const float* g, con
   });
 }
 
-// Transpose of a float32 tensor of rank <= 8: out[i] = x[Σ_d idx_d * stride[perm[d]]]. Rows of the output's two
-// innermost axes are spread over threads; an odometer walks the outer axes.
+// Transpose of a float32 tensor of rank <= 8: out[i] = x[Σ_d idx_d * stride[perm[d]]]. The output is cut into
+// blocks of its innermost axes (>= 64 elements, cache-resident), spread over threads; inside a block the innermost
+// loop runs along the block's longest axis, so neither side walks runs of 2 (the pixel shuffle's gradient
+// transpose has 2-element innermost axes). Odometers walk the other axes.
 static void frb_transpose(const float* x, float* out, int rank, const int32_t* shape, const int32_t* perm, int threads) {
-  int64_t inStride[8], oshape[8], ostride[8];
-  int64_t s = 1;
-  for (int d = rank - 1; d >= 0; d--) { inStride[d] = s; s *= shape[d]; }
-  const int64_t total = s;
-  for (int d = 0; d < rank; d++) { oshape[d] = shape[perm[d]]; ostride[d] = inStride[perm[d]]; }
-  if (rank < 2) { std::memcpy(out, x, (size_t)total * sizeof(float)); return; }
-  const int64_t n1 = oshape[rank - 1], n2 = oshape[rank - 2], s1 = ostride[rank - 1], s2 = ostride[rank - 2];
-  const int outer = rank - 2;
-  const int64_t rows = n1 * n2 == 0 ? 0 : total / (n1 * n2);
-  parallel(frb_threads_for(total, threads), rows, [&](int, int64_t r0, int64_t r1) {
-    int64_t idx[8] = {0};
-    int64_t base = 0, rem = r0;
-    for (int d = outer - 1; d >= 0; d--) { idx[d] = rem % oshape[d]; rem /= oshape[d]; base += idx[d] * ostride[d]; }
-    float* o = out + (size_t)r0 * n1 * n2;
+  int64_t inStride[8], on[8], is[8], os[8];
+  int64_t total = 1;
+  for (int d = rank - 1; d >= 0; d--) { inStride[d] = total; total *= shape[d]; }
+  for (int d = 0; d < rank; d++) { on[d] = shape[perm[d]]; is[d] = inStride[perm[d]]; }
+  os[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; d--) os[d] = os[d + 1] * on[d + 1];
+  int b0 = rank - 1;
+  int64_t blk = on[rank - 1];
+  while (b0 > 0 && blk < 64) blk *= on[--b0];
+  int inner = rank - 1;
+  for (int d = b0; d < rank; d++) if (on[d] > on[inner]) inner = d;
+  const int64_t n = on[inner], si = is[inner], so = os[inner];
+  parallel(frb_threads_for(total, threads), total / blk, [&](int, int64_t r0, int64_t r1) {
+    int64_t idx[8] = {0}, bidx[8] = {0};
+    int64_t ibase = 0, rem = r0;
+    for (int d = b0 - 1; d >= 0; d--) { idx[d] = rem % on[d]; rem /= on[d]; ibase += idx[d] * is[d]; }
     for (int64_t r = r0; r < r1; r++) {
-      for (int64_t i2 = 0; i2 < n2; i2++) {
-        const float* src = x + base + i2 * s2;
-        if (s1 == 1) { std::memcpy(o, src, (size_t)n1 * sizeof(float)); o += n1; }
-        else for (int64_t i1 = 0; i1 < n1; i1++) *o++ = src[i1 * s1];
+      float* ob = out + (size_t)r * blk;
+      int64_t bi = ibase, bo = 0;
+      for (;;) {
+        const float* src = x + bi;
+        float* dst = ob + bo;
+        if (si == 1 && so == 1) std::memcpy(dst, src, (size_t)n * sizeof(float));
+        else for (int64_t i = 0; i < n; i++) dst[i * so] = src[i * si];
+        int d = rank - 1;
+        for (; d >= b0; d--) {
+          if (d == inner) continue;
+          bi += is[d]; bo += os[d];
+          if (++bidx[d] < on[d]) break;
+          bi -= bidx[d] * is[d]; bo -= bidx[d] * os[d]; bidx[d] = 0;
+        }
+        if (d < b0) break;
       }
-      for (int d = outer - 1; d >= 0; d--) {
-        base += ostride[d];
-        if (++idx[d] < oshape[d]) break;
-        base -= idx[d] * ostride[d];
+      for (int d = b0 - 1; d >= 0; d--) {
+        ibase += is[d];
+        if (++idx[d] < on[d]) break;
+        ibase -= idx[d] * is[d];
         idx[d] = 0;
       }
     }
