@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNativeConvKernels } from '../src/backend.js';
 import {
-  FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_SRB, FUSED_KERNEL_NAMES,
+  FRB_FUSED_KERNELS, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_SRB,
 } from '../src/kernels/native/fused_kernels.js';
 import { srbBinarize } from '../src/srb.js';
 import { approxSign, quantizeShifted, signQuantize, steSign, steSignQuantizer, approxSignQuantizer, signQuantizer } from '../src/quantizers.js';
@@ -49,7 +49,7 @@ function expectSame(a: tf.Tensor, b: tf.Tensor): void {
 /** Runs fn with this project's fused kernels unregistered on the current backend (the tfjs-ops path), then restores them. */
 function unfused<T>(fn: () => T): T {
   const b = tf.getBackend();
-  const saved = FUSED_KERNEL_NAMES.filter((n) => n !== tf.Transpose).map((n) => tf.getKernel(n, b)!);
+  const saved = FRB_FUSED_KERNELS.map((n) => tf.getKernel(n, b)!);
   saved.forEach((k) => tf.unregisterKernel(k.kernelName, b));
   try {
     return fn();
@@ -94,10 +94,13 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
     });
 
     it('registers the fused kernels with the native tier and removes them without it', () => {
-      for (const k of FUSED_KERNEL_NAMES) expect(tf.getKernel(k, backend)).toBeDefined();
+      for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeDefined();
+      const ours = [tf.Transpose, tf.Identity, tf.Cast].map((k) => tf.getKernel(k, backend)!.kernelFunc);
       useNativeConvKernels(false);
-      for (const k of FUSED_KERNEL_NAMES.filter((n) => n !== tf.Transpose)) expect(tf.getKernel(k, backend)).toBeUndefined();
-      expect(tf.getKernel(tf.Transpose, backend)).toBeDefined(); // the stock one is back
+      for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeUndefined();
+      // the stock Transpose (and wasm's Identity and Cast) are back
+      expect(tf.getKernel(tf.Transpose, backend)!.kernelFunc).not.toBe(ours[0]);
+      if (backend === 'wasm') expect(tf.getKernel(tf.Cast, backend)!.kernelFunc).not.toBe(ours[2]);
       // Without the kernels the quantizers fall back to tfjs ops and still binarize.
       const y = approxSign(tf.tensor1d([-0.5, 0, 2]));
       expect(Array.from(y.dataSync())).toEqual([-1, 1, 1]);
@@ -129,6 +132,21 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
         });
       });
     }
+
+    it('clone and same-dtype cast share the buffer on wasm; other casts convert; disposal stays independent', () => {
+      const x = tf.tensor2d([[1.5, -2.25], [3, 0]]);
+      const before = (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+      const c = tf.clone(x), f = tf.cast(x, 'float32'), i = tf.cast(x, 'int32');
+      if (backend === 'wasm') expect((tf.memory() as { numDataBuffers: number }).numDataBuffers - before).toBe(1); // only the int32 copy is new
+      expect(Array.from(i.dataSync())).toEqual([1, -2, 3, 0]);
+      x.dispose();
+      expect(Array.from(c.dataSync())).toEqual([1.5, -2.25, 3, 0]);
+      expect(Array.from(f.dataSync())).toEqual([1.5, -2.25, 3, 0]);
+      // The gradient of a clone (tfjs-layers' Add) is a cast of dy: still the right values.
+      const g = tf.grad((t) => tf.sum(tf.mul(tf.clone(t), t)))(c);
+      expect(Array.from(g.dataSync())).toEqual([3, -4.5, 6, 0]);
+      tf.dispose([c, f, i, g]);
+    });
 
     it('steSign passes a clip other than 1 to the fused gradient', () => {
       tf.tidy(() => {

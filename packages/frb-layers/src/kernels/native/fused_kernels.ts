@@ -23,8 +23,10 @@ export const FRB_RPRELU_GRAD = 'FrbRPReLUGrad';
  */
 export const FRB_SRB = 'FrbSRB';
 
-/** The kernels fusedKernels() registers (the Transpose replaces the stock one). */
-export const FUSED_KERNEL_NAMES: readonly string[] = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_SRB, tf.Transpose];
+/** This project's own kernels among them (no stock kernel of that name). */
+export const FRB_FUSED_KERNELS: readonly string[] = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_SRB];
+/** Every kernel fusedKernels() may register: ours, and stock ones it replaces (Transpose; Identity and Cast on wasm). */
+export const FUSED_KERNEL_NAMES: readonly string[] = [...FRB_FUSED_KERNELS, tf.Transpose, tf.Identity, tf.Cast];
 
 export interface FusedNative {
   /** out = sign(x + b); params [M, C, threads]. */
@@ -175,7 +177,19 @@ export function fusedKernels(
     return out.info;
   };
 
+  // tfjs-wasm's Identity and same-dtype Cast copy the buffer; the cpu backend (and webgl) share it by reference
+  // count instead, as wasm's own Reshape does. Each binary unit's shortcut (tfjs-layers' Add clones its first
+  // input) costs one of each per step, on activation-sized tensors.
+  const share = (kernelName: string): tf.KernelFunc => (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo>;
+    const dtype = (args.attrs as { dtype?: tf.DataType } | undefined)?.dtype ?? x.dtype;
+    if (dtype !== x.dtype || x.dtype === 'string') return stock(kernelName, args);
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype };
+  };
+
   return {
+    ...(backendName === 'wasm' ? { [tf.Identity]: share(tf.Identity), [tf.Cast]: share(tf.Cast) } : {}),
     [FRB_RSIGN]: rsign,
     [FRB_RSIGN_GRAD]: rsignGrad,
     [FRB_RPRELU]: rprelu,
