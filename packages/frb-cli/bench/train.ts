@@ -53,7 +53,9 @@ const SPLIT = !args.includes('--no-split');
 const TORCH = args.includes('--torch');
 const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); else console.error(...a); };
 
-interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number }
+// cpu_ms: the median CPU time (user + system, all threads) of the same runs: on a loaded machine, wall time
+// depends on what else runs, CPU time much less; wall ≈ cpu_ms / threads only when every thread had a core.
+interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number; cpu_ms?: number }
 interface CaseResult { forward_ms: number; train_step_ms: number; forward: Stat; train_step: Stat; split?: SplitRow[] }
 interface SplitRow { kernel: string; ms: number; calls: number; share: number }
 
@@ -64,13 +66,21 @@ function stat(ts: number[]): Stat {
 }
 
 async function timeIt(fn: () => Promise<void>): Promise<Stat> {
-  const once = async () => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+  const cpu: number[] = [];
+  const once = async () => {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    await fn();
+    const ms = performance.now() - t0, c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    return ms;
+  };
+  const withCpu = (ts: number[]): Stat => ({ ...stat(ts), cpu_ms: stat(cpu.slice(-ts.length)).median_ms });
   const w = await once();
-  if (w > 20_000) return stat([await once()]);
+  if (w > 20_000) return withCpu([await once()]);
   await once();
   const ts: number[] = [];
   for (let i = 0; i < RUNS; i++) ts.push(await once());
-  return stat(ts);
+  return withCpu(ts);
 }
 
 function buildCase(name: string): { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } {
@@ -148,7 +158,8 @@ async function runCase(name: string): Promise<CaseResult> {
   return res;
 }
 
-const fmt = (s: Stat) => `${s.median_ms.toFixed(1)} ms (min ${s.min_ms.toFixed(1)}, max ${s.max_ms.toFixed(1)}, n=${s.n})`;
+const fmt = (s: Stat) =>
+  `${s.median_ms.toFixed(1)} ms (min ${s.min_ms.toFixed(1)}, max ${s.max_ms.toFixed(1)}, n=${s.n}; cpu ${s.cpu_ms?.toFixed(0)} ms)`;
 
 function torchReference(threads: number): Record<string, unknown> | string {
   const script = path.resolve(repoRoot, '../shared/bench/torch_reference.py');
