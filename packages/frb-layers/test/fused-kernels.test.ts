@@ -95,11 +95,12 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
 
     it('registers the fused kernels with the native tier and removes them without it', () => {
       for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeDefined();
-      const ours = [tf.Transpose, tf.Identity, tf.Cast].map((k) => tf.getKernel(k, backend)!.kernelFunc);
+      const ours = [tf.Transpose, tf.Add, tf.Cast].map((k) => tf.getKernel(k, backend)!.kernelFunc);
       useNativeConvKernels(false);
       for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeUndefined();
-      // the stock Transpose (and wasm's Identity and Cast) are back
+      // the stock Transpose and Add (and wasm's Identity and Cast) are back
       expect(tf.getKernel(tf.Transpose, backend)!.kernelFunc).not.toBe(ours[0]);
+      expect(tf.getKernel(tf.Add, backend)!.kernelFunc).not.toBe(ours[1]);
       if (backend === 'wasm') expect(tf.getKernel(tf.Cast, backend)!.kernelFunc).not.toBe(ours[2]);
       // Without the kernels the quantizers fall back to tfjs ops and still binarize.
       const y = approxSign(tf.tensor1d([-0.5, 0, 2]));
@@ -146,6 +147,20 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
       const g = tf.grad((t) => tf.sum(tf.mul(tf.clone(t), t)))(c);
       expect(Array.from(g.dataSync())).toEqual([3, -4.5, 6, 0]);
       tf.dispose([c, f, i, g]);
+    });
+
+    it('Add: large same-shape float32 sums run natively and equal float32 addition; others go to the stock kernel', () => {
+      tf.tidy(() => {
+        const shape = [3, 37, 29, 23]; // 74 061 elements: over the native threshold
+        const n = shape.reduce((a, b) => a * b, 1);
+        const av = values(n, 71, -3, 3), bv = values(n, 73, -1e-3, 1e-3);
+        const y = tf.add(tf.tensor(av, shape), tf.tensor(bv, shape));
+        expect(Array.from(y.dataSync())).toEqual(Array.from(av, (v, i) => Math.fround(v + bv[i])));
+        // broadcasting and int32 take the stock kernel
+        const yb = tf.add(tf.tensor(av, shape), tf.scalar(0.5));
+        expect(Array.from(yb.dataSync().subarray(0, 5))).toEqual(Array.from(av.subarray(0, 5), (v) => Math.fround(v + 0.5)));
+        expect(Array.from(tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')).dataSync())).toEqual([4, 6]);
+      });
     });
 
     it('steSign passes a clip other than 1 to the fused gradient', () => {

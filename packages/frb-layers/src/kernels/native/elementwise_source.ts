@@ -171,6 +171,14 @@ static void frb_transpose(const float* x, float* out, int rank, const int32_t* s
   });
 }
 
+// out = a + b, same shape (the binary units' shortcuts and the gradient sums of tensors used twice).
+static void frb_add(const float* a, const float* b, float* out, int64_t n, int threads) {
+  parallel(frb_threads_for(n, threads), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
+    const int64_t i1 = std::min(n, b1 * 4096);
+    for (int64_t i = b0 * 4096; i < i1; i++) out[i] = a[i] + b[i];
+  });
+}
+
 // SRB weight binarizer (srb.ts) on a kernel viewed as [K rows][Co output channels], per channel o:
 // r = w - mean(w) (center), then per base k: α = mean|r| (1 without scale), B = α·sign(r), out += B, r -= B.
 // Means are taken as the backend's own Mean kernel takes them, so Ŵ equals the unfused ops' bit for bit:
@@ -341,10 +349,23 @@ static napi_value FrbSRB(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// add(params [n, threads], a, b, out)
+static napi_value FrbAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const char* usage = "frb_conv.add(params Int32Array[n, threads], a, b, out): bad arguments";
+  int32_t* p; size_t pl; float *a, *b, *out;
+  if (argc < 4 || !frb_params(env, argv[0], &p, &pl) || pl < 2 || p[0] < 0) return frb_bad(env, usage);
+  if (!frb_arr(env, argv[1], &a, p[0], false) || !frb_arr(env, argv[2], &b, p[0], false) || !frb_arr(env, argv[3], &out, p[0], false))
+    return frb_bad(env, usage);
+  frb_add(a, b, out, p[0], p[1]);
+  return nullptr;
+}
+
 static void frb_register_elementwise(napi_env env, napi_value exports) {
   const struct { const char* name; napi_callback cb; } fns[] = {
     {"rsign", FrbRSign}, {"rsignGrad", FrbRSignGrad}, {"rprelu", FrbRPReLU}, {"rpreluGrad", FrbRPReLUGrad},
-    {"transpose", FrbTranspose}, {"srb", FrbSRB},
+    {"transpose", FrbTranspose}, {"srb", FrbSRB}, {"add", FrbAdd},
   };
   for (const auto& fn : fns) {
     napi_value f;

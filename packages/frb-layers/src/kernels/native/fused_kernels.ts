@@ -25,8 +25,8 @@ export const FRB_SRB = 'FrbSRB';
 
 /** This project's own kernels among them (no stock kernel of that name). */
 export const FRB_FUSED_KERNELS: readonly string[] = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_SRB];
-/** Every kernel fusedKernels() may register: ours, and stock ones it replaces (Transpose; Identity and Cast on wasm). */
-export const FUSED_KERNEL_NAMES: readonly string[] = [...FRB_FUSED_KERNELS, tf.Transpose, tf.Identity, tf.Cast];
+/** Every kernel fusedKernels() may register: ours, and stock ones it replaces (Transpose, Add; Identity and Cast on wasm). */
+export const FUSED_KERNEL_NAMES: readonly string[] = [...FRB_FUSED_KERNELS, tf.Transpose, tf.Add, tf.Identity, tf.Cast];
 
 export interface FusedNative {
   /** out = sign(x + b); params [M, C, threads]. */
@@ -44,6 +44,8 @@ export interface FusedNative {
   ): void;
   /** Ŵ (dy null) or dL/dw; params [K, Co, order, center, scale, cpuMean (means as tfjs-cpu takes them)]. */
   srb(params: Int32Array, w: Float32Array, dy: Float32Array | null, out: Float32Array): void;
+  /** out = a + b (same length); params [n, threads]. */
+  add(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** params [rank, threads, ...shape, ...perm] (rank ≤ 8). */
   transpose(params: Int32Array, x: Float32Array, out: Float32Array): void;
 }
@@ -177,6 +179,18 @@ export function fusedKernels(
     return out.info;
   };
 
+  // Large same-shape float32 sums (the units' shortcuts; the gradient of a tensor used twice) on all threads;
+  // broadcasting, other dtypes and small tensors stay with the stock kernel.
+  const add: tf.KernelFunc = (args) => {
+    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+    const n = tf.util.sizeFromShape(a.shape);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || n < 65536 || a.shape.join() !== b.shape.join()) return stock(tf.Add, args);
+    const mem = memory(args.backend as tf.KernelBackend);
+    const out = mem.alloc([...a.shape]);
+    native.add(new Int32Array([n, threads]), mem.view(a), mem.view(b), out.view());
+    return out.info;
+  };
+
   // tfjs-wasm's Identity and same-dtype Cast copy the buffer; the cpu backend (and webgl) share it by reference
   // count instead, as wasm's own Reshape does. Each binary unit's shortcut (tfjs-layers' Add clones its first
   // input) costs one of each per step, on activation-sized tensors.
@@ -196,5 +210,6 @@ export function fusedKernels(
     [FRB_RPRELU_GRAD]: rpreluGrad,
     [FRB_SRB]: srb,
     [tf.Transpose]: transpose,
+    [tf.Add]: add,
   };
 }

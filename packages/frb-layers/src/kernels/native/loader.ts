@@ -89,7 +89,7 @@ export function loadNativeConv(): NativeLoadResult {
       }
     }
     const native = createRequire(import.meta.url)(file) as NativeConv;
-    const missing = (['conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'rsign', 'rsignGrad', 'rprelu', 'rpreluGrad', 'srb', 'transpose'] as const).filter((f) => typeof native[f] !== 'function');
+    const missing = (['conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'rsign', 'rsignGrad', 'rprelu', 'rpreluGrad', 'srb', 'transpose', 'add'] as const).filter((f) => typeof native[f] !== 'function');
     if (missing.length) {
       return (cached = { native: null, reason: `${file} does not export ${missing.join(', ')}` });
     }
