@@ -1,8 +1,70 @@
-// C++ source of the fused per-step kernels of the binary units and the pixel shuffle's transpose (issue 3).
-// loader.ts splices it in front of conv_source.ts' module init, so it reuses that file's parallel() and f32()
-// helpers; its N-API functions are exported by frb_register_elementwise(). JS side: fused_kernels.ts.
+// C++ source of the fused per-step kernels of the binary units, the pixel shuffle's transpose and a few other
+// per-step ops (issue 3). loader.ts splices it in front of conv_source.ts' module init, so it reuses that file's
+// f32() helper; frb_register_elementwise() exports its N-API functions. JS side: fused_kernels.ts.
 export const FRB_ELEMENTWISE_SOURCE = String.raw`
-// ---- fused per-step kernels: RSign + quantizer, RPReLU, SRB weight binarizer, Transpose (float32) ----
+// ---- fused per-step kernels: RSign + quantizer, RPReLU, SRB weight binarizer, Transpose, Add (float32) ----
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
+// frb_parallel(threads, n, f): f(part, begin, end) over the same static parts as conv_source's parallel() (so
+// per-part partial sums, hence results, are identical), but run by a pool of persistent helper threads that
+// claim parts as they wake, the calling thread claiming too. On a loaded machine a helper that gets no core in
+// time simply claims nothing and the caller finishes alone, instead of the caller waiting (in join) for a
+// freshly spawned thread to be scheduled, which cost these memory-bound kernels several ms a call. The pool
+// lives until the process exits (never destroyed: its threads sleep on a condition variable).
+struct FrbPool {
+  std::mutex m;
+  std::condition_variable wake, done;
+  std::vector<std::thread*> helpers;
+  std::function<void(int)> task;
+  uint64_t gen = 0;
+  int parts = 0, next = 0, finished = 0;
+  std::mutex busy;  // one job at a time (another JS thread using the module runs its job inline)
+};
+static FrbPool* frb_pool() {
+  static FrbPool* pool = new FrbPool();
+  return pool;
+}
+static void frb_helper(FrbPool* p) {
+  std::unique_lock<std::mutex> lk(p->m);
+  uint64_t seen = 0;
+  for (;;) {
+    p->wake.wait(lk, [&] { return p->gen != seen; });
+    seen = p->gen;
+    while (p->next < p->parts) {
+      const int i = p->next++;
+      lk.unlock();
+      p->task(i);
+      lk.lock();
+      if (++p->finished == p->parts) p->done.notify_all();
+    }
+  }
+}
+template <typename F>
+static void frb_parallel(int threads, int64_t n, F f) {
+  if (threads <= 1 || n < 2) { f(0, (int64_t)0, n); return; }
+  const int parts = (int)std::min<int64_t>(threads, n);
+  auto run = [&](int i) { f(i, n * i / parts, n * (i + 1) / parts); };
+  FrbPool* p = frb_pool();
+  std::unique_lock<std::mutex> busy(p->busy, std::try_to_lock);
+  if (!busy.owns_lock()) { for (int i = 0; i < parts; i++) run(i); return; }
+  std::unique_lock<std::mutex> lk(p->m);
+  while ((int)p->helpers.size() < parts - 1) p->helpers.push_back(new std::thread(frb_helper, p));
+  p->task = run; p->parts = parts; p->next = 0; p->finished = 0; p->gen++;
+  p->wake.notify_all();
+  while (p->next < parts) {
+    const int i = p->next++;
+    lk.unlock();
+    run(i);
+    lk.lock();
+    ++p->finished;
+  }
+  p->done.wait(lk, [&] { return p->finished == parts; });
+  p->task = nullptr;
+}
+
 // The fused kernels must round every product as the separate tfjs ops do (the module is built -march=native,
 // where GCC would otherwise contract a * b + c into one FMA). Both sides of each select are computed
 // unconditionally and FP traps are not modelled, so the selects vectorize as blends instead of branches.
@@ -22,7 +84,7 @@ static void frb_rows_with_sums(int64_t M, int C, int threads, float* const* outs
   const int64_t chunks = (M + CH - 1) / CH;
   threads = (int)std::max<int64_t>(1, std::min<int64_t>(frb_threads_for(M * C, threads), chunks));
   std::vector<double> part((size_t)threads * K * C, 0.0);
-  parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
+  frb_parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
     std::vector<float> acc((size_t)K * C);
     double* tot = &part[(size_t)tid * K * C];
     for (int64_t c = c0; c < c1; c++) {
@@ -43,7 +105,7 @@ static void frb_rows_with_sums(int64_t M, int C, int threads, float* const* outs
 
 // RSign forward: out = sign(x + b) with sign(0) = +1 and NaN -> -1 (quantizers.ts' sign()); b per channel or none.
 static void frb_rsign(const float* x, const float* b, float* out, int64_t M, int C, int threads) {
-  parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
+  frb_parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; m++) {
       const float* xr = x + (size_t)m * C; float* o = out + (size_t)m * C;
       if (b) for (int j = 0; j < C; j++) o[j] = (xr[j] + b[j]) >= 0.f ? 1.f : -1.f;
@@ -86,7 +148,7 @@ static void frb_rsign_grad(const float* dy, const float* x, const float* b, floa
 // RPReLU forward (layers/rprelu.ts): s = x - gamma; out = (s < 0 ? s * alpha : s) + zeta.
 static void frb_rprelu(const float* x, const float* g, const float* al, const float* z, float* out, int64_t M, int C,
                        int threads) {
-  parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
+  frb_parallel(frb_threads_for(M * C, threads), M, [&](int, int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; m++) {
       const size_t r = (size_t)m * C;
       for (int j = 0; j < C; j++) {
@@ -128,7 +190,7 @@ static void frb_rprelu_grad(const float* dy, const float* x, const float* g, con
 // loop runs along the block's longest axis, so neither side walks runs of 2 (the pixel shuffle's gradient
 // transpose has 2-element innermost axes). Odometers walk the other axes.
 static void frb_transpose(const float* x, float* out, int rank, const int32_t* shape, const int32_t* perm, int threads) {
-  int64_t inStride[8], on[8], is[8], os[8];
+  int64_t inStride[8] = {0}, on[8] = {0}, is[8] = {0}, os[8] = {0};
   int64_t total = 1;
   for (int d = rank - 1; d >= 0; d--) { inStride[d] = total; total *= shape[d]; }
   for (int d = 0; d < rank; d++) { on[d] = shape[perm[d]]; is[d] = inStride[perm[d]]; }
@@ -140,7 +202,7 @@ static void frb_transpose(const float* x, float* out, int rank, const int32_t* s
   int inner = rank - 1;
   for (int d = b0; d < rank; d++) if (on[d] > on[inner]) inner = d;
   const int64_t n = on[inner], si = is[inner], so = os[inner];
-  parallel(frb_threads_for(total, threads), total / blk, [&](int, int64_t r0, int64_t r1) {
+  frb_parallel(frb_threads_for(total, threads), total / blk, [&](int, int64_t r0, int64_t r1) {
     int64_t idx[8] = {0}, bidx[8] = {0};
     int64_t ibase = 0, rem = r0;
     for (int d = b0 - 1; d >= 0; d--) { idx[d] = rem % on[d]; rem /= on[d]; ibase += idx[d] * is[d]; }
@@ -173,7 +235,7 @@ static void frb_transpose(const float* x, float* out, int rank, const int32_t* s
 
 // out = a + b, same shape (the binary units' shortcuts and the gradient sums of tensors used twice).
 static void frb_add(const float* a, const float* b, float* out, int64_t n, int threads) {
-  parallel(frb_threads_for(n, threads), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
+  frb_parallel(frb_threads_for(n, threads), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
     const int64_t i1 = std::min(n, b1 * 4096);
     for (int64_t i = b0 * 4096; i < i1; i++) out[i] = a[i] + b[i];
   });
