@@ -60,16 +60,24 @@ function linearTicks(lo: number, hi: number, n = 6): number[] {
   return out;
 }
 
+/** Ticks for a log axis: 1-2-5 per decade, or every integer multiple when that gives fewer than two (a narrow
+ * range such as 12–39), or linear nice ticks when even that does not. */
 function logTicks(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (v >= lo && v <= hi) out.push(v);
+  for (const mults of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mults) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (v >= lo && v <= hi) out.push(v);
+      }
     }
+    if (out.length >= 2) return out;
   }
-  return out.length >= 2 ? out : [lo, hi];
+  return linearTicks(lo, hi, 4).filter((v) => v > 0);
 }
+
+/** A tick label: at most 3 significant digits, no float noise (12.514175999 → 12.5). */
+const tickLabel = (t: number) => String(Number(t.toPrecision(3)));
 
 /** The scatter as an SVG document. */
 export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): string {
@@ -105,24 +113,32 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   for (const t of logX ? logTicks(x0, x1) : linearTicks(x0, x1)) {
     const x = px(t).toFixed(1);
     parts.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x}" y="${H - m.b + 18}" text-anchor="middle" font-size="12">${t}</text>`);
+    parts.push(`<text x="${x}" y="${H - m.b + 18}" text-anchor="middle" font-size="12">${tickLabel(t)}</text>`);
   }
   for (const t of linearTicks(y0, y1)) {
     const y = py(t).toFixed(1);
     parts.push(`<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.l - 8}" y="${y}" dy="4" text-anchor="end" font-size="12">${t}</text>`);
+    parts.push(`<text x="${m.l - 8}" y="${y}" dy="4" text-anchor="end" font-size="12">${tickLabel(t)}</text>`);
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">${esc(o.xLabel ?? 'OPs (G)')}${logX ? ' (log scale)' : ''}</text>`);
   parts.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(o.yLabel ?? 'PSNR (dB)')}</text>`);
-  // Labels: greedy placement around each marker, avoiding other labels, markers and the frame.
+  // Labels: greedy placement around each marker, avoiding other labels, markers and the frame. Methods with
+  // nearly equal cost and PSNR form tight clusters, so candidates go further out in steps, and a label placed
+  // away from its marker gets a thin leader line.
   type Box = [number, number, number, number];
   const hit = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
-  const markers: Box[] = points.map((p) => [px(p.x) - 7, py(p.y) - 7, px(p.x) + 7, py(p.y) + 7]);
+  // Other markers count 8 px larger, so a label never sits next to a marker that is not its own.
+  const markers: Box[] = points.map((p) => [px(p.x) - 15, py(p.y) - 15, px(p.x) + 15, py(p.y) + 15]);
   const placed: Box[] = [];
   const candidates: Array<[number, number, 'start' | 'end' | 'middle']> = [
     [9, -7, 'start'], [9, 15, 'start'], [-9, -7, 'end'], [-9, 15, 'end'], [0, -13, 'middle'], [0, 22, 'middle'],
   ];
+  for (const dx of [30, 60, 100]) {
+    for (const dy of [4, -14, 22, -32, 40, -50, 58, -68]) candidates.push([dx, dy, 'start'], [-dx, dy, 'end']);
+  }
+  const labels: string[] = [];
+  const circles: string[] = [];
   for (const [i, p] of points.entries()) {
     const cx = px(p.x);
     const cy = py(p.y);
@@ -136,11 +152,22 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
       !placed.some((o) => hit(o, b)) && !markers.some((o, j) => j !== i && hit(o, b));
     const pick = candidates.find((c) => fits(boxOf(c))) ?? candidates[0];
     placed.push(boxOf(pick));
-    parts.push(p.highlight
+    // Highlighted (larger) markers first, so a plain marker at nearly the same spot stays visible on top.
+    const circle = p.highlight
       ? `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="7" fill="#d62728" stroke="#7f1010"/>`
-      : `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`);
-    parts.push(`<text x="${(cx + pick[0]).toFixed(1)}" y="${(cy + pick[1]).toFixed(1)}" text-anchor="${pick[2]}" font-size="12">${esc(p.label)}</text>`);
+      : `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`;
+    if (p.highlight) circles.unshift(circle);
+    else circles.push(circle);
+    if (Math.abs(pick[0]) > 9) {
+      // Leader from the marker's edge to the label's near end, at the text's mid-height.
+      const lx = cx + pick[0] - Math.sign(pick[0]) * 2;
+      const ly = cy + pick[1] - 4;
+      const d = Math.hypot(lx - cx, ly - cy) || 1;
+      parts.push(`<line x1="${(cx + ((lx - cx) / d) * 7).toFixed(1)}" y1="${(cy + ((ly - cy) / d) * 7).toFixed(1)}" x2="${lx.toFixed(1)}" y2="${ly.toFixed(1)}" stroke="#888" stroke-width="0.8"/>`);
+    }
+    labels.push(`<text x="${(cx + pick[0]).toFixed(1)}" y="${(cy + pick[1]).toFixed(1)}" text-anchor="${pick[2]}" font-size="12">${esc(p.label)}</text>`);
   }
+  parts.push(...circles, ...labels);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -102,6 +102,37 @@ describe('plot', () => {
     }
   });
 
+  it('labels a narrow log axis with at least two short ticks, and a tight cluster without overlaps', () => {
+    // The reduced-scale reproduction's case: every binary method at ~20.02 G OPs within 0.2 dB, the FP twin at 24.2.
+    const pts = [
+      { label: 'SRResNet (FP twin)', x: 24.2, y: 30.4 },
+      { label: 'BNN', x: 20.02, y: 27.86 },
+      { label: 'BBCU-L', x: 20.02, y: 30.48 },
+      { label: 'FRB order 1', x: 20.02, y: 30.41, highlight: true },
+      { label: 'FRB order 2', x: 20.09, y: 30.46, highlight: true },
+      { label: 'FRB order 2 + DBT', x: 20.09, y: 30.31, highlight: true },
+    ];
+    const svg = scatterSvg(pts);
+    // x tick labels sit 18 px under the plot frame (560 − 60 + 18 = 518 at the default size).
+    const xTicks = [...svg.matchAll(/y="518" text-anchor="middle" font-size="12">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(xTicks.length).toBeGreaterThanOrEqual(2);
+    for (const t of xTicks) expect(t, 'tick label').toMatch(/^\d{1,3}(\.\d{1,2})?$/);
+    const boxes = [...svg.matchAll(/<text x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)" font-size="12">([^<]+)<\/text>/g)].filter((m) => pts.some((p) => p.label === m[4])).map((m) => {
+      const x = Number(m[1]);
+      const w = 7.2 * m[4].length;
+      const x0 = m[3] === 'start' ? x : m[3] === 'end' ? x - w : x - w / 2;
+      return [x0, Number(m[2]) - 11, x0 + w, Number(m[2]) + 3];
+    });
+    expect(boxes).toHaveLength(pts.length);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        expect(a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3], `${i} vs ${j}`).toBe(false);
+      }
+    }
+    expect(svg.match(/<line [^>]*stroke="#888"/g)?.length ?? 0, 'leader lines for labels placed away').toBeGreaterThan(0);
+  });
+
   it('places labels of nearby markers so they do not overlap', () => {
     const pts = [
       { label: 'BBCU-M', x: 3.95, y: 31.54 },
