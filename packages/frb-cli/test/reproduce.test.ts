@@ -70,6 +70,14 @@ describe('frb reproduce', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/using the finished model/);
     expect(again.stderr).not.toMatch(/reproduce: training/);
+    // ... and reports the reused run's training time from its log, not the reuse's own seconds
+    const md2 = readFileSync(join(root, 'work/out/results.md'), 'utf8');
+    const row = md2.split('\n').find((l) => l.startsWith(`| ${METHODS.fp!.label} | x2 |`) && l.includes('its log'));
+    expect(row, md2).toBeDefined();
+    const fpLog = readFileSync(join(root, 'work/out/runs/x2/fp/log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const span = (Date.parse(fpLog.find((e) => e.event === 'done').time) - Date.parse(fpLog.find((e) => e.event === 'start').time)) / 1000;
+    expect(Number(row!.split('|')[3])).toBe(Number(span.toFixed(0)));
+    expect(md2).toMatch(/it reused 1 finished run\(s\) whose training took/);
   });
 
   it('rejects bad presets and options with the field named', async () => {

@@ -175,7 +175,7 @@ export const reproduceCommand: Command = {
     const runsDir = resolve(ctx.cwd, preset.runs);
     const t0 = Date.now();
     const runs: EvalRun[] = [];
-    const timing: Record<string, { trainSeconds: number; itPerSec: number | null; iterations: number }> = {};
+    const timing: Record<string, { trainSeconds: number | null; itPerSec: number | null; iterations: number; reused: boolean }> = {};
     const notes: string[] = [];
     const evalOpts = (label: string) => ({ benchRoot: bench, sets: preset.eval.sets, scales: [] as number[], generateLR: false, limit: preset.eval.limit ?? undefined, label, evalOptions: {} });
 
@@ -190,6 +190,7 @@ export const reproduceCommand: Command = {
         const modelJson = join(out, 'model', 'model.json');
         const started = Date.now();
         let itPerSec: number | null = null;
+        let reused = false;
         const teacherJson = join(runsDir, `x${scale}`, 'fp', 'model', 'model.json');
         if (!existsSync(modelJson) && m.dbt && !existsSync(teacherJson)) {
           notes.push(`${m.label} x${scale}: not trained: its DBT teacher (the FP twin) has no finished model at "${teacherJson}".`);
@@ -225,9 +226,13 @@ export const reproduceCommand: Command = {
           }
         } else {
           ctx.stderr.write(`reproduce: ${m.label} x${scale}: using the finished model in "${dirname(modelJson)}"\n`);
+          reused = true;
         }
-        const trainSeconds = (Date.now() - started) / 1000;
-        timing[`${id}@x${scale}`] = { trainSeconds, itPerSec, iterations: preset.train.iterations };
+        // A reused run's training time comes from its own log (first start → done), so a rerun that only
+        // re-evaluates still reports what the training took.
+        const trainSeconds = reused ? await loggedTrainingSeconds(join(out, 'log.jsonl')) : (Date.now() - started) / 1000;
+        if (reused && trainSeconds) itPerSec = preset.train.iterations / trainSeconds;
+        timing[`${id}@x${scale}`] = { trainSeconds, itPerSec, iterations: preset.train.iterations, reused };
         const model = await loadModel(modelJson);
         let cost: Cost | undefined;
         try {
@@ -273,15 +278,24 @@ export const reproduceCommand: Command = {
     lines.push(`- evaluation: ${preset.eval.sets.join(', ')}${preset.eval.limit ? ` (first ${preset.eval.limit} images of each set only)` : ''}, Y of BT.601, scale pixels shaved, official LR files`);
     lines.push('', '## Machine', '');
     lines.push(`- ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores visible, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; tfjs backend ${backend}`);
-    lines.push(`- wall time: ${(wall / 60).toFixed(1)} min (${new Date().toISOString().slice(0, 10)})`);
+    const reusedRuns = Object.values(timing).filter((t) => t.reused);
+    const date = new Date().toISOString().slice(0, 10);
+    if (reusedRuns.length === 0) {
+      lines.push(`- wall time: ${(wall / 60).toFixed(1)} min (${date})`);
+    } else {
+      const logged = reusedRuns.reduce((a, t) => a + (t.trainSeconds ?? 0), 0);
+      lines.push(`- wall time of this invocation: ${(wall / 60).toFixed(1)} min (${date}); it reused ${reusedRuns.length} finished run(s) whose training took ${(logged / 60).toFixed(1)} min by their logs${reusedRuns.some((t) => t.trainSeconds === null) ? ' (some logs without start/done times are not counted)' : ''}`);
+    }
     lines.push('', '## Results (PSNR / SSIM)', '');
     lines.push('Params (K) and OPs (G) count binary parameters / 32 and binary operations / 64 on a 320x180 LR input, as the binary-SR papers do.', '');
     lines.push(formatTable(table, 'md').trim(), '');
     lines.push(`![PSNR vs OPs](${relativeLink(resultsFile, plotFile)})`, '');
-    lines.push('## Training time', '', '| method | scale | seconds (train, or reuse) | it/s |', '|---|---|---|---|');
+    lines.push('## Training time', '', '| method | scale | training seconds | it/s | source |', '|---|---|---|---|---|');
     for (const [k, v] of Object.entries(timing)) {
       const [id, sc] = k.split('@');
-      lines.push(`| ${METHODS[id!]!.label} | ${sc} | ${v.trainSeconds.toFixed(0)} | ${v.itPerSec === null ? 'reused' : v.itPerSec.toFixed(2)} |`);
+      const secs = v.trainSeconds === null ? 'unknown' : v.trainSeconds.toFixed(0);
+      const rate = v.itPerSec === null ? '-' : v.itPerSec.toFixed(2);
+      lines.push(`| ${METHODS[id!]!.label} | ${sc} | ${secs} | ${rate} | ${v.reused ? 'its log (reused run; start → done)' : 'this invocation'} |`);
     }
     lines.push('', '## What it shows', '');
     lines.push(...ordering(table, preset.eval.plotSet, plotScale));
@@ -293,6 +307,27 @@ export const reproduceCommand: Command = {
     return notes.some((n) => n.includes('training stopped')) ? EXIT_FAILURE : EXIT_OK;
   },
 };
+
+/** Seconds from a training log's first 'start' event to its 'done' event (null when either is missing). */
+async function loggedTrainingSeconds(logFile: string): Promise<number | null> {
+  if (!existsSync(logFile)) return null;
+  let start: number | null = null;
+  let done: number | null = null;
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    if (!line.trim()) continue;
+    let e: { kind?: string; event?: string; time?: string };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue; // a line cut by a kill mid-write
+    }
+    if (e.kind !== 'event' || !e.time) continue;
+    const t = Date.parse(e.time);
+    if (e.event === 'start' && start === null) start = t;
+    if (e.event === 'done') done = t;
+  }
+  return start !== null && done !== null && done >= start ? (done - start) / 1000 : null;
+}
 
 function relativeLink(from: string, to: string): string {
   const a = dirname(from).split(/[\\/]/);
