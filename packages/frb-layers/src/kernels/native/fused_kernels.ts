@@ -1,8 +1,9 @@
 // Kernel functions of the fused per-step kernels (elementwise_source.ts) on the cpu and wasm backends' memory:
 // RSign with its quantizer's surrogate gradient, RPReLU and its gradient, the SRB weight binarizer and its
-// gradient, and a threaded float32 Transpose (the pixel shuffle's). They replace a dozen single-threaded tfjs ops per binary unit with one threaded pass
-// each way. quantizers.ts and layers/rprelu.ts call them only when they are registered for the current backend
-// (the native tier); elsewhere the same math runs as tfjs ops.
+// gradient, a threaded float32 Transpose (the pixel shuffle's) and Add, and (wasm) copy-free Identity/Cast.
+// They replace a dozen single-threaded tfjs ops per binary unit with one threaded pass each way. quantizers.ts,
+// srb.ts and layers/rprelu.ts call the Frb* kernels only when they are registered for the current backend (the
+// native tier); elsewhere the same math runs as tfjs ops.
 import * as tf from '@tensorflow/tfjs-core';
 
 /** sign(x + threshold) with sign(0) = +1; inputs {x, threshold?} (threshold [C], C = x's last axis). */
