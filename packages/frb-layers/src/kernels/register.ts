@@ -96,7 +96,8 @@ export function unregisterConvGradKernels(): void {
 /**
  * Turns the native tier on (with a module from the Node-only loader) or off (null), then re-registers.
  * `threads` is how many threads each native call splits its work across. `fused: false` leaves out the fused
- * per-step kernels (RSign, RPReLU, Transpose; fused_kernels.ts), so benchmarks can measure what they gain.
+ * per-step kernels (FUSED_KERNEL_NAMES in fused_kernels.ts: RSign, RPReLU, SRB, Transpose, Add, wasm's Identity
+ * and Cast), so benchmarks can measure what they gain (bench:train's tier 'native-convs').
  */
 export function enableNativeConvKernels(native: NativeConv | null, threads = 1, options: { fused?: boolean } = {}): void {
   nativeSets = {};
