@@ -230,8 +230,12 @@ export const reproduceCommand: Command = {
         }
         // A reused run's training time comes from its own log (first start → done), so a rerun that only
         // re-evaluates still reports what the training took.
-        const trainSeconds = reused ? await loggedTrainingSeconds(join(out, 'log.jsonl')) : (Date.now() - started) / 1000;
-        if (reused && trainSeconds) itPerSec = preset.train.iterations / trainSeconds;
+        const logged = reused ? await loggedRun(join(out, 'log.jsonl')) : null;
+        const trainSeconds = logged ? logged.seconds : (Date.now() - started) / 1000;
+        if (trainSeconds && reused) itPerSec = preset.train.iterations / trainSeconds;
+        if (logged?.leftOut.length && !notes.some((n) => n.startsWith('Left out'))) {
+          notes.push(`Left out of training (LR smaller than a ${preset.data.patchSize}px patch at x${scale}): ${logged.leftOut.length} image(s).`);
+        }
         timing[`${id}@x${scale}`] = { trainSeconds, itPerSec, iterations: preset.train.iterations, reused };
         const model = await loadModel(modelJson);
         let cost: Cost | undefined;
@@ -308,14 +312,18 @@ export const reproduceCommand: Command = {
   },
 };
 
-/** Seconds from a training log's first 'start' event to its 'done' event (null when either is missing). */
-async function loggedTrainingSeconds(logFile: string): Promise<number | null> {
-  if (!existsSync(logFile)) return null;
+/**
+ * What a finished run's log says: seconds from its first 'start' event to its 'done' event (null when either is
+ * missing) and the images its start event lists as left out.
+ */
+async function loggedRun(logFile: string): Promise<{ seconds: number | null; leftOut: string[] }> {
+  if (!existsSync(logFile)) return { seconds: null, leftOut: [] };
   let start: number | null = null;
   let done: number | null = null;
+  let leftOut: string[] = [];
   for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
     if (!line.trim()) continue;
-    let e: { kind?: string; event?: string; time?: string };
+    let e: { kind?: string; event?: string; time?: string; leftOut?: unknown };
     try {
       e = JSON.parse(line);
     } catch {
@@ -323,10 +331,13 @@ async function loggedTrainingSeconds(logFile: string): Promise<number | null> {
     }
     if (e.kind !== 'event' || !e.time) continue;
     const t = Date.parse(e.time);
-    if (e.event === 'start' && start === null) start = t;
+    if (e.event === 'start' && start === null) {
+      start = t;
+      if (Array.isArray(e.leftOut)) leftOut = e.leftOut.map(String);
+    }
     if (e.event === 'done') done = t;
   }
-  return start !== null && done !== null && done >= start ? (done - start) / 1000 : null;
+  return { seconds: start !== null && done !== null && done >= start ? (done - start) / 1000 : null, leftOut };
 }
 
 function relativeLink(from: string, to: string): string {
