@@ -20,7 +20,7 @@ import { xnorGemm } from './xnor-gemm.js';
 import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
 import { getPackedKernel, hostPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
-import { nativeAttrs, nativeXnorWeights, xnorConvNative } from './xnor-native.js';
+import { preparedNative, xnorConvNative } from './xnor-native.js';
 import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
 
@@ -136,8 +136,7 @@ export class PackedConv2D extends PackedBinaryLayer {
   private nativeWeights() {
     const prep = this.prepared();
     const { cin, cout, order, taps } = this.geometry();
-    prep.native ??= nativeAttrs(prep, nativeXnorWeights(prep.kernel, order, cout, taps, cin, rowWords(taps, cin)), this.useBias);
-    return { ...prep.native, threshold: prep.threshold };
+    return { ...preparedNative(prep, order, cout, taps, cin, this.useBias), threshold: prep.threshold };
   }
 
   /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */

@@ -13,7 +13,7 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { packActivations, restrideRows, rowWords, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
-import { nativeAttrs, nativeXnorWeights, xnorConvNative } from './xnor-native.js';
+import { preparedNative, xnorConvNative } from './xnor-native.js';
 import { getPackedKernel, hostPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
 import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
@@ -70,9 +70,9 @@ export class PackedDense extends PackedBinaryLayer {
     if (getPackedKernel() === 'native') {
       // A dense layer is a 1×1 conv over its rows.
       const prep = this.prepared();
-      prep.native ??= nativeAttrs(prep, nativeXnorWeights(prep.kernel, this.order, this.units, 1, cin, rowWords(1, cin)), this.useBias);
+      const native = preparedNative(prep, this.order, this.units, 1, cin, this.useBias);
       const geometry = new Int32Array([rows, 1, 1, cin, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, this.units, this.order]);
-      return this.activate(xnorConvNative(x, { geometry, ...prep.native, threshold: prep.threshold, outShape: [...x.shape.slice(0, -1), this.units] }));
+      return this.activate(xnorConvNative(x, { geometry, ...native, threshold: prep.threshold, outShape: [...x.shape.slice(0, -1), this.units] }));
     }
     return this.activate(tf.tensor(this.forward(x.dataSync() as Float32Array, rows), [...x.shape.slice(0, -1), this.units]));
   }

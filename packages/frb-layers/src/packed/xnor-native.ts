@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FRB_XNOR_CONV, vectorPopcountXnorKernels, type FrbXnorConvAttrs } from '../kernels/native/native_kernels.js';
-import { wordsFor } from './bits.js';
+import { rowWords, wordsFor } from './bits.js';
 import type { PreparedWeights } from './packed-common.js';
 
 /** Whether the native packed kernel is registered for the current backend. */
@@ -49,9 +49,19 @@ export function nativeXnorWeights(kernel: Int32Array, order: number, cout: numbe
   return out;
 }
 
-/** The native kernel's weights plus the layer's α and bias as float32 (their stored precision, so exact). */
-export function nativeAttrs(prep: PreparedWeights, weights: Int32Array, useBias: boolean): NonNullable<PreparedWeights['native']> {
-  return { weights, alpha: Float32Array.from(prep.alphas), bias: useBias ? Float32Array.from(prep.bias) : null };
+/**
+ * The native kernel's weights plus the layer's α and bias as float32 (their stored precision, so exact), built once
+ * per weight change and kept on the layer's prepared weights. `prep.kernel` holds rows of rowWords(taps, cin) words.
+ */
+export function preparedNative(
+  prep: PreparedWeights, order: number, cout: number, taps: number, cin: number, useBias: boolean,
+): NonNullable<PreparedWeights['native']> {
+  prep.native ??= {
+    weights: nativeXnorWeights(prep.kernel, order, cout, taps, cin, rowWords(taps, cin)),
+    alpha: Float32Array.from(prep.alphas),
+    bias: useBias ? Float32Array.from(prep.bias) : null,
+  };
+  return prep.native;
 }
 
 /** Runs FrbXnorConv on x (float32, channels last) with the layer's prepared attributes. */

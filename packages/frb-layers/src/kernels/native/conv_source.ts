@@ -9,6 +9,7 @@ export const FRB_CONV_SOURCE = String.raw`
 #include <cstring>
 #include <thread>
 #include <vector>
+#include <memory>
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -347,9 +348,11 @@ static void xnor_conv(const int32_t* prm, const float* x, const float* thr, cons
             order = prm[15], threads = std::max(1, prm[16]);
   const int W64 = (Ci + 63) / 64, R = order * Co;
   const int64_t pixels = (int64_t)N * H * W;
-  std::vector<uint64_t> bits((size_t)pixels * W64);
+  // Every word is written by the packing pass, so the buffer is left uninitialized (no zeroing pass per call).
+  std::unique_ptr<uint64_t[]> bitsBuf(new uint64_t[(size_t)pixels * W64]);
+  uint64_t* const bitsData = bitsBuf.get();
   parallel(threads, (pixels + 255) / 256, [&](int, int64_t b0, int64_t b1) {
-    for (int64_t p = b0 * 256; p < std::min(pixels, b1 * 256); p++) pack_pixel(x + (size_t)p * Ci, thr, Ci, bits.data() + (size_t)p * W64);
+    for (int64_t p = b0 * 256; p < std::min(pixels, b1 * 256); p++) pack_pixel(x + (size_t)p * Ci, thr, Ci, bitsData + (size_t)p * W64);
   });
   // Output columns whose taps all fall inside the image along x.
   int oxLo = 0, oxHi = Wo;
@@ -374,7 +377,7 @@ static void xnor_conv(const int32_t* prm, const float* x, const float* thr, cons
             const int ix = ox * sW - pL + kx * dW;
             if (ix < 0 || ix >= W) continue;
             valid++;
-            const uint64_t* a = bits.data() + (((size_t)n * H + iy) * W + ix) * W64;
+            const uint64_t* a = bitsData + (((size_t)n * H + iy) * W + ix) * W64;
             const uint64_t* wt = w + (size_t)(ky * kW + kx) * W64 * R;
             for (int j = 0; j < W64; j++) {
               const uint64_t aj = a[j];
@@ -398,7 +401,7 @@ static void xnor_conv(const int32_t* prm, const float* x, const float* thr, cons
             for (int v = 0; v < 4; v++) { s0[v] = _mm512_setzero_si512(); s1[v] = _mm512_setzero_si512(); }
             for (int i = 0; i < nky; i++) {
               const int ky = kys[i], iy = oy * sH - pT + ky * dH;
-              const uint64_t* rowBits = bits.data() + ((size_t)n * H + iy) * W * W64;
+              const uint64_t* rowBits = bitsData + ((size_t)n * H + iy) * W * W64;
               for (int kx = 0; kx < kW; kx++) {
                 const uint64_t* a0 = rowBits + (size_t)(ox * sW - pL + kx * dW) * W64;
                 const uint64_t* a1 = a0 + (size_t)sW * W64;
