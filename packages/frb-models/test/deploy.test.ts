@@ -34,6 +34,19 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
+/**
+ * Asserts the deployed model's output equals the float simulation's within 1e-4 on x, and that its predict leaves
+ * only its output behind; disposes x and both outputs.
+ */
+function expectSamePrediction(m: tfl.LayersModel, d: tfl.LayersModel, x: tf.Tensor, what?: string): void {
+  const want = m.predict(x) as tf.Tensor;
+  const n0 = tf.memory().numTensors;
+  const got = d.predict(x) as tf.Tensor;
+  expect(tf.memory().numTensors, `${what ?? ''} leak`).toBe(n0 + 1);
+  expect(maxAbsDiff(got, want), what).toBeLessThan(1e-4);
+  tf.dispose([x, want, got]);
+}
+
 /** Bytes of each weight in saved artifacts, by name. */
 function weightBytes(a: tf.io.ModelArtifacts): Map<string, number> {
   return new Map(a.weightSpecs!.map((s) => [s.name, s.shape.reduce((p, d) => p * d, 1) * 4]));
@@ -53,10 +66,7 @@ describe('deployModel: FRBC', () => {
       expect(d.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
       for (const [h, w] of [[11, 9], [1, 6], [4, 4]]) {
         const x = tf.randomUniform([scale === 4 ? 1 : 2, h, w, 3], 0, 1, 'float32', h * w);
-        const want = m.predict(x) as tf.Tensor;
-        const got = d.predict(x) as tf.Tensor;
-        expect(maxAbsDiff(got, want), `${h}x${w}`).toBeLessThan(1e-4);
-        tf.dispose([x, want, got]);
+        expectSamePrediction(m, d, x, `${h}x${w}`);
       }
       m.dispose();
       d.dispose();
@@ -94,10 +104,7 @@ describe('deployModel: FRBT', () => {
       const packed = d.layers.filter((l) => l instanceof PackedDense);
       expect(packed.length).toBe(8); // 2 Swin layers × (qkv, proj, fc1, fc2)
       const x = tf.randomUniform([1, 7, 9, 3], 0, 1, 'float32', scale);
-      const want = m.predict(x) as tf.Tensor;
-      const got = d.predict(x) as tf.Tensor;
-      expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
-      tf.dispose([x, want, got]);
+      expectSamePrediction(m, d, x);
       m.dispose();
       d.dispose();
     });
@@ -128,12 +135,7 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
         perturb(m, 60 + i);
         const d = await deployModel(m);
         const x = tf.randomUniform([...c.x], 0, 1, 'float32', i);
-        const want = m.predict(x) as tf.Tensor;
-        const n0 = tf.memory().numTensors;
-        const got = d.predict(x) as tf.Tensor;
-        expect(tf.memory().numTensors).toBe(n0 + 1);
-        expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
-        tf.dispose([x, want, got]);
+        expectSamePrediction(m, d, x);
         m.dispose();
         d.dispose();
       } finally {
@@ -159,10 +161,7 @@ describe('deployModel: other topologies', () => {
     const d = await deployModel(m);
     expect(d.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'PackedConv2D', 'Flatten', 'PackedDense']);
     const x = tf.randomUniform([3, 9, 8, 3], -1, 1, 'float32', 8);
-    const want = m.predict(x) as tf.Tensor;
-    const got = d.predict(x) as tf.Tensor;
-    expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
-    tf.dispose([x, want, got]);
+    expectSamePrediction(m, d, x);
     m.dispose();
     d.dispose();
   });
