@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@frb\/distill\/node$/, replacement: src('frb-distill/src/node.ts') },
       { find: /^@frb\/distill$/, replacement: src('frb-distill/src/index.ts') },
       { find: /^@frb\/bench$/, replacement: src('frb-bench/src/index.ts') },
+      { find: /^@frb\/train$/, replacement: src('frb-train/src/index.ts') },
       { find: /^@frb\/cli$/, replacement: src('frb-cli/src/index.ts') },
     ],
   },

@@ -29,22 +29,8 @@ export async function frb(argv: string[], cwd = process.cwd(), env: Record<strin
 /** The seeded [0, 1) generator the tests draw from (mulberry32 from @frb/datasets). */
 export const rng = mulberry32;
 
-/** A smooth-ish random image (so bicubic has something to reconstruct). */
-export function smoothImage(h: number, w: number, c: number, seed: number): RawImage {
-  const r = rng(seed);
-  const fx = 0.1 + r() * 0.3;
-  const fy = 0.1 + r() * 0.3;
-  const data = new Uint8Array(h * w * c);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let k = 0; k < c; k++) {
-        const v = 128 + 80 * Math.sin(fx * x + k) * Math.cos(fy * y) + 20 * (r() - 0.5);
-        data[(y * w + x) * c + k] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { data, height: h, width: w, channels: c };
-}
+export { smoothImage } from '../../frb-train/test/helpers.js';
+import { smoothImage } from '../../frb-train/test/helpers.js';
 
 /** <tmp>/benchmark/Toy/{HR, LR_bicubic/X2} with three images (one gray, one with an odd size). */
 export async function makeToyData(): Promise<{ root: string; hr: Record<string, RawImage> }> {

@@ -18,7 +18,7 @@ export interface BlockAttentionMaps {
 /**
  * A block output's attention as an image (N, H, W). `spatial`: the normalized map itself. `elementwise`:
  * the normalized F² summed over channels (each pixel's share of the block's energy) — the same picture up to
- * a scale, since both are built from F².
+ * a scale, since both are built from F². `channel`: the per-channel unit maps summed over channels.
  */
 export function attentionImage(features: tf.Tensor, form: AttentionForm = 'spatial', where = 'attentionImage'): tf.Tensor3D {
   if (features.rank !== 4) {
@@ -28,7 +28,9 @@ export function attentionImage(features: tf.Tensor, form: AttentionForm = 'spati
   const f = resolveAttentionForm(form, where);
   return tf.tidy(() => {
     const a = attention(features, f, where);
-    return (f === 'spatial' ? tf.reshape(a, [n, h, w]) : tf.sum(tf.reshape(a, [n, h, w, c]), -1)) as tf.Tensor3D;
+    if (f === 'spatial') return tf.reshape(a, [n, h, w]) as tf.Tensor3D;
+    // `channel` rows are channel-major (one unit map per channel), `elementwise` rows pixel-major.
+    return (f === 'channel' ? tf.sum(tf.reshape(a, [n, c, h, w]), 1) : tf.sum(tf.reshape(a, [n, h, w, c]), -1)) as tf.Tensor3D;
   });
 }
 

@@ -1,15 +1,18 @@
 // DBT attention forms (inferred): the FRB paper distills block outputs through a normalized attention form;
-// the exact form is not public, so both readings of the authors' group code are offered and selectable.
+// the exact form is not public, so two readings of the authors' group code and one of this project's are offered.
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * How a block output F (N, H, W, C) becomes an attention vector per sample (inferred, see README):
  * - `spatial`: A = mean over channels of F², flattened to (N, H·W), each row L2-normalized.
  * - `elementwise`: Q = F², flattened to (N, H·W·C), each row (the whole per-sample tensor) L2-normalized.
+ * - `channel` (this project's reading): each channel's map F²[..., c] L2-normalized over H·W, then scaled by
+ *   1/√C so a row has norm 1 as in the other forms. Every channel's spatial pattern counts equally, where
+ *   `elementwise` lets a few high-energy channels dominate and `spatial` averages channels away.
  */
-export type AttentionForm = 'spatial' | 'elementwise';
+export type AttentionForm = 'spatial' | 'elementwise' | 'channel';
 
-export const ATTENTION_FORMS: readonly AttentionForm[] = ['spatial', 'elementwise'];
+export const ATTENTION_FORMS: readonly AttentionForm[] = ['spatial', 'elementwise', 'channel'];
 
 /** Floor under the norm when normalizing, as in torch.nn.functional.normalize, so an all-zero map stays zero. */
 export const NORMALIZE_EPS = 1e-12;
@@ -20,6 +23,7 @@ export function resolveAttentionForm(form: string | undefined, where = 'attentio
   const f = form.replace(/_/g, '').toLowerCase();
   if (f === 'spatial') return 'spatial';
   if (f === 'elementwise') return 'elementwise';
+  if (f === 'channel' || f === 'channelwise') return 'channel';
   throw new Error(`${where}: unknown attention form '${form}'; expected one of ${ATTENTION_FORMS.join(', ')}`);
 }
 
@@ -62,7 +66,16 @@ export function attention(features: tf.Tensor, form: AttentionForm = 'spatial', 
   return tf.tidy(() => {
     const n = features.shape[0];
     const sq = tf.square(tf.cast(features, 'float32'));
+    if (f === 'channel') return channelAttention(sq, n);
     const q = f === 'spatial' ? tf.mean(sq, -1) : sq;
     return l2NormalizeRows(tf.reshape(q, [n, -1]) as tf.Tensor2D);
   });
+}
+
+/** `channel` form of F² (N, ..., C): per (sample, channel) unit maps over the positions, rows of norm 1. */
+function channelAttention(sq: tf.Tensor, n: number): tf.Tensor2D {
+  const c = sq.shape[sq.rank - 1];
+  // (N, P, C) → (N·C, P): one row per channel map, normalized like any other attention row.
+  const maps = tf.reshape(tf.transpose(tf.reshape(sq, [n, -1, c]), [0, 2, 1]), [n * c, -1]) as tf.Tensor2D;
+  return tf.reshape(tf.div(l2NormalizeRows(maps), Math.sqrt(c)), [n, -1]) as tf.Tensor2D;
 }

@@ -37,3 +37,12 @@ export function runBlocks(blocks: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor
   const out = blocks.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }
+
+/**
+ * The student with its named block outputs as extra outputs: [model output, ...blocks], sharing the layers, so
+ * one training forward pass gives the prediction and the block outputs DBT compares.
+ */
+export function studentWithBlocks(model: tfl.LayersModel, layerNames: readonly string[]): tfl.LayersModel {
+  const blocks = blockOutputModel(model, layerNames, 'student');
+  return tfl.model({ inputs: model.inputs, outputs: [model.outputs[0]!, ...blocks.outputs], name: `${model.name}_with_blocks` });
+}

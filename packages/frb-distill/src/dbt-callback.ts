@@ -12,8 +12,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { attention, resolveAttentionForm, type AttentionForm } from './attention.js';
-import { attentionDistance, sameShape } from './attention-loss.js';
+import { sameShape } from './attention-loss.js';
 import { blockOutputModel, runBlocks } from './block-outputs.js';
+import { balancedWeight, checkWeight, dbtTerm, l1Loss, measureGradRatio, type GradRatio, type TaskLoss } from './dbt-term.js';
 import { allLayers, findLayer, resolvePairs, type BlockPair, type PairSpec } from './pairing.js';
 
 type Layer = tfl.layers.Layer;
@@ -24,14 +25,31 @@ type Logs = { [key: string]: number | tf.Scalar };
 export const DEFAULT_DBT_WEIGHT = 0.1;
 /** Provisional default (see README). */
 export const DEFAULT_DBT_FORM: AttentionForm = 'spatial';
+/**
+ * Default of `gradFraction` for weight 'auto': the distillation gradient as a fraction of the task gradient at
+ * the start of training (provisional until docs/distill.md's study sets it).
+ */
+export const DEFAULT_DBT_GRAD_FRACTION = 0.1;
 /** Key of the distillation loss in fit's batch/epoch logs and history. */
 export const DISTILL_LOG_KEY = 'distill';
+/** Key of weight · ‖∇L_dis‖ / ‖∇L_task‖ on the calibration batch, in fit's logs (when it was measured). */
+export const GRAD_RATIO_LOG_KEY = 'distillGradRatio';
 
 export interface DBTCallbackArgs {
   /** The frozen full-precision teacher (e.g. the trained FP twin). Never updated. */
   teacher: tfl.LayersModel;
-  /** λ in total = L1 + λ·L_dis. Default DEFAULT_DBT_WEIGHT (provisional). May be changed between batches. */
-  weight?: number;
+  /**
+   * λ in total = L1 + λ·L_dis. Default DEFAULT_DBT_WEIGHT (provisional). May be changed between batches.
+   * 'auto': λ = gradFraction · ‖∇L_task‖ / ‖∇L_dis‖, measured on `calibration` when training begins.
+   */
+  weight?: number | 'auto';
+  /** With weight 'auto': the distillation gradient's target size as a fraction of the task gradient's. */
+  gradFraction?: number;
+  /**
+   * A batch (LR inputs, HR targets) to measure the two gradients on at the start of fit; required by 'auto'.
+   * With a fixed weight it is optional and only makes `logs.distillGradRatio` available.
+   */
+  calibration?: { x: tf.Tensor; y: tf.Tensor };
   /** Explicit (student layer, teacher layer) pairs; default: shared `block_NN` / `rstb_NN` names. */
   pairs?: readonly PairSpec[];
   /** Attention form (inferred); default DEFAULT_DBT_FORM (provisional). */
@@ -88,7 +106,11 @@ export class DBTCallback extends tfl.Callback {
   readonly teacher: tfl.LayersModel;
   readonly form: AttentionForm;
   readonly pairSpecs: readonly PairSpec[] | undefined;
+  readonly autoWeight: boolean;
+  readonly gradFraction: number;
+  private readonly calibration: { x: tf.Tensor; y: tf.Tensor } | undefined;
   private weight_: number;
+  private gradRatio_: GradRatio | null = null;
   private att: Attachment | null = null;
   private batchLogs: Logs | null = null;
 
@@ -99,7 +121,18 @@ export class DBTCallback extends tfl.Callback {
     }
     this.teacher = args.teacher;
     this.weight_ = DEFAULT_DBT_WEIGHT;
-    this.weight = args.weight ?? DEFAULT_DBT_WEIGHT;
+    this.autoWeight = args.weight === 'auto';
+    if (!this.autoWeight) this.weight = (args.weight ?? DEFAULT_DBT_WEIGHT) as number;
+    this.gradFraction = args.gradFraction ?? DEFAULT_DBT_GRAD_FRACTION;
+    if (this.autoWeight) balancedWeight({ taskNorm: 1, distillNorm: 1, ratio: 1 }, this.gradFraction, 'DBTCallback');
+    if (args.calibration !== undefined && !(args.calibration?.x instanceof tf.Tensor && args.calibration?.y instanceof tf.Tensor)) {
+      throw new Error('DBTCallback: `calibration` must be {x, y} with two tensors (a batch of inputs and targets)');
+    }
+    if (this.autoWeight && args.calibration === undefined) {
+      throw new Error("DBTCallback: weight 'auto' needs `calibration: {x, y}` (one batch of inputs and targets) to " +
+        'measure the task and distillation gradients on');
+    }
+    this.calibration = args.calibration;
     this.form = resolveAttentionForm(args.form ?? DEFAULT_DBT_FORM, 'DBTCallback');
     this.pairSpecs = args.pairs;
   }
@@ -109,10 +142,12 @@ export class DBTCallback extends tfl.Callback {
   }
 
   set weight(w: number) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
-      throw new Error(`DBTCallback: \`weight\` must be a finite number ≥ 0, got ${w}`);
-    }
-    this.weight_ = w;
+    this.weight_ = checkWeight(w, 'DBTCallback');
+  }
+
+  /** The gradient norms measured on the calibration batch (null before fit, or without calibration). */
+  get gradRatio(): GradRatio | null {
+    return this.gradRatio_ ? { ...this.gradRatio_ } : null;
   }
 
   /** The resolved pairs while attached (during fit), else []. */
@@ -125,7 +160,25 @@ export class DBTCallback extends tfl.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    if (this.calibration) this.calibrate(this.model);
     this.attach(this.model);
+  }
+
+  /**
+   * Measures the gradient ratio on the calibration batch with the student's compiled loss (L1 when it has
+   * none) and, with weight 'auto', sets the weight from it. fit calls this once per fit() call, before the first
+   * step; an 'auto' weight is measured once and then kept, so a second fit() continues with the same λ.
+   */
+  calibrate(student: tfl.LayersModel): GradRatio {
+    if (!this.calibration) throw new Error('DBTCallback: calibrate() needs `calibration: {x, y}`');
+    if (this.gradRatio_ && this.autoWeight) return this.gradRatio_;
+    const compiled = (student as unknown as { lossFunctions?: TaskLoss[] }).lossFunctions?.[0];
+    this.gradRatio_ = measureGradRatio({
+      student, teacher: this.teacher, x: this.calibration.x, y: this.calibration.y, form: this.form,
+      pairs: this.pairSpecs, taskLoss: compiled ?? l1Loss,
+    });
+    if (this.autoWeight) this.weight_ = balancedWeight(this.gradRatio_, this.gradFraction, 'DBTCallback');
+    return this.gradRatio_;
   }
 
   override async onBatchBegin(_batch: number, logs?: unknown): Promise<void> {
@@ -133,7 +186,8 @@ export class DBTCallback extends tfl.Callback {
     this.batchLogs = (logs as Logs | undefined) ?? null;
   }
 
-  override async onBatchEnd(): Promise<void> {
+  override async onBatchEnd(_batch: number, logs?: unknown): Promise<void> {
+    if (this.gradRatio_ && logs) (logs as Logs)[GRAD_RATIO_LOG_KEY] = this.weight_ * this.gradRatio_.ratio;
     this.releaseCaptures();
     this.batchLogs = null;
   }
@@ -224,8 +278,10 @@ export class DBTCallback extends tfl.Callback {
     // fit's BaseLogger averages per epoch only the keys listed in params.metrics; listing `distill` puts the
     // epoch mean into the epoch logs and history.
     const metrics = this.params?.['metrics'];
-    if (Array.isArray(metrics) && !(metrics as string[]).includes(DISTILL_LOG_KEY)) {
-      (metrics as string[]).push(DISTILL_LOG_KEY);
+    if (Array.isArray(metrics)) {
+      for (const key of [DISTILL_LOG_KEY, ...(this.gradRatio_ ? [GRAD_RATIO_LOG_KEY] : [])]) {
+        if (!(metrics as string[]).includes(key)) (metrics as string[]).push(key);
+      }
     }
   }
 
@@ -254,13 +310,13 @@ export class DBTCallback extends tfl.Callback {
         throw new Error(`DBT: student layer '${missing.student}' did not run in the training forward pass; pair ` +
           `only layers on the path from the model's input to its output`);
       }
-      const lDis = this.computeDistill(att);
+      const { lDis, term } = this.computeDistill(att);
       if (this.batchLogs) {
         const old = this.batchLogs[DISTILL_LOG_KEY];
         if (old instanceof tf.Tensor) old.dispose();
         this.batchLogs[DISTILL_LOG_KEY] = tf.keep(lDis);
       }
-      return tf.mul(lDis, this.weight_) as tf.Scalar;
+      return term;
     } catch (e) {
       // fit will not reach onTrainEnd: leave the student clean before the error propagates.
       this.detach();
@@ -268,7 +324,7 @@ export class DBTCallback extends tfl.Callback {
     }
   }
 
-  private computeDistill(att: Attachment): tf.Scalar {
+  private computeDistill(att: Attachment): { lDis: tf.Scalar; term: tf.Scalar } {
     const x = att.inputs as tf.Tensor[];
     const shapes: number[][] = [];
     // The teacher runs inside a customGrad forward, where tfjs does not record onto the tape: no gradient
@@ -296,10 +352,7 @@ export class DBTCallback extends tfl.Callback {
       ? att.captured.map((t) => (t as tf.Tensor).size / (t as tf.Tensor).shape[0] / lastDim(t as tf.Tensor))
       : sizes;
     const tMaps = dims.length === 1 ? [tAll] : tf.split(tAll, dims, 1);
-    const terms = att.pairs.map((p, k) =>
-      attentionDistance(attention(att.captured[k] as tf.Tensor, this.form, pairLabel(p)), tMaps[k] as tf.Tensor2D,
-        pairLabel(p)));
-    return tf.div(tf.addN(terms), terms.length) as tf.Scalar;
+    return dbtTerm(att.captured as tf.Tensor[], tMaps, { form: this.form, weight: this.weight_, teacherIsAttention: true, names: att.pairs });
   }
 
   private releaseCaptures(): void {

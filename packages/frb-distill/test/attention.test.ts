@@ -68,7 +68,7 @@ describe('attention forms (inferred)', () => {
   it('accepts snake_case and rejects unknown forms by name', () => {
     expect(resolveAttentionForm('element_wise')).toBe('elementwise');
     expect(resolveAttentionForm('Spatial')).toBe('spatial');
-    expect(() => resolveAttentionForm('channel', 'MyCallback')).toThrow(/MyCallback: unknown attention form 'channel'/);
+    expect(() => resolveAttentionForm('pixel', 'MyCallback')).toThrow(/MyCallback: unknown attention form 'pixel'/);
     expect(() => attention(tf.scalar(1), 'spatial', 'here')).toThrow(/here: block output must have/);
   });
 });

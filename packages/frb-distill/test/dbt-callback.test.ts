@@ -287,7 +287,7 @@ describe('DBTCallback errors', () => {
     await expect(student.fit(x, x, { epochs: 1, verbose: 0, callbacks: [new DBTCallback({ teacher: shared })] }))
       .rejects.toThrow(/share the weight/);
     expect(() => new DBTCallback({ teacher, weight: -1 })).toThrow(/weight/);
-    expect(() => new DBTCallback({ teacher, form: 'channel' as AttentionForm })).toThrow(/unknown attention form 'channel'/);
+    expect(() => new DBTCallback({ teacher, form: 'pixel' as AttentionForm })).toThrow(/unknown attention form 'pixel'/);
     expect(hookState(student).some((l) => l.ownCall || l.losses > 0)).toBe(false);
     x.dispose();
   });

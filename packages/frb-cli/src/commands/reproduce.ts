@@ -19,8 +19,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.j
 import { benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { runSets } from '../sets-runner.js';
 import { COST_INPUT, modelCost } from '../cost.js';
-import { validateConfig } from '../train/config.js';
-import { train } from '../train/loop.js';
+import { train, validateConfig } from '@frb/train';
 import type { Command } from './command.js';
 
 /** The compared methods: zoo model, and whether DBT from the FP twin is on. Labels as in the paper's Table 1. */

@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@frb/layers/node';
 import { flag, parse, parseChoice, parseInt0, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
-import { ConfigError, loadConfig } from '../train/config.js';
-import { train } from '../train/loop.js';
+import { ConfigError, loadConfig, train } from '@frb/train';
 import { resolve } from 'node:path';
 import type { Command } from './command.js';
 

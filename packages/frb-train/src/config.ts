@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ATTENTION_FORMS, DEFAULT_DBT_FORM, DEFAULT_DBT_GRAD_FRACTION, DEFAULT_DBT_WEIGHT, type AttentionForm } from '@frb/distill';
 
 export interface ModelSection {
   /** Zoo name (`frbc`, `srresnet`, `bbcu-l`, ...). */
@@ -43,8 +44,11 @@ export interface OptimizerConfig {
 export interface DbtConfig {
   /** Teacher model.json (the trained full-precision twin). */
   teacher: string;
-  weight: number;
-  form: 'spatial' | 'elementwise';
+  /** λ, or 'auto': gradFraction · ‖∇L1‖ / ‖∇L_dis‖ measured on the run's first batch (kept across --resume). */
+  weight: number | 'auto';
+  /** With weight 'auto': the distillation gradient's size as a fraction of the task gradient's. */
+  gradFraction: number;
+  form: AttentionForm;
 }
 
 export interface TrainSection {
@@ -259,7 +263,14 @@ export function validateConfig(raw: unknown, baseDir: string, file = '<inline>')
     const b = t.sub('dbt');
     const enabled = b.bool('enabled', true);
     const teacher = b.str('teacher');
-    dbt = { teacher: p(teacher), weight: b.num('weight', 0.1, { min: 0 }), form: b.choice('form', ['spatial', 'elementwise'] as const, 'spatial') };
+    const w = b.raw('weight');
+    if (typeof w === 'string' && w !== 'auto') throw b.err(b.at('weight'), `must be a number >= 0 or 'auto', got ${show(w)}`);
+    const weight = w === 'auto' ? 'auto' as const : b.num('weight', DEFAULT_DBT_WEIGHT, { min: 0 });
+    dbt = {
+      teacher: p(teacher), weight,
+      gradFraction: b.num('grad_fraction', DEFAULT_DBT_GRAD_FRACTION, { gt: 0 }),
+      form: b.choice('form', ATTENTION_FORMS, DEFAULT_DBT_FORM),
+    };
     b.done();
     if (!enabled) dbt = null;
   } else {

@@ -1,0 +1,12 @@
+// @frb/train: the training loop as a library (`train(config, {signal, onProgress})`), its config, schedules,
+// checkpoints, log, curve and validation; `frb train` and `frb reproduce` are thin wrappers over it.
+export * from './config.js';
+export * from './schedule.js';
+export * from './checkpoint.js';
+export * from './logger.js';
+export * from './curve.js';
+export * from './seeded.js';
+export * from './validate.js';
+export * from './setup.js';
+export * from './step.js';
+export * from './loop.js';
