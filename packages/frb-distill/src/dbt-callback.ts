@@ -184,10 +184,12 @@ export class DBTCallback extends tfl.Callback {
   override async onBatchBegin(_batch: number, logs?: unknown): Promise<void> {
     this.releaseCaptures();
     this.batchLogs = (logs as Logs | undefined) ?? null;
+    // Set now: fit fills this same object during the step and hands it to every onBatchEnd (the epoch
+    // averaging one may come before ours).
+    if (this.gradRatio_ && this.batchLogs) this.batchLogs[GRAD_RATIO_LOG_KEY] = this.weight_ * this.gradRatio_.ratio;
   }
 
-  override async onBatchEnd(_batch: number, logs?: unknown): Promise<void> {
-    if (this.gradRatio_ && logs) (logs as Logs)[GRAD_RATIO_LOG_KEY] = this.weight_ * this.gradRatio_.ratio;
+  override async onBatchEnd(): Promise<void> {
     this.releaseCaptures();
     this.batchLogs = null;
   }
