@@ -192,9 +192,30 @@ function checkNum(
  * Validates a parsed config object and fills defaults. Relative paths resolve against `baseDir` (the config
  * file's folder). `file` only labels error messages.
  */
-export function validateConfig(raw: unknown, baseDir: string, file = '<inline>'): TrainConfig {
+/** Config path placeholders: `$data/train/T91` resolves under the data root, `$cwd/runs/x` under the working folder. */
+export const DATA_ROOT_PREFIX = '$data';
+export const CWD_PREFIX = '$cwd';
+
+export interface ConfigContext {
+  /** What `$data` stands for (the CLI passes --data, else $FRB_DATA, else ../shared/data from the working folder). */
+  dataRoot?: string;
+  /** What `$cwd` stands for (default process.cwd()). */
+  cwd?: string;
+}
+
+export function validateConfig(raw: unknown, baseDir: string, file = '<inline>', ctx: ConfigContext = {}): TrainConfig {
   const top = new Section(raw, '', file);
-  const p = (s: string) => resolve(baseDir, s);
+  // Paths starting with $data / $cwd resolve under the data root / working folder, so a shipped config works
+  // from any folder (and from node_modules); other relative paths resolve against the config's own folder.
+  const under = (s: string, prefix: string) => s === prefix || s.startsWith(`${prefix}/`);
+  const p = (s: string) => {
+    if (under(s, CWD_PREFIX)) return resolve(ctx.cwd ?? process.cwd(), s.slice(CWD_PREFIX.length + 1));
+    if (!under(s, DATA_ROOT_PREFIX)) return resolve(baseDir, s);
+    if (!ctx.dataRoot) {
+      throw new ConfigError(`config "${file}": the path "${s}" uses ${DATA_ROOT_PREFIX}, but no data root is set (pass --data DIR or set FRB_DATA)`);
+    }
+    return resolve(ctx.dataRoot, s.slice(DATA_ROOT_PREFIX.length + 1));
+  };
 
   const m = top.sub('model');
   const modelName = m.str('name');
@@ -325,8 +346,8 @@ function camelKeys(o: Obj): Obj {
   return out;
 }
 
-/** Reads and validates a `.json`, `.yaml` or `.yml` config; relative paths resolve against its folder. */
-export async function loadConfig(file: string): Promise<TrainConfig> {
+/** Reads and validates a `.json`, `.yaml` or `.yml` config; relative paths resolve against its folder, `$data/…` under ctx.dataRoot. */
+export async function loadConfig(file: string, ctx: ConfigContext = {}): Promise<TrainConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -339,5 +360,5 @@ export async function loadConfig(file: string): Promise<TrainConfig> {
   } catch (e) {
     throw new ConfigError(`config "${file}": not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
   }
-  return validateConfig(raw, dirname(resolve(file)), file);
+  return validateConfig(raw, dirname(resolve(file)), file, ctx);
 }

@@ -1,6 +1,6 @@
 // @frb/train: config validation, schedules, exact resume, NaN/Inf stop, DBT. Tiny models on generated
 // images in a temp folder (no shared data needed).
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,12 +49,23 @@ describe('train config', () => {
     bad({ train: { iterations: 5, dbt: { weight: 0.1 } } }, /train\.dbt\.teacher is required/);
     bad({ lr: 1 }, /lr is not a known option/);
   });
-  it('the shipped example configs are valid', async () => {
+  it('the shipped example configs are valid and resolve $data / $cwd, not the repository layout', async () => {
     for (const f of ['frbc-x4-291.yaml', 'frbc-x4-291-dbt.yaml', 'frbc-x2-small-291.yaml', 'frbc-x4-small-291.yaml']) {
-      const c = await loadConfig(join(repoRoot, 'packages/frb-cli/configs', f));
-      expect(c.data.train[0]).toBe(join(repoRoot, '../shared/data/train/T91'));
-      expect(c.output.startsWith(join(repoRoot, 'runs'))).toBe(true);
+      const c = await loadConfig(join(repoRoot, 'packages/frb-cli/configs', f), { dataRoot: '/data/root', cwd: '/work/here' });
+      expect(c.data.train).toEqual(['/data/root/train/T91', '/data/root/train/BSD200']);
+      expect(c.output.startsWith('/work/here/runs/')).toBe(true);
+      if (c.val) expect(c.val.data).toBe('/data/root');
+      if (c.train.dbt) expect(c.train.dbt.teacher.startsWith('/work/here/runs/')).toBe(true);
     }
+  });
+  it('a config copied anywhere resolves $data under the given root; without one the error says how to set it', async () => {
+    const y = join(root, 'elsewhere', 'c.yaml');
+    mkdirSync(join(root, 'elsewhere'), { recursive: true });
+    writeFileSync(y, 'model: {name: frbc, scale: 2}\ndata: {train: [$data/imgs, rel]}\ntrain: {iterations: 3}\noutput: $cwd/out\n');
+    const c = await loadConfig(y, { dataRoot: root, cwd: '/w' });
+    expect(c.data.train).toEqual([join(root, 'imgs'), join(root, 'elsewhere', 'rel')]);
+    expect(c.output).toBe('/w/out');
+    await expect(loadConfig(y)).rejects.toThrow(/c\.yaml": the path "\$data\/imgs" uses \$data, but no data root is set \(pass --data DIR or set FRB_DATA\)/);
   });
   it('reads YAML and JSON files; camelCase keys are accepted', async () => {
     const y = join(root, 'c.yaml');

@@ -4,6 +4,7 @@ import { initBackend } from '@frb/layers/node';
 import { flag, parse, parseChoice, parseInt0, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { ConfigError, loadConfig, train } from '@frb/train';
+import { dataRoot } from '../data-root.js';
 import { resolve } from 'node:path';
 import type { Command } from './command.js';
 
@@ -28,6 +29,8 @@ Options:
   --resume           continue from the newest checkpoint in the output folder
   --until N          stop after iteration N (a checkpoint is written there)
   --backend B        wasm (default, or the config's 'backend'), cpu, or auto (tfjs-node if installed)
+  --data DIR         what config paths starting with $data/ stand for (default $FRB_DATA, else ../shared/data);
+                     paths starting with $cwd/ are under the working folder
   -h, --help         this help
 `;
 
@@ -40,6 +43,7 @@ export const trainCommand: Command = {
       resume: { type: 'boolean' },
       until: { type: 'string' },
       backend: { type: 'string' },
+      data: { type: 'string' },
     });
     if (flag(p, 'help')) {
       ctx.stdout.write(HELP);
@@ -53,7 +57,7 @@ export const trainCommand: Command = {
     if (backendOpt !== undefined) parseChoice('train', 'backend', backendOpt, ['wasm', 'cpu', 'auto'] as const, 'wasm');
     let cfg;
     try {
-      cfg = await loadConfig(resolve(ctx.cwd, p.positionals[0]!));
+      cfg = await loadConfig(resolve(ctx.cwd, p.positionals[0]!), { dataRoot: dataRoot(ctx, str(p, 'data')), cwd: ctx.cwd });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`frb train: ${e.message}`);
       throw e;
