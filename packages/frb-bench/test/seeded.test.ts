@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeededTable, mergeRuns, mergeSeededRuns, seededTableLegend, seededToCsv, seededToJson, seededToMarkdown, toMarkdown, type SeededRun } from '@frb/bench';
+import {
+  comparisonLines, comparisonsMarkdown, compareMethods, formatSeededTable, fpTwinCheck, mergeRuns, mergeSeededRuns,
+  seededTableLegend, seededToCsv, seededToJson, seededToMarkdown, toMarkdown,
+  type SeededRun,
+} from '@frb/bench';
 
 // Set5 x4 PSNR/SSIM of three seeds per method, shaped like the reproduction's runs. Hand values: FP twin
 // mean 30.42, std √((0.02² + 0.02² + 0) / 2) = 0.02; BBCU-L mean 30.46, std √(0.0014 / 2) = 0.02646.
@@ -16,6 +20,7 @@ const runs: SeededRun[] = [
   ...seedsOf('BNN', [27.86, 27.9, 27.8], [0.7962, 0.797, 0.795], { '4': { params: 87.3e3, ops: 20.02e9 } }),
   { method: 'FRB order 2 + DBT', seed: 0, cost: { '4': { params: 89.6e3, ops: 20.09e9 } }, results: [{ set: 'Set5', scale: 4, psnr: 30.31, ssim: 0.8635 }, { set: 'Set14', scale: 4, psnr: 27.36, ssim: 0.7502 }] },
 ];
+const at = { set: 'Set5', scale: 4 };
 
 describe('seeded tables', () => {
   it('merges seeds into cells with mean, sample std, n and the samples in seed order', () => {
@@ -63,5 +68,58 @@ describe('seeded tables', () => {
     expect(j.rows[0].cells.Set5.psnrStd).toBeNull();
     expect(formatSeededTable(t, 'csv')).toBe(seededToCsv(t));
     expect(() => formatSeededTable(t, 'xlsx' as 'md')).toThrow(/md, csv or json, got 'xlsx'/);
+  });
+});
+
+describe('comparisons section', () => {
+  const t = mergeSeededRuns(runs);
+
+  it('prints a gap within the seed spread as a tie, a clear gap as an ordering', () => {
+    // p-values computed independently (30-digit mpmath: Welch t, Satterthwaite df, incomplete beta):
+    // FRB order 2 vs BBCU-L t 1.2005, df 3.790, p 0.29956; FP vs BNN t 82.08, df 2.616, p 1.55e-5.
+    expect(comparisonLines(t, [['FRB order 2', 'BBCU-L'], [FP, 'BNN'], ['FRB order 2 + DBT', 'FRB order 2']], at)).toEqual([
+      'FRB order 2 vs BBCU-L on Set5 x4: +0.02 dB, Welch p = 0.30 (n = 3 / 3) → tie',
+      `${FP} vs BNN on Set5 x4: +2.57 dB, Welch p < 0.001 (n = 3 / 3) → ${FP} > BNN`,
+      'FRB order 2 + DBT vs FRB order 2 on Set5 x4: -0.17 dB (n = 1 / 3) → untested (fewer than 2 seeds on a side)',
+    ]);
+    const c = compareMethods(t, 'FRB order 2', 'BBCU-L', at);
+    expect(c.p!).toBeCloseTo(0.29956268, 6);
+    expect(compareMethods(t, FP, 'FRB order 2', at)).toMatchObject({ decision: 'B > A', na: 3, nb: 3 });
+    expect(compareMethods(t, FP, 'FRB order 2', { ...at, alpha: 0.01 }).decision).toBe('tie'); // p 0.0192
+  });
+
+  it('names what is missing', () => {
+    expect(() => compareMethods(t, 'XNOR', 'BNN', at)).toThrow(/method 'XNOR' has no row at x4 \(rows there: Bicubic, /);
+    expect(() => compareMethods(t, FP, 'BNN', { set: 'Set14', scale: 4 })).toThrow(/method 'SRResNet \(FP twin\)' x4 has no result on set 'Set14'/);
+  });
+
+  it('says in words when the FP twin does not lead every binary model', () => {
+    const binary = ['BBCU-L', 'FRB order 2', 'BNN', 'FRB order 2 + DBT'];
+    const check = fpTwinCheck(t, FP, binary, at);
+    expect(check.leads).toBe(false);
+    expect(check.comparisons.map((c) => c.decision)).toEqual(['tie', 'B > A', 'A > B', 'untested']);
+    // FP vs BBCU-L: p 0.11012; FP vs FRB order 2: p 0.019160 (mpmath, as above).
+    expect(check.sentence).toBe(
+      `The FP twin (${FP}) ties with BBCU-L (p = 0.11), is below FRB order 2 (p = 0.019), is untested against FRB order 2 + DBT (n = 3 / 1) on Set5 x4. ` +
+        'The FP twin does not lead every binary model: the models are undertrained at this budget.',
+    );
+    const leads = fpTwinCheck(t, FP, ['BNN'], at);
+    expect(leads).toMatchObject({ leads: true, sentence: `The FP twin (${FP}) is above every binary model on Set5 x4 (Welch p < 0.05).` });
+    // Only an untested row in the way: no claim about training, just that it is not established.
+    expect(fpTwinCheck(t, FP, ['BNN', 'FRB order 2 + DBT'], at).sentence).toMatch(/is untested against FRB order 2 \+ DBT \(n = 3 \/ 1\) on Set5 x4, so whether it leads every binary model is not established\.$/);
+    expect(() => fpTwinCheck(t, FP, [], at)).toThrow(/binary lists no rows/);
+    expect(() => fpTwinCheck(t, FP, [FP], at)).toThrow(/FP twin 'SRResNet \(FP twin\)' is also listed in binary/);
+  });
+
+  it('renders the section: rule, one item per pair, the FP-twin sentence', () => {
+    const md = comparisonsMarkdown(t, { ...at, pairs: [['FRB order 2', 'BBCU-L']], fpTwin: { name: FP, binary: ['BNN'] } });
+    expect(md.split('\n')).toEqual([
+      `Rule: "A > B" only when Welch's unequal-variance t-test on the per-seed PSNRs gives a two-sided p < 0.05 and A's mean is higher; otherwise "tie" (the gap is within the seed-to-seed spread); "untested" when either side has fewer than 2 seeds.`,
+      '',
+      '- FRB order 2 vs BBCU-L on Set5 x4: +0.02 dB, Welch p = 0.30 (n = 3 / 3) → tie',
+      '',
+      `The FP twin (${FP}) is above every binary model on Set5 x4 (Welch p < 0.05).`,
+      '',
+    ]);
   });
 });
