@@ -10,3 +10,5 @@ export * from './progress.js';
 export * from './tables.js';
 export * from './plot.js';
 export * from './published.js';
+export * from './stats.js';
+export * from './comparisons.js';

@@ -4,6 +4,7 @@
 //
 // Units: Params in K and OPs in G as the binary-SR papers count them (binary parameters / 32, binary
 // MACs / 64, OPs on a 320x180 LR input); the numbers are passed in already counted that way.
+import { mean, sampleStd } from './stats.js';
 
 /** PSNR/SSIM of one method on one set at one scale. */
 export interface TableCell {
@@ -63,7 +64,20 @@ function checkRun(run: EvalRun, i: number): void {
  * earlier one; costs merge the same way.
  */
 export function mergeRuns(runs: EvalRun[]): ResultTable {
-  const rows = new Map<string, TableRow>();
+  return mergeWith<TableCell>(runs, (cells, r) => {
+    cells[r.set] = { psnr: r.psnr, ssim: r.ssim };
+  });
+}
+
+type RunResult = EvalRun['results'][number];
+/** A table whose cells are of type C (plain or seeded); rows and columns are laid out the same way. */
+type RowOf<C> = Omit<TableRow, 'cells'> & { cells: Record<string, C> };
+type TableOf<C> = { sets: string[]; rows: Array<RowOf<C>> };
+
+/** The merge both table kinds share: checks each run, groups results by (method, scale) with `put` filling a
+ * row's cells, merges costs (later wins) and orders rows and sets. */
+function mergeWith<C, R extends EvalRun = EvalRun>(runs: R[], put: (cells: Record<string, C>, r: RunResult, run: R, i: number) => void): TableOf<C> {
+  const rows = new Map<string, RowOf<C>>();
   const order: string[] = [];
   const sets = new Set<string>();
   runs.forEach((run, i) => {
@@ -76,7 +90,7 @@ export function mergeRuns(runs: EvalRun[]): ResultTable {
         rows.set(key, row);
         if (!order.includes(run.method)) order.push(run.method);
       }
-      row.cells[r.set] = { psnr: r.psnr, ssim: r.ssim };
+      put(row.cells, r, run, i);
       sets.add(r.set);
     }
     for (const [scale, cost] of Object.entries(run.cost ?? {})) {
@@ -113,11 +127,15 @@ function cellText(c: TableCell | undefined, o: FormatOptions): string {
 
 /** Markdown table in the layout of the paper's Table 1. */
 export function toMarkdown(table: ResultTable, o: FormatOptions = {}): string {
+  return markdownWith(table, (c) => cellText(c, o));
+}
+
+function markdownWith<C>(table: TableOf<C>, text: (c: C | undefined) => string): string {
   const head = ['Method', 'Scale', 'Params (K)', 'OPs (G)', ...table.sets];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of table.rows) {
     const cells = [r.method, `x${r.scale}`, formatParamsK(r.cost.params), formatOpsG(r.cost.ops)];
-    for (const s of table.sets) cells.push(cellText(r.cells[s], o));
+    for (const s of table.sets) cells.push(text(r.cells[s]));
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
@@ -129,15 +147,16 @@ function csvField(v: string): string {
 
 /** CSV, one row per method and scale, PSNR and SSIM in separate columns per set. */
 export function toCsv(table: ResultTable): string {
-  const head = ['method', 'scale', 'params_k', 'ops_g'];
-  for (const s of table.sets) head.push(`${s}_psnr`, `${s}_ssim`);
+  return csvWith(table, (s) => [`${s}_psnr`, `${s}_ssim`], (c) => (c ? [fmtNum(c.psnr, 4), fmtNum(c.ssim, 6)] : ['', '']));
+}
+
+/** CSV rows of method, scale, Params (K), OPs (G), then `columns(set)` filled by `fields(cell)` per set. */
+function csvWith<C>(table: TableOf<C>, columns: (set: string) => string[], fields: (c: C | undefined) => string[]): string {
+  const head = ['method', 'scale', 'params_k', 'ops_g', ...table.sets.flatMap(columns)];
   const lines = [head.map(csvField).join(',')];
   for (const r of table.rows) {
     const f = [r.method, String(r.scale), r.cost.params === undefined ? '' : String(r.cost.params / 1e3), r.cost.ops === undefined ? '' : String(r.cost.ops / 1e9)];
-    for (const s of table.sets) {
-      const c = r.cells[s];
-      f.push(c ? fmtNum(c.psnr, 4) : '', c ? fmtNum(c.ssim, 6) : '');
-    }
+    for (const s of table.sets) f.push(...fields(r.cells[s]));
     lines.push(f.map(csvField).join(','));
   }
   return lines.join('\n') + '\n';
@@ -145,6 +164,10 @@ export function toCsv(table: ResultTable): string {
 
 /** JSON with the same layout (Infinity written as the string "inf"). */
 export function toJson(table: ResultTable): string {
+  return jsonWith(table, (c) => ({ psnr: jsonNum(c.psnr), ssim: jsonNum(c.ssim) }));
+}
+
+function jsonWith<C>(table: TableOf<C>, cell: (c: C) => unknown): string {
   return JSON.stringify(
     {
       sets: table.sets,
@@ -153,9 +176,7 @@ export function toJson(table: ResultTable): string {
         scale: r.scale,
         paramsK: r.cost.params === undefined ? null : r.cost.params / 1e3,
         opsG: r.cost.ops === undefined ? null : r.cost.ops / 1e9,
-        cells: Object.fromEntries(
-          table.sets.filter((s) => r.cells[s]).map((s) => [s, { psnr: jsonNum(r.cells[s].psnr), ssim: jsonNum(r.cells[s].ssim) }]),
-        ),
+        cells: Object.fromEntries(table.sets.filter((s) => r.cells[s]).map((s) => [s, cell(r.cells[s]!)])),
       })),
     },
     null,
@@ -168,14 +189,121 @@ const jsonNum = (v: number) => (Number.isFinite(v) ? v : v === Infinity ? 'inf' 
 export type TableFormat = 'md' | 'csv' | 'json';
 
 export function formatTable(table: ResultTable, format: TableFormat, o: FormatOptions = {}): string {
-  switch (format) {
-    case 'md':
-      return toMarkdown(table, o);
-    case 'csv':
-      return toCsv(table);
-    case 'json':
-      return toJson(table);
-    default:
-      throw new Error(`table format must be md, csv or json, got '${String(format)}'`);
-  }
+  return inFormat(format, { md: () => toMarkdown(table, o), csv: () => toCsv(table), json: () => toJson(table) });
+}
+
+function inFormat(format: TableFormat, by: Record<TableFormat, () => string>): string {
+  if (!Object.hasOwn(by, format)) throw new Error(`table format must be md, csv or json, got '${String(format)}'`);
+  return by[format]();
+}
+
+// ---- Several seeds per method ----------------------------------------------------------------------------
+// A method trained with several seeds gives one run per seed; its cells keep every run's value and show the
+// mean and the spread, so the page can say whether a gap between methods exceeds the seed-to-seed noise.
+
+/** One evaluation run of one seed. Runs without a seed count as one unnamed seed. */
+export type SeededRun = EvalRun & { seed?: number };
+
+/** A cell over the runs (seeds) of one method, set and scale. `psnr` and `ssim` are the means, so a seeded
+ * table is also a plain `ResultTable` (its means). */
+export interface SeededCell extends TableCell {
+  /** Sample standard deviations (n − 1) over the runs; null for a single run. */
+  psnrStd: number | null;
+  ssimStd: number | null;
+  /** Number of runs. */
+  n: number;
+  /** PSNR of each run, in the order of `seeds`. */
+  samples: number[];
+  /** SSIM of each run, in the order of `seeds`. */
+  ssimSamples: number[];
+  /** The runs' seeds, ascending (null, a run without a seed, first). */
+  seeds: Array<number | null>;
+}
+
+export type SeededRow = RowOf<SeededCell>;
+export type SeededTable = TableOf<SeededCell>;
+
+/**
+ * Merge runs of several seeds: the runs of one (method, scale, set) with different seeds become one cell with
+ * mean, std and the samples; a later run with the same seed (or, without seeds, of the same method) replaces
+ * the earlier one as in `mergeRuns`. Rows, columns and costs are ordered and merged as by `mergeRuns`.
+ */
+export function mergeSeededRuns(runs: SeededRun[]): SeededTable {
+  type Sample = { seed: number | null; psnr: number; ssim: number };
+  const merged = mergeWith<Map<string, Sample>, SeededRun>(runs, (cells, r, run, i) => {
+    if (run.seed !== undefined && !Number.isInteger(run.seed)) {
+      throw new Error(`run ${i + 1} ('${run.method}'): seed must be an integer, got ${JSON.stringify(run.seed)}`);
+    }
+    const seed = run.seed ?? null;
+    (cells[r.set] ??= new Map()).set(String(seed), { seed, psnr: r.psnr, ssim: r.ssim });
+  });
+  return {
+    sets: merged.sets,
+    rows: merged.rows.map((row) => ({
+      ...row,
+      cells: Object.fromEntries(Object.entries(row.cells).map(([set, bySeed]) => [set, seededCell([...bySeed.values()])])),
+    })),
+  };
+}
+
+function seededCell(samples: Array<{ seed: number | null; psnr: number; ssim: number }>): SeededCell {
+  samples.sort((a, b) => (a.seed ?? -Infinity) - (b.seed ?? -Infinity));
+  const psnr = samples.map((s) => s.psnr);
+  const ssim = samples.map((s) => s.ssim);
+  // A non-finite value (PSNR +Infinity of an image reproduced exactly) keeps its plain average (Infinity) and
+  // has no spread (NaN); the formatters print them as 'inf' and 'nan'.
+  const avg = (xs: number[]) => (xs.every(Number.isFinite) ? mean(xs) : xs.reduce((a, v) => a + v, 0) / xs.length);
+  const spread = (xs: number[]) => (xs.length < 2 ? null : xs.every(Number.isFinite) ? sampleStd(xs) : NaN);
+  return {
+    psnr: avg(psnr),
+    ssim: avg(ssim),
+    psnrStd: spread(psnr),
+    ssimStd: spread(ssim),
+    n: samples.length,
+    samples: psnr,
+    ssimSamples: ssim,
+    seeds: samples.map((s) => s.seed),
+  };
+}
+
+/** The sentence that explains seeded cells, for the page's header above the table. */
+export function seededTableLegend(): string {
+  return 'Cells: PSNR (dB) mean ± sample standard deviation over seeds / SSIM mean (n = number of seeds), e.g. "30.41 ± 0.03 / 0.8612 (n=3)"; a cell without ± is a single run.';
+}
+
+function seededCellText(c: SeededCell | undefined, o: FormatOptions): string {
+  if (!c) return '-';
+  const pd = o.psnrDigits ?? 2;
+  const ssim = fmtNum(c.ssim, o.ssimDigits ?? 4);
+  if (c.n < 2 || c.psnrStd === null) return `${fmtNum(c.psnr, pd)} / ${ssim}`;
+  return `${fmtNum(c.psnr, pd)} ± ${fmtNum(c.psnrStd, pd)} / ${ssim} (n=${c.n})`;
+}
+
+/** Markdown table of a seeded table: "30.41 ± 0.03 / 0.8612 (n=3)" cells, "30.41 / 0.8612" for a single run. */
+export function seededToMarkdown(table: SeededTable, o: FormatOptions = {}): string {
+  return markdownWith(table, (c) => seededCellText(c, o));
+}
+
+/** CSV of a seeded table: per set the PSNR mean and std, SSIM mean and std, and n (std empty for one run). */
+export function seededToCsv(table: SeededTable): string {
+  const opt = (v: number | null, d: number) => (v === null ? '' : fmtNum(v, d));
+  return csvWith(
+    table,
+    (s) => [`${s}_psnr`, `${s}_psnr_std`, `${s}_ssim`, `${s}_ssim_std`, `${s}_n`],
+    (c) => (c ? [fmtNum(c.psnr, 4), opt(c.psnrStd, 4), fmtNum(c.ssim, 6), opt(c.ssimStd, 6), String(c.n)] : ['', '', '', '', '']),
+  );
+}
+
+/** JSON of a seeded table: every cell with its means, stds, n, seeds and per-run samples ("inf"/"nan" for
+ * non-finite values). */
+export function seededToJson(table: SeededTable): string {
+  const opt = (v: number | null) => (v === null ? null : jsonNum(v));
+  return jsonWith(table, (c) => ({
+    psnr: jsonNum(c.psnr), psnrStd: opt(c.psnrStd), ssim: jsonNum(c.ssim), ssimStd: opt(c.ssimStd),
+    n: c.n, seeds: c.seeds, samples: c.samples.map(jsonNum), ssimSamples: c.ssimSamples.map(jsonNum),
+  }));
+}
+
+export function formatSeededTable(table: SeededTable, format: TableFormat, o: FormatOptions = {}): string {
+  return inFormat(format, { md: () => seededToMarkdown(table, o), csv: () => seededToCsv(table), json: () => seededToJson(table) });
 }
