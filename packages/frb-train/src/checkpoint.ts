@@ -8,6 +8,7 @@
 //
 // Atomic: a checkpoint is written into a temporary folder and renamed into place, then latest.json is
 // replaced by rename, so a SIGKILL at any moment leaves the previous checkpoint whole and pointed to.
+import { writeFileAtomic } from './atomic.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -61,11 +62,7 @@ export function digestOf(v: unknown): string {
 
 const dirName = (iteration: number) => `iter_${String(iteration).padStart(8, '0')}`;
 
-async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
+const atomicWriteFile = writeFileAtomic;
 
 /** True when every model weight is finite (a checkpoint must never hold NaN/Inf weights). */
 export function weightsAreFinite(model: tfl.LayersModel): boolean {

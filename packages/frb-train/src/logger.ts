@@ -1,6 +1,7 @@
 // The training log: one JSON object per line (JSONL), appended as the run goes, so a killed run keeps
 // everything up to its last line. On resume, lines past the checkpoint's iteration are dropped so the log
 // (and the curve drawn from it) shows one trajectory.
+import { writeFileAtomic } from './atomic.js';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -38,9 +39,7 @@ export class JsonlLogger {
   /** Keeps records up to `iter` (atomic rewrite); later ones belong to the work lost since the checkpoint. */
   async truncateAfter(iter: number): Promise<void> {
     const keep = (await this.read()).filter((r) => r.iter <= iter);
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    await writeFile(tmp, keep.map((r) => JSON.stringify(r) + '\n').join(''));
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, keep.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 
   /** Starts a fresh log (a new run in the same folder). */
