@@ -83,6 +83,16 @@ describe('frb reproduce', () => {
     const span = (Date.parse(fpLog.find((e) => e.event === 'done').time) - Date.parse(fpLog.find((e) => e.event === 'start').time)) / 1000;
     expect(Number(row!.split('|')[4])).toBe(Number(span.toFixed(0)));
     expect(md2).toMatch(/it reused 1 finished run\(s\) whose training took/);
+
+    // --report trains nothing: finished runs are reported, the rest listed as not trained yet
+    writeFileSync(join(root, 'p2.yaml'), readFileSync(join(root, 'p.yaml'), 'utf8').replace('methods: [fp, frb2, frb2-dbt]', 'methods: [fp, frb2, frb2-dbt, bnn]'));
+    const rep = await frb(['reproduce', '--preset', join(root, 'p2.yaml'), '--data', join(root, 'data'), '--backend', 'cpu', '--report'], join(root, 'work'));
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stderr).not.toMatch(/train bnn-s0@x2 started/);
+    expect(existsSync(join(root, 'work/out/runs/x2/bnn-s0/model'))).toBe(false);
+    const md3 = readFileSync(join(root, 'work/out/results.md'), 'utf8');
+    expect(md3).toMatch(/- BNN \(seed 0, x2\): not trained yet/);
+    expect(md3).toContain('| FRB order 2 + DBT | x2 |');
   });
 
   it('rejects bad presets and options with the field named', async () => {

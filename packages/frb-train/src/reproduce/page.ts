@@ -119,7 +119,8 @@ export async function writeReproductionPage(a: PageInput): Promise<{ resultsFile
   }
   L.push('## Training time', '', '| run | seed | scale | training seconds | source |', '|---|---|---|---|---|');
   for (const o of a.outcomes) {
-    L.push(`| ${o.run.entry.label} | ${o.run.seed} | x${o.run.scale} | ${o.trainSeconds === null ? 'unknown' : o.trainSeconds.toFixed(0)} | ${o.reused ? 'its log (reused run; start → done)' : 'this invocation'} |`);
+    const source = o.reused ? 'its log (reused run; start → done)' : o.error ? 'not finished (see Notes)' : 'this invocation';
+    L.push(`| ${o.run.entry.label} | ${o.run.seed} | x${o.run.scale} | ${o.trainSeconds === null ? '-' : o.trainSeconds.toFixed(0)} | ${source} |`);
   }
   const failed = a.outcomes.filter((o) => o.error);
   for (const o of failed) notes.push(`${o.run.entry.label} (seed ${o.run.seed}, x${o.run.scale}): ${o.error}`);
