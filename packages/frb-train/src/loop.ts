@@ -32,6 +32,8 @@ export interface TrainOptions {
   stderr?: TextStream;
   /** Force the progress bar on/off (default: only on a TTY; otherwise a plain line per log interval). */
   progressBar?: boolean;
+  /** Without a terminal: a progress line (done/total, ETA, it/s) at least this often, in ms (default 30 s). */
+  progressEveryMs?: number;
   /** Called after every completed iteration (e.g. a GUI's progress; the CLI uses the bar). */
   onProgress?: (p: { iteration: number; total: number; losses: Record<string, number> }) => void;
 }
@@ -66,6 +68,9 @@ export const runPaths = (out: string) => ({
   curve: join(out, 'curve.png'),
   model: join(out, 'model'),
 });
+
+/** Without a terminal, a progress line at least this often (ms) even between log intervals. */
+const QUIET_LINE_MS = 30_000;
 
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
@@ -205,6 +210,7 @@ async function runIterations(a: {
   let lastLr = learningRateAt(cfg.train.scheduler, cfg.train.optimizer.lr, Math.max(1, a.from));
   let last: Record<string, number> = {};
   let lastSaved = a.from;
+  let lastLine = performance.now();
   for (let it = a.from + 1; it <= a.until; it++) {
     if (opts.signal?.aborted) {
       s.stopped = 'interrupted';
@@ -241,6 +247,11 @@ async function runIterations(a: {
       const info = `loss ${fmt(l.total)}${dbt ? ` dis ${fmt(l.distill)}` : ''} ${ips.toFixed(2)} it/s lr ${lr.toExponential(1)}`;
       if (bar.enabled) bar.tick(0, info);
       else rec.err.write(`${bar.line(info)}\n`);
+      lastLine = now;
+    } else if (!bar.enabled && performance.now() - lastLine >= (opts.progressEveryMs ?? QUIET_LINE_MS)) {
+      // Between log intervals, without a terminal: a progress line (done/total, ETA, it/s) so a long run is not silent.
+      lastLine = performance.now();
+      rec.err.write(`${bar.line(`${(window.n / ((lastLine - window.t) / 1000)).toFixed(2)} it/s`)}\n`);
     }
     if (cfg.val && cfg.val.interval > 0 && it % cfg.val.interval === 0 && it !== total) await rec.validate(it);
     if (it % cfg.checkpoint.interval === 0 || it === a.until) {
