@@ -4,7 +4,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
-import type { ResultTable } from './tables.js';
+import type { ResultTable, SeededCell } from './tables.js';
 
 export interface ScatterPoint {
   label: string;
@@ -12,6 +12,8 @@ export interface ScatterPoint {
   y: number;
   /** Highlight (e.g. our methods) with a filled accent marker. */
   highlight?: boolean;
+  /** Vertical error bar y ± yErr (e.g. the std over seeds); none when absent. */
+  yErr?: number;
 }
 
 export interface ScatterOptions {
@@ -24,7 +26,8 @@ export interface ScatterOptions {
   height?: number;
 }
 
-/** Points for one set and scale of a table: x = OPs (G) or Params (K), y = PSNR. Rows without the cost or the cell are left out and listed. */
+/** Points for one set and scale of a table: x = OPs (G) or Params (K), y = PSNR. Rows without the cost or the cell are left out and listed.
+ * A seeded table's cells (`mergeSeededRuns`) with a spread give the point `yErr` = the PSNR std over seeds. */
 export function scatterPoints(
   table: ResultTable,
   opts: { set: string; scale: number; x: 'ops' | 'params'; highlight?: (method: string) => boolean },
@@ -42,7 +45,10 @@ export function scatterPoints(
       skipped.push(r.method);
       continue;
     }
-    points.push({ label: r.method, x: opts.x === 'ops' ? v / 1e9 : v / 1e3, y: c.psnr, highlight: opts.highlight?.(r.method) });
+    const point: ScatterPoint = { label: r.method, x: opts.x === 'ops' ? v / 1e9 : v / 1e3, y: c.psnr, highlight: opts.highlight?.(r.method) };
+    const std = (c as Partial<SeededCell>).psnrStd;
+    if (typeof std === 'number' && Number.isFinite(std)) point.yErr = std;
+    points.push(point);
   }
   return { points, skipped };
 }
@@ -86,8 +92,13 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   const H = o.height ?? 560;
   const m = { l: 70, r: 30, t: o.title ? 50 : 25, b: 60 };
   const logX = o.logX ?? true;
+  for (const p of points) {
+    if (p.yErr !== undefined && !(Number.isFinite(p.yErr) && p.yErr >= 0)) throw new Error(`plot: point '${p.label}': yErr must be a finite number ≥ 0, got ${p.yErr}`);
+  }
   const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
+  // The y range covers the error bars too.
+  const yLo = points.map((p) => p.y - (p.yErr ?? 0));
+  const yHi = points.map((p) => p.y + (p.yErr ?? 0));
   let x0 = Math.min(...xs);
   let x1 = Math.max(...xs);
   if (logX) {
@@ -99,9 +110,9 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
     x0 = Math.max(0, x0 - pad);
     x1 += pad;
   }
-  const ypad = (Math.max(...ys) - Math.min(...ys) || 1) * 0.1;
-  const y0 = Math.min(...ys) - ypad;
-  const y1 = Math.max(...ys) + ypad;
+  const ypad = (Math.max(...yHi) - Math.min(...yLo) || 1) * 0.1;
+  const y0 = Math.min(...yLo) - ypad;
+  const y1 = Math.max(...yHi) + ypad;
   const px = (x: number) =>
     m.l + ((logX ? Math.log(x) - Math.log(x0) : x - x0) / (logX ? Math.log(x1) - Math.log(x0) : x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
@@ -130,6 +141,8 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   const hit = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
   // Other markers count 8 px larger, so a label never sits next to a marker that is not its own.
   const markers: Box[] = points.map((p) => [px(p.x) - 15, py(p.y) - 15, px(p.x) + 15, py(p.y) + 15]);
+  // Error bars (with their caps) are kept clear of labels as well, the point's own bar included.
+  const bars: Box[] = points.filter((p) => p.yErr).map((p) => [px(p.x) - 5, py(p.y + p.yErr!), px(p.x) + 5, py(p.y - p.yErr!)]);
   const placed: Box[] = [];
   const candidates: Array<[number, number, 'start' | 'end' | 'middle']> = [
     [9, -7, 'start'], [9, 15, 'start'], [-9, -7, 'end'], [-9, 15, 'end'], [0, -13, 'middle'], [0, 22, 'middle'],
@@ -139,6 +152,7 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   }
   const labels: string[] = [];
   const circles: string[] = [];
+  const errorBars: string[] = [];
   for (const [i, p] of points.entries()) {
     const cx = px(p.x);
     const cy = py(p.y);
@@ -149,7 +163,7 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
     };
     const fits = (b: Box) =>
       b[0] >= m.l && b[2] <= W - m.r && b[1] >= m.t && b[3] <= H - m.b &&
-      !placed.some((o) => hit(o, b)) && !markers.some((o, j) => j !== i && hit(o, b));
+      !placed.some((o) => hit(o, b)) && !markers.some((o, j) => j !== i && hit(o, b)) && !bars.some((o) => hit(o, b));
     const pick = candidates.find((c) => fits(boxOf(c))) ?? candidates[0];
     placed.push(boxOf(pick));
     // Highlighted (larger) markers first, so a plain marker at nearly the same spot stays visible on top.
@@ -158,6 +172,12 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
       : `<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5" fill="#1f77b4" stroke="#0b3c5d"/>`;
     if (p.highlight) circles.unshift(circle);
     else circles.push(circle);
+    if (p.yErr) {
+      // A vertical bar from y − yErr to y + yErr with 4 px caps, under the markers.
+      const [x, a, z] = [cx.toFixed(1), py(p.y + p.yErr).toFixed(1), py(p.y - p.yErr).toFixed(1)];
+      const [l, r] = [(cx - 4).toFixed(1), (cx + 4).toFixed(1)];
+      errorBars.push(`<path class="error-bar" d="M${x} ${a}V${z}M${l} ${a}H${r}M${l} ${z}H${r}" stroke="#444" stroke-width="1.2" fill="none"/>`);
+    }
     if (Math.abs(pick[0]) > 9) {
       // Leader from the marker's edge to the label's near end, at the text's mid-height.
       const lx = cx + pick[0] - Math.sign(pick[0]) * 2;
@@ -167,7 +187,7 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
     }
     labels.push(`<text x="${(cx + pick[0]).toFixed(1)}" y="${(cy + pick[1]).toFixed(1)}" text-anchor="${pick[2]}" font-size="12">${esc(p.label)}</text>`);
   }
-  parts.push(...circles, ...labels);
+  parts.push(...errorBars, ...circles, ...labels);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import {
   comparisonLines, comparisonsMarkdown, compareMethods, formatSeededTable, fpTwinCheck, mergeRuns, mergeSeededRuns,
-  seededTableLegend, seededToCsv, seededToJson, seededToMarkdown, toMarkdown,
+  scatterPoints, scatterSvg, seededTableLegend, seededToCsv, seededToJson, seededToMarkdown, toMarkdown, writeScatter,
   type SeededRun,
 } from '@frb/bench';
 
@@ -121,5 +125,55 @@ describe('comparisons section', () => {
       `The FP twin (${FP}) is above every binary model on Set5 x4 (Welch p < 0.05).`,
       '',
     ]);
+  });
+});
+
+describe('plot error bars', () => {
+  const t = mergeSeededRuns(runs);
+
+  it('takes the PSNR std of seeded cells as the y error, none for single runs', () => {
+    const { points, skipped } = scatterPoints(t, { set: 'Set5', scale: 4, x: 'ops', highlight: (m) => m.startsWith('FRB') });
+    expect(skipped).toEqual(['Bicubic']);
+    expect(points.map((p) => [p.label, p.yErr === undefined ? 'none' : Number(p.yErr.toFixed(5))])).toEqual([
+      [FP, 0.02], ['BBCU-L', 0.02646], ['FRB order 2', 0.02082], ['BNN', 0.05033], ['FRB order 2 + DBT', 'none'],
+    ]);
+  });
+
+  it('draws one bar per point with an error, spanning y ± yErr on the axis, and widens the y range to fit', () => {
+    const pts = [
+      { label: 'A', x: 2, y: 30, yErr: 0.5 },
+      { label: 'B', x: 8, y: 31 },
+      { label: 'C', x: 20, y: 31.2, yErr: 0.1 },
+    ];
+    const svg = scatterSvg(pts, { width: 400, height: 300 });
+    const bars = [...svg.matchAll(/<path class="error-bar" d="M([\d.]+) ([\d.]+)V([\d.]+)/g)].map((m) => m.slice(1).map(Number));
+    expect(bars).toHaveLength(2);
+    // y axis: data span 29.5..31.3 (A's bar bottom, C's bar top) plus 10 % padding on each side → 29.32..31.48,
+    // mapped onto pixels 240 (bottom, 300 − 60) .. 25 (top).
+    const py = (y: number) => 240 - ((y - 29.32) / (31.48 - 29.32)) * (240 - 25);
+    expect(bars[0]![1]).toBeCloseTo(py(30.5), 0);
+    expect(bars[0]![2]).toBeCloseTo(py(29.5), 0);
+    expect(bars[1]![2] - bars[1]![1]).toBeCloseTo(py(31.1) - py(31.3), 0);
+    expect(svg.indexOf('class="error-bar"')).toBeLessThan(svg.indexOf('<circle')); // under the markers
+    expect(scatterSvg(pts.map(({ yErr: _e, ...p }) => p))).not.toContain('error-bar');
+    expect(() => scatterSvg([{ label: 'A', x: 1, y: 1, yErr: -1 }])).toThrow(/point 'A': yErr must be a finite number ≥ 0, got -1/);
+  });
+
+  it('rasterizes the bars', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frb-errbar-'));
+    try {
+      const dark = async (yErr?: number) => {
+        const file = join(dir, `p${yErr ?? 0}.png`);
+        // Two points far apart in y, so a 1 dB bar is long (~100 px); count dark grey pixels of the bar colour.
+        await writeScatter(file, [{ label: 'A', x: 2, y: 30, yErr }, { label: 'B', x: 8, y: 33 }], { width: 400, height: 300 });
+        const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+        let n = 0;
+        for (let i = 0; i < data.length; i += info.channels) if (Math.abs(data[i]! - 0x44) < 24 && Math.abs(data[i + 1]! - 0x44) < 24 && Math.abs(data[i + 2]! - 0x44) < 24) n++;
+        return n;
+      };
+      expect((await dark(1)) - (await dark())).toBeGreaterThan(60);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
