@@ -84,6 +84,19 @@ export async function writeReproductionPage(a: PageInput): Promise<{ resultsFile
   L.push('Params (K) and OPs (G) count binary parameters / 32 and binary operations / 64 on a 320x180 LR input, as the binary-SR papers do.', '');
   L.push(formatSeededTable(table, 'md').trim(), '');
   if (plotFile) L.push(`![PSNR vs OPs](${relative(dirname(resultsFile), plotFile).split('\\').join('/')})`, '');
+  L.push(...comparisonsSection(a, table, plotScale));
+  L.push(...await dbtSection(a.outcomes));
+  L.push(...timeSection(a.outcomes));
+  const failed = a.outcomes.filter((o) => o.error);
+  for (const o of failed) notes.push(`${o.run.entry.label} (seed ${o.run.seed}, x${o.run.scale}): ${o.error}`);
+  if (notes.length) L.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
+  await writeFileAtomic(resultsFile, L.join('\n') + '\n');
+  return { resultsFile, plotFile };
+}
+
+function comparisonsSection(a: PageInput, table: ReturnType<typeof mergeSeededRuns>, plotScale: number): string[] {
+  const { preset } = a;
+  const L: string[] = [];
   const label = (id: string) => preset.entries.find((e) => e.id === id)!.label;
   const fp = preset.entries.find((e) => e.method === 'fp' && e.iterations === preset.train.iterations);
   const binary = preset.entries.filter((e) => METHODS[e.method]!.binary).map((e) => e.label);
@@ -92,17 +105,28 @@ export async function writeReproductionPage(a: PageInput): Promise<{ resultsFile
     for (const set of a.sets) {
       if (!table.rows.some((r) => r.cells[set])) continue;
       L.push(`### ${set} x${plotScale}`, '');
+      // Rows without a result yet (runs not finished) are left out of the tests and named.
+      const have = (m: string) => table.rows.some((r) => r.method === m && r.scale === plotScale && r.cells[set]);
+      const pairs = preset.compare.map(([x, y]) => [label(x), label(y)] as const);
+      const missing = pairs.filter(([x, y]) => !have(x) || !have(y));
+      const present = binary.filter(have);
       try {
         L.push(comparisonsMarkdown(table, {
-          set, scale: plotScale, pairs: preset.compare.map(([x, y]) => [label(x), label(y)] as const),
-          ...(fp && binary.length ? { fpTwin: { name: fp.label, binary } } : {}),
+          set, scale: plotScale, pairs: pairs.filter(([x, y]) => have(x) && have(y)),
+          ...(fp && have(fp.label) && present.length ? { fpTwin: { name: fp.label, binary: present } } : {}),
         }).trim(), '');
+        if (missing.length) L.push('', `Not compared (no result yet): ${missing.map(([x, y]) => `${x} vs ${y}`).join('; ')}.`, '');
       } catch (e) {
         L.push(`Not compared: ${(e as Error).message}`, '');
       }
     }
   }
-  const dbtRuns = a.outcomes.filter((o) => o.run.entry.dbt);
+  return L;
+}
+
+async function dbtSection(outcomes: RunOutcome[]): Promise<string[]> {
+  const L: string[] = [];
+  const dbtRuns = outcomes.filter((o) => o.run.entry.dbt);
   if (dbtRuns.length) {
     L.push('## DBT: the distillation gradient against the task gradient', '');
     L.push('Measured by each DBT run on its first batch before the first step (the log\'s `dbt` event): ‖∇L1‖ and ‖∇L_dis‖ over all student weights, ' +
@@ -113,18 +137,19 @@ export async function writeReproductionPage(a: PageInput): Promise<{ resultsFile
       const d = o.run.entry.dbt!;
       L.push(e
         ? `| ${o.run.entry.label} (seed ${o.run.seed}) | ${d.form} | ${e.configured === 'auto' ? `auto (${d.gradFraction}) → ${fmtNum(e.weight)}` : fmtNum(e.weight)} | ${fmtNum(e.task_grad_norm)} | ${fmtNum(e.distill_grad_norm)} | ${fmtNum(e.distill_grad_norm / e.task_grad_norm)} | ${fmtNum(e.distill_grad_ratio)} |`
-        : `| ${o.run.entry.label} (seed ${o.run.seed}) | ${d.form} | ${String(d.weight)} | - | - | - | not in its log (trained before the measurement existed) |`);
+        : `| ${o.run.entry.label} (seed ${o.run.seed}) | ${d.form} | ${String(d.weight)} | - | - | - | ${existsSync(join(o.run.dir, 'log.jsonl')) ? 'not in its log (trained before the measurement existed)' : 'not trained yet'} |`);
     }
     L.push('');
   }
+  return L;
+}
+
+function timeSection(outcomes: RunOutcome[]): string[] {
+  const L: string[] = [];
   L.push('## Training time', '', '| run | seed | scale | training seconds | source |', '|---|---|---|---|---|');
-  for (const o of a.outcomes) {
+  for (const o of outcomes) {
     const source = o.reused ? 'its log (reused run; start → done)' : o.error ? 'not finished (see Notes)' : 'this invocation';
     L.push(`| ${o.run.entry.label} | ${o.run.seed} | x${o.run.scale} | ${o.trainSeconds === null ? '-' : o.trainSeconds.toFixed(0)} | ${source} |`);
   }
-  const failed = a.outcomes.filter((o) => o.error);
-  for (const o of failed) notes.push(`${o.run.entry.label} (seed ${o.run.seed}, x${o.run.scale}): ${o.error}`);
-  if (notes.length) L.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
-  await writeFileAtomic(resultsFile, L.join('\n') + '\n');
-  return { resultsFile, plotFile };
+  return L;
 }
