@@ -144,6 +144,12 @@ describe('executeRuns: resume after a kill', () => {
     expect(evaluated).toEqual(['frb2-s1@x4']);
     expect(second.every((o) => !o.error && o.eval !== null)).toBe(true);
     expect(second.filter((o) => o.reused).map((o) => o.run.key).sort()).toEqual(['fp-s0@x4', 'fp-s1@x4', 'frb2-s0@x4']);
+    // a cached eval.json that lacks an asked-for set is evaluated again; one that has them all is reused
+    evaluated.length = 0;
+    await executeRuns(runs, { train: fakeTrain, evaluate: fakeEval, jobs: 2, sets: ['Set5'] });
+    expect(evaluated).toEqual([]);
+    await executeRuns(runs, { train: fakeTrain, evaluate: fakeEval, jobs: 2, sets: ['Set5', 'Set14'] });
+    expect(evaluated.sort()).toEqual(runs.map((r) => r.key).sort());
   });
 });
 

@@ -44,6 +44,8 @@ Options:
   --preset NAME|FILE  a built-in preset or a preset YAML file
   --data DIR          data root with the training folders and benchmark/<Set> (default $FRB_DATA or ../shared/data)
   --methods LIST      only these entry ids (their DBT teachers are trained too)
+  --sets LIST         evaluate on these sets instead of the preset's ('all': every set under the data root,
+                      e.g. Urban100 and Manga109 where present)
   --jobs N            runs at once, each a process (default: cores / threads); 1 runs in this process
   --threads T         threads per run (default 1)
   --backend B         wasm (default), cpu or auto
@@ -63,7 +65,7 @@ export const reproduceCommand: Command = {
   async run(argv: string[], ctx: CliContext): Promise<number> {
     const p = parse('reproduce', argv, {
       preset: { type: 'string' }, data: { type: 'string' }, methods: { type: 'string' },
-      jobs: { type: 'string' }, threads: { type: 'string' }, backend: { type: 'string' }, report: { type: 'boolean' },
+      jobs: { type: 'string' }, threads: { type: 'string' }, backend: { type: 'string' }, report: { type: 'boolean' }, sets: { type: 'string' },
     }, false);
     if (flag(p, 'help')) {
       ctx.stdout.write(HELP);
@@ -83,7 +85,9 @@ export const reproduceCommand: Command = {
     const backendName = parseChoice('reproduce', 'backend', str(p, 'backend'), ['wasm', 'cpu', 'auto'] as const, 'wasm');
     const root = dataRoot(ctx, str(p, 'data'));
     const bench = benchmarkRoot('reproduce', root);
-    const sets = preset.eval.sets === 'all' ? availableSets(bench) : preset.eval.sets;
+    const setsArg = str(p, 'sets')?.split(',').map((x) => x.trim()).filter(Boolean);
+    const wanted = setsArg ? (setsArg.length === 1 && setsArg[0] === 'all' ? 'all' : setsArg) : preset.eval.sets;
+    const sets = wanted === 'all' ? availableSets(bench) : wanted;
     checkSets('reproduce', bench, sets, preset.scales, false);
     for (const f of preset.data.train) {
       if (!existsSync(join(root, f))) throw new UsageError(`frb reproduce: training folder "${join(root, f)}" does not exist (preset data.train, under the data root)`);
@@ -107,7 +111,7 @@ export const reproduceCommand: Command = {
     ctx.stderr.write(`reproduce: ${runs.length} run(s) of preset ${preset.name}, ${jobs} at a time (${threads} thread(s) each)\n`);
     for (const r of runs) if (existsSync(modelFile(r))) ctx.stderr.write(`reproduce: ${r.key}: using the finished model in "${dirname(modelFile(r))}"\n`);
     const outcomes = await executeRuns(runs, {
-      ...hooks, jobs,
+      ...hooks, jobs, sets,
       onEvent: (e) => {
         if (report && e.phase === 'train') return; // nothing is trained; the page lists what is not finished
         if (e.kind === 'start') ctx.stderr.write(`reproduce: ${e.phase} ${e.key} started\n`);
@@ -123,7 +127,7 @@ export const reproduceCommand: Command = {
     const bicubicResults: SetResult[] = await runSets(ctx, { benchRoot: bench, sets, scales: preset.scales, generateLR: false, limit: preset.eval.limit ?? undefined, label: 'bicubic', evalOptions: {} }, async () => ({ predictor: bicubic }));
     const { resultsFile, plotFile } = await writeReproductionPage({
       preset, outcomes, bicubic: bicubicResults, sets, cwd: ctx.cwd,
-      command: `npx frb reproduce --preset ${presetArg}${only ? ` --methods ${only.join(',')}` : ''}${str(p, 'jobs') ? ` --jobs ${jobs}` : ''}${str(p, 'threads') ? ` --threads ${threads}` : ''}${report ? ' --report' : ''}`,
+      command: `npx frb reproduce --preset ${presetArg}${only ? ` --methods ${only.join(',')}` : ''}${str(p, 'jobs') ? ` --jobs ${jobs}` : ''}${str(p, 'threads') ? ` --threads ${threads}` : ''}${setsArg ? ` --sets ${setsArg.join(',')}` : ''}${report ? ' --report' : ''}`,
       machine: { backend, jobs, threads, wallSeconds: (Date.now() - t0) / 1000, loadStart: load0, loadEnd: os.loadavg()[0]! },
     });
     ctx.stderr.write(`reproduce: wrote ${resultsFile}${plotFile ? ` and ${plotFile}` : ''} (${((Date.now() - t0) / 60000).toFixed(1)} min)\n`);

@@ -27,6 +27,8 @@ export interface ReproduceHooks {
   evaluate: (run: PlannedRun) => Promise<EvalRun>;
   /** Jobs at once. */
   jobs: number;
+  /** Sets every evaluation must cover: a cached eval.json without one of them is evaluated again. */
+  sets?: string[];
   onEvent?: (e: PoolEvent & { phase: 'train' | 'eval' }) => void;
 }
 
@@ -54,7 +56,7 @@ export async function executeRuns(runs: PlannedRun[], h: ReproduceHooks): Promis
       key: `eval:${r.key}`,
       deps: [`train:${r.key}`],
       run: async () => {
-        const cached = await readEval(evalFile(r));
+        const cached = await readEval(evalFile(r), r.scale, h.sets ?? []);
         o.eval = cached ?? await h.evaluate(r);
         if (!cached) await writeFileAtomic(evalFile(r), JSON.stringify(o.eval, null, 1) + '\n');
       },
@@ -73,11 +75,12 @@ export async function executeRuns(runs: PlannedRun[], h: ReproduceHooks): Promis
   return runs.map((r) => out.get(r.key)!);
 }
 
-async function readEval(file: string): Promise<EvalRun | null> {
+async function readEval(file: string, scale: number, sets: string[]): Promise<EvalRun | null> {
   if (!existsSync(file)) return null;
   try {
     const e = JSON.parse(await readFile(file, 'utf8')) as EvalRun;
-    return Array.isArray(e.results) ? e : null;
+    if (!Array.isArray(e.results)) return null;
+    return sets.every((s) => e.results.some((x) => x.set === s && x.scale === scale)) ? e : null;
   } catch {
     return null; // cut by a kill: evaluate again
   }
