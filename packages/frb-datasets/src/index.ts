@@ -2,7 +2,7 @@
  * @frb/datasets — image IO, MATLAB-exact bicubic degradation, DIV2K / DF2K / benchmark / folder layouts, and
  * the training (random paired patches) and evaluation (full images) pipelines.
  */
-export { type RawImage, assertRawImage, assertScale, modcrop, crop, grayToRgb } from './raw-image.js';
+export { type RawImage, assertRawImage, assertScale, modcrop, crop, grayToRgb, splitAlpha, joinAlpha } from './raw-image.js';
 export { readImage, readImageInfo, writePng, conversionNote, type ReadImageOptions, type ImageInfo, type WritePngOptions } from './io.js';
 export { writeFileAtomic, FileExistsError, type AtomicWriteOptions } from './atomic.js';
 export { imresize, contributions, type ImresizeOptions, type AxisContributions } from './imresize.js';
