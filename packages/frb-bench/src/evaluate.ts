@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import { grayToRgb, modcrop, writePng, type RawImage } from '@frb/datasets';
+import { grayToRgb, imresize, joinAlpha, modcrop, splitAlpha, writePng, type RawImage } from '@frb/datasets';
+import { MemoryBudgetError, estimateCallBytes, tileThatFits } from './memory.js';
 import { quantizeUint8, type MetricChannel } from './metrics/color.js';
 import { psnr } from './metrics/psnr.js';
 import { ssim } from './metrics/ssim.js';
@@ -42,6 +43,11 @@ export interface SROptions {
   inputChannels?: number;
   /** Called after each model call (tile or ensemble member). */
   onStep?: () => void;
+  /**
+   * Untiled calls of a LayersModel whose estimated tensor memory (estimateCallBytes) exceeds this many bytes
+   * are refused with a MemoryBudgetError naming a tile size that fits. Default: no check.
+   */
+  maxMemoryBytes?: number;
 }
 
 function isUpscaler(p: Predictor): p is ImageUpscaler {
@@ -67,11 +73,29 @@ export function modelInputChannels(model: tfl.LayersModel): number | undefined {
 /**
  * Super-resolve one LR image (uint8 or float, 0..255) and return the uint8 SR image. A grayscale LR fed
  * to a 3-channel model is replicated to RGB and the output is averaged back to one channel, so gray
- * images are measured as gray (the MATLAB convention the published tables follow).
+ * images are measured as gray (the MATLAB convention the published tables follow). An alpha channel
+ * (2- or 4-channel image, model taking 1 or 3) does not go through the model: it is enlarged with MATLAB
+ * bicubic and attached to the SR colour channels.
  */
 export async function superResolve(model: Predictor, lr: RawImage, opts: SROptions): Promise<RawImage> {
   const { scale } = opts;
   if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`scale must be a positive integer, got ${scale}`);
+  if (lr.channels === 2 || lr.channels === 4) {
+    const takes = opts.inputChannels ?? (isLayersModel(model) ? modelInputChannels(model) : undefined);
+    if (takes !== lr.channels) {
+      const { color, alpha } = splitAlpha(lr);
+      const sr = await superResolve(model, color, opts);
+      const a = imresize(alpha, scale);
+      return joinAlpha(sr, a.data instanceof Uint8Array ? a : { ...a, data: quantizeUint8(a.data, 255) });
+    }
+  }
+  if (isLayersModel(model) && !(opts.tile && opts.tile > 0) && opts.maxMemoryBytes !== undefined) {
+    const c = modelInputChannels(model) ?? 3;
+    const need = estimateCallBytes(model, lr.height, lr.width, c);
+    if (need > opts.maxMemoryBytes) {
+      throw new MemoryBudgetError(need, opts.maxMemoryBytes, tileThatFits(model, opts.maxMemoryBytes, opts.tileOverlap ?? 16, c), lr.height, lr.width);
+    }
+  }
   if (isUpscaler(model)) {
     const out = await model.upscaleImage(lr, scale);
     checkOutputSize(out, lr, scale);

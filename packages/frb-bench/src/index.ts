@@ -4,6 +4,7 @@ export * from './metrics/color.js';
 export * from './metrics/psnr.js';
 export * from './metrics/ssim.js';
 export * from './tiling.js';
+export * from './memory.js';
 export * from './ensemble.js';
 export * from './evaluate.js';
 export * from './progress.js';

@@ -1,5 +1,6 @@
-// A one-line progress bar with ETA for anything that runs longer than a few seconds.
-// Quiet unless the stream is a TTY, so logs, pipes and CI output are not filled with redraws.
+// A one-line progress bar with ETA for anything that runs longer than a few seconds. On a TTY the line is
+// redrawn in place; elsewhere (logs, pipes, CI) a plain line with done/total and ETA is appended at most every
+// `logEveryMs` (10 s by default), so short runs print nothing and long ones show they are alive.
 
 export interface ProgressOptions {
   /** Where to draw; default process.stderr (stdout stays clean for --json). */
@@ -8,6 +9,8 @@ export interface ProgressOptions {
   enabled?: boolean;
   /** Minimum milliseconds between redraws. Default 100. */
   throttleMs?: number;
+  /** Not on a TTY: milliseconds between appended lines (default 10000; 0 for none). */
+  logEveryMs?: number;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -33,6 +36,9 @@ export class Progress {
   private readonly throttleMs: number;
   private readonly now: () => number;
   private finished = false;
+  private readonly logEveryMs: number;
+  private lastLog: number;
+  private logged = false;
 
   constructor(total: number, label: string, opts: ProgressOptions = {}) {
     if (!(Number.isInteger(total) && total >= 0)) throw new Error(`Progress: total must be a non-negative integer, got ${total}`);
@@ -43,6 +49,8 @@ export class Progress {
     this.throttleMs = opts.throttleMs ?? 100;
     this.now = opts.now ?? (() => performance.now());
     this.start = this.now();
+    this.logEveryMs = opts.logEveryMs ?? 10_000;
+    this.lastLog = this.start;
   }
 
   /** Seconds left at the current average rate (NaN before the first step). */
@@ -66,7 +74,10 @@ export class Progress {
   /** Advance by `n` steps and redraw (throttled). */
   tick(n = 1, info = ''): void {
     this.done = Math.min(this.total, this.done + n);
-    if (!this.enabled) return;
+    if (!this.enabled) {
+      this.log(info);
+      return;
+    }
     const t = this.now();
     if (this.done < this.total && t - this.lastDraw < this.throttleMs) return;
     this.lastDraw = t;
@@ -79,10 +90,22 @@ export class Progress {
     this.tick(0, info);
   }
 
-  /** Finish the line (newline) so later output starts clean. */
+  /** Finish the line (newline) so later output starts clean; off a TTY, a last line if any were appended. */
   finish(): void {
     if (this.finished) return;
     this.finished = true;
     if (this.enabled) this.stream.write('\n');
+    else if (this.logged) this.stream.write(`${this.label}: ${this.done}/${this.total} done in ${formatDuration((this.now() - this.start) / 1000)}\n`);
+  }
+
+  /** Off a TTY: one plain line when logEveryMs has passed since the last. */
+  private log(info: string): void {
+    if (this.logEveryMs <= 0 || this.finished) return;
+    const t = this.now();
+    if (t - this.lastLog < this.logEveryMs) return;
+    this.lastLog = t;
+    this.logged = true;
+    const elapsed = formatDuration((t - this.start) / 1000);
+    this.stream.write(`${this.label}: ${this.done}/${this.total} ${elapsed} eta ${formatDuration(this.eta())}${info ? ` ${info}` : ''}\n`);
   }
 }

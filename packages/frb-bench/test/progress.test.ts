@@ -27,14 +27,37 @@ describe('progress bar', () => {
     expect(chunks.filter((c) => c === '\n')).toHaveLength(1);
   });
 
-  it('stays quiet when the stream is not a TTY (logs, pipes, CI)', () => {
+  it('off a TTY (logs, pipes, CI) appends a plain line with done/total and ETA every logEveryMs, nothing for short runs', () => {
+    let t = 0;
+    const quiet = fakeStream(false);
+    const q = new Progress(3, 'x', { stream: quiet.stream, now: () => t });
+    t = 9_000;
+    q.tick();
+    q.tick();
+    q.finish();
+    expect(quiet.chunks).toEqual([]);
+    expect(q.line()).toMatch(/^x \[.*\] 2\/3/);
+
+    t = 0;
     const { chunks, stream } = fakeStream(false);
-    const p = new Progress(3, 'x', { stream });
-    p.tick();
-    p.tick();
-    p.finish();
+    const p = new Progress(6, 'eval', { stream, now: () => t });
+    t = 4_000;
+    p.tick(1, 'baby');
     expect(chunks).toEqual([]);
-    expect(p.line()).toMatch(/^x \[.*\] 2\/3/);
+    t = 10_000;
+    p.tick(1, 'bird');
+    expect(chunks).toEqual(['eval: 2/6 0:10 eta 0:20 bird\n']); // 5 s per image, 4 left
+    t = 15_000;
+    p.tick(1);
+    expect(chunks).toHaveLength(1);
+    t = 20_000;
+    p.note('tile 2');
+    expect(chunks.at(-1)).toBe('eval: 3/6 0:20 eta 0:20 tile 2\n');
+    t = 24_000;
+    p.tick(3);
+    p.finish();
+    expect(chunks.at(-1)).toBe('eval: 6/6 done in 0:24\n');
+    expect(chunks.join('')).not.toMatch(/\r|\x1b/);
   });
 
   it('formats durations and rejects a bad total', () => {

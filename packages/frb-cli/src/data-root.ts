@@ -16,11 +16,17 @@ export function benchmarkRoot(cmd: string, root: string): string {
   throw new UsageError(`frb ${cmd}: data folder "${root}" does not exist (pass --data DIR or set FRB_DATA)`);
 }
 
-/** Sets available under a benchmark root. */
+/** Sets available under a benchmark root: folders, or symlinks to folders, that hold an HR folder. */
 export function availableSets(benchRoot: string): string[] {
-  return readdirSync(benchRoot, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(benchRoot, d.name, 'HR')))
-    .map((d) => d.name)
+  return readdirSync(benchRoot)
+    .filter((name) => {
+      // statSync follows symlinks (a set linked in from elsewhere counts); a dangling link is passed over.
+      try {
+        return statSync(join(benchRoot, name)).isDirectory() && existsSync(join(benchRoot, name, 'HR'));
+      } catch {
+        return false;
+      }
+    })
     .sort();
 }
 

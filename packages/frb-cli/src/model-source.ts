@@ -6,19 +6,29 @@ import { dirname, join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@frb/layers';
 import { loadModel } from '@frb/layers/node';
-import { createModel, listModels, modelInfo } from '@frb/models';
+import { PRETRAINED, createModel, listModels, modelInfo } from '@frb/models';
 import { UsageError } from './context.js';
 
 export interface ModelSpec {
   kind: 'zoo' | 'file';
   /** Zoo name, or the model.json path. */
   ref: string;
-  /** Name used in tables: the zoo name or the file's folder name. */
+  /** Name used in tables: the zoo name or the file's folder name ("(untrained)" added for random weights). */
   label: string;
+  /** Zoo models: the shipped weight set to load (none: fresh random weights, which --random-weights must ask for). */
+  weights?: string;
 }
 
-function looksLikePath(s: string): boolean {
+export function looksLikePath(s: string): boolean {
   return s.endsWith('.json') || s.includes('/') || s.includes('\\') || s.startsWith('.');
+}
+
+/** A model.json path from a file or folder argument; a missing file is a usage error naming it. */
+export function modelJsonPath(cmd: string, what: string, arg: string, cwd: string): string {
+  let file = resolve(cwd, arg);
+  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'model.json');
+  if (!existsSync(file)) throw new UsageError(`frb ${cmd}: ${what} "${file}" does not exist`);
+  return file;
 }
 
 /** Decide what `<model>` names; a missing file or unknown zoo name is a usage error listing what exists. */
@@ -26,14 +36,49 @@ export function resolveModelSpec(cmd: string, arg: string | undefined, cwd: stri
   if (!arg) throw new UsageError(`frb ${cmd}: missing <model> (a zoo name such as 'frbc', or a path to model.json)`);
   if (modelInfo(arg)) return { kind: 'zoo', ref: arg, label: arg };
   if (looksLikePath(arg)) {
-    let file = resolve(cwd, arg);
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'model.json');
-    if (!existsSync(file)) throw new UsageError(`frb ${cmd}: model file "${file}" does not exist`);
+    const file = modelJsonPath(cmd, 'model file', arg, cwd);
     const label = arg.endsWith('model.json') ? dirname(file).split(/[\\/]/).pop() || 'model' : arg.replace(/\.json$/, '').split(/[\\/]/).pop()!;
     return { kind: 'file', ref: file, label };
   }
   const names = listModels().map((m) => m.name);
   throw new UsageError(`frb ${cmd}: '${arg}' is neither a zoo model (${names.join(', ')}) nor a model.json path`);
+}
+
+/** Scales shipped weight set `set` of zoo model `model` exists for, ascending. */
+export function shippedScales(model: string, set: string): number[] {
+  return PRETRAINED.filter((p) => p.model === model && p.name === set).map((p) => p.scale).sort((a, b) => a - b);
+}
+
+/** `--weights W` for zoo model `name`: one of its shipped sets, or a model.json (file or folder). */
+export function resolveWeights(cmd: string, name: string, w: string, cwd: string): { set: string } | { file: string } {
+  const sets = modelInfo(name)?.weights ?? [];
+  if (sets.includes(w)) return { set: w };
+  if (looksLikePath(w)) return { file: modelJsonPath(cmd, '--weights file', w, cwd) };
+  throw new UsageError(`frb ${cmd}: --weights '${w}' is neither a shipped weight set of '${name}' (${sets.join(', ') || 'none'}) nor a model.json path`);
+}
+
+/**
+ * The model contract of commands that measure or run a zoo model: its weights must be named (--weights) or
+ * fresh random weights asked for (--random-weights), so untrained numbers are never printed by accident.
+ */
+export function withWeights(cmd: string, spec: ModelSpec, weights: string | undefined, random: boolean, cwd: string): ModelSpec {
+  if (spec.kind === 'file') {
+    if (weights !== undefined || random) throw new UsageError(`frb ${cmd}: --weights/--random-weights apply to zoo models; "${spec.ref}" brings its own weights`);
+    return spec;
+  }
+  if (weights !== undefined && random) throw new UsageError(`frb ${cmd}: give either --weights or --random-weights, not both`);
+  if (random) return { ...spec, label: `${spec.label} (untrained)` };
+  if (weights === undefined) {
+    const sets = modelInfo(spec.ref)?.weights ?? [];
+    throw new UsageError(
+      `frb ${cmd}: zoo model '${spec.ref}' has no trained weights unless you name them: ` +
+        `${sets.length ? `--weights ${sets.join('|')} (shipped) or ` : ''}--weights path/to/model.json, ` +
+        'or --random-weights to measure the untrained architecture',
+    );
+  }
+  const r = resolveWeights(cmd, spec.ref, weights, cwd);
+  if ('set' in r) return { ...spec, weights: r.set, label: `${spec.label} ${r.set}` };
+  return { kind: 'file', ref: r.file, label: spec.label };
 }
 
 /** Load a tfjs layers model.json (weights from the files its manifest names) through @frb/layers/node. */
@@ -57,5 +102,6 @@ export async function instantiate(spec: ModelSpec, o: ZooOptions): Promise<tfl.L
   const opts: Record<string, unknown> = { scale: o.scale };
   if (o.features !== undefined) opts.features = o.features;
   if (o.blocks !== undefined) opts.blocks = o.blocks;
+  if (spec.weights !== undefined) return createModel(spec.ref, { ...opts, scale: o.scale, weights: spec.weights });
   return createModel(spec.ref, opts);
 }

@@ -1,6 +1,6 @@
-// Writing results: to stdout, or to --out FILE (folders created).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+// Writing results: to stdout, or to --out FILE (folders created, written atomically).
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '@frb/datasets';
 import type { CliContext } from './context.js';
 
 export async function emit(ctx: CliContext, text: string, out: string | undefined): Promise<void> {
@@ -10,8 +10,7 @@ export async function emit(ctx: CliContext, text: string, out: string | undefine
   }
   const file = resolve(ctx.cwd, out);
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
+    await writeFileAtomic(file, text); // a killed run leaves the previous results page whole
   } catch (err) {
     throw new Error(`cannot write "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

@@ -191,10 +191,10 @@ describe('frb eval', () => {
   });
 
   it('evaluates a zoo model with its Params/OPs', async () => {
-    const r = await frb(['eval', 'frbc', '--features', '4', '--blocks', '1', '--data', root, '--sets', 'Toy', '--scale', '2', '--limit', '1']);
+    const r = await frb(['eval', 'frbc', '--random-weights', '--features', '4', '--blocks', '1', '--data', root, '--sets', 'Toy', '--scale', '2', '--limit', '1']);
     expect(r.stderr).not.toMatch(/frb eval:/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\| frbc \| x2 \| \d+\.\d \| \d+\.\d\d \| \d+\.\d\d\/0\.\d{4} \|/);
+    expect(r.stdout).toMatch(/\| frbc \(untrained\) \| x2 \| \d+\.\d \| \d+\.\d\d \| \d+\.\d\d\/0\.\d{4} \|/);
   });
 });
 

@@ -89,7 +89,7 @@ describe('frb upscale', () => {
 
     const none = await frb(['upscale']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/one <image> expected, got 0/);
+    expect(none.stderr).toMatch(/one or more <image> \(or folders of images\) expected, got 0/);
 
     const bad = await frb(['upscale', img, '--scale', '3']);
     expect(bad.code).toBe(2);
@@ -111,11 +111,11 @@ describe('frb upscale', () => {
 
     const jpg = await frb(['upscale', img, '--scale', s, '--out', join(dir, 'x.jpg')]);
     expect(jpg.code).toBe(2);
-    expect(jpg.stderr).toContain('--out must end in .png');
+    expect(jpg.stderr).toContain('--output must end in .png');
 
     const w = await frb(['upscale', img, '--weights', 'huge']);
     expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/--weights 'huge' is neither a shipped weight set \(small-291\) nor a model.json path/);
+    expect(w.stderr).toMatch(/--weights 'huge' is neither a shipped weight set of 'frbc' \(small-291\) nor a model.json path/);
 
     const notImage = join(dir, 'notes.png');
     writeFileSync(notImage, 'not an image');
@@ -129,6 +129,6 @@ describe('frb upscale', () => {
     expect(r.code).toBe(0);
     for (const o of ['--scale', '--out', '--weights', '--tile', '--backend']) expect(r.stdout).toContain(o);
     const g = await frb(['--help']);
-    expect(g.stdout).toMatch(/upscale\s+upscale an image/);
+    expect(g.stdout).toMatch(/upscale\s+upscale images/);
   });
 });

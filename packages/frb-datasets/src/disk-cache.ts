@@ -10,10 +10,11 @@
  * file.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { imresize } from './imresize.js';
 import { readImage, type ReadImageOptions } from './io.js';
+import { writeFileAtomic } from './atomic.js';
 import type { RawImage } from './raw-image.js';
 
 /** Default cache folder, relative to the working directory (git-ignored in this repository). */
@@ -73,10 +74,7 @@ export async function writeCachedRaw(file: string, stamp: SourceStamp, img: RawI
   MAGIC.copy(header, 0);
   const fields = new Float64Array([stamp.size, stamp.mtimeMs, img.height, img.width, img.channels]);
   Buffer.from(fields.buffer).copy(header, 8);
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, Buffer.concat([header, img.data]));
-  await rename(tmp, file);
+  await writeFileAtomic(file, Buffer.concat([header, img.data]));
 }
 
 /**

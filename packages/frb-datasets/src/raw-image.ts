@@ -82,3 +82,39 @@ export function grayToRgb(img: RawImage): RawImage {
   }
   return { data: out, height: img.height, width: img.width, channels: 3 };
 }
+
+/** Splits the last channel of a 2- or 4-channel image off as its alpha: `{ color, alpha }` (alpha 1 channel). */
+export function splitAlpha(img: RawImage): { color: RawImage; alpha: RawImage } {
+  assertRawImage(img, 'splitAlpha: img');
+  const c = img.channels;
+  if (c !== 2 && c !== 4) throw new RangeError(`splitAlpha: expected 2 (gray+alpha) or 4 (RGBA) channels, got ${c}`);
+  const n = img.height * img.width;
+  const Ctor = img.data.constructor as Uint8ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+  const color = new Ctor(n * (c - 1));
+  const alpha = new Ctor(n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c - 1; k++) color[i * (c - 1) + k] = img.data[i * c + k]!;
+    alpha[i] = img.data[i * c + c - 1]!;
+  }
+  const { height, width } = img;
+  return { color: { data: color, height, width, channels: c - 1 }, alpha: { data: alpha, height, width, channels: 1 } };
+}
+
+/** The inverse of splitAlpha: `color` (1 or 3 channels) with `alpha` (1 channel, same size) as the last channel. */
+export function joinAlpha(color: RawImage, alpha: RawImage): RawImage {
+  assertRawImage(color, 'joinAlpha: color');
+  assertRawImage(alpha, 'joinAlpha: alpha');
+  if (alpha.channels !== 1 || alpha.height !== color.height || alpha.width !== color.width) {
+    throw new RangeError(`joinAlpha: alpha must be 1 channel of ${color.height}x${color.width}, got ${alpha.height}x${alpha.width}x${alpha.channels}`);
+  }
+  if (color.data.constructor !== alpha.data.constructor) throw new TypeError('joinAlpha: color and alpha must have the same storage type');
+  const c = color.channels + 1;
+  const n = color.height * color.width;
+  const Ctor = color.data.constructor as Uint8ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+  const out = new Ctor(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c - 1; k++) out[i * c + k] = color.data[i * (c - 1) + k]!;
+    out[i * c + c - 1] = alpha.data[i]!;
+  }
+  return { data: out, height: color.height, width: color.width, channels: c };
+}

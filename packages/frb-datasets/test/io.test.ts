@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { link, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromTensor, readImage, readImageInfo, toTensor, writePng, type RawImage } from '@frb/datasets';
+import { FileExistsError, conversionNote, fromTensor, readImage, readImageInfo, toTensor, writePng, type RawImage } from '@frb/datasets';
+import { cmykJpeg, exifRotatedJpeg, pattern, png16, rgbaPng, rotate90cw } from './fixtures.js';
 import { countDiff, randomImage, tempDir } from './helpers.js';
 
 let dir = '';
@@ -122,6 +123,95 @@ describe('readImage / writePng', () => {
     await expect(writePng(join(dir, 'bad.png'), { data: new Uint8Array(5), height: 2, width: 2, channels: 3 })).rejects.toThrow(
       /bad\.png.*5 values/,
     );
+  });
+});
+
+describe('files as users bring them: orientation, alpha, colour spaces, safe writes', () => {
+  it("orientation 'apply' turns an EXIF-6 JPEG upright (90° clockwise of the stored pixels); the default keeps them as stored", async () => {
+    const f = join(dir, 'phone.jpg');
+    await exifRotatedJpeg(f, pattern(10, 16));
+    const info = await readImageInfo(f);
+    expect([info.orientation, info.height, info.width]).toEqual([6, 10, 16]);
+    const stored = await readImage(f);
+    expect([stored.height, stored.width]).toEqual([10, 16]);
+    const upright = await readImage(f, { orientation: 'apply' });
+    expect([upright.height, upright.width, upright.channels]).toEqual([16, 10, 3]);
+    // Same decoded samples, only turned: exact equality with the stored pixels rotated here.
+    expect(countDiff(upright.data, rotate90cw(stored).data)).toBe(0);
+    await expect(readImage(f, { orientation: 'sideways' as 'apply' })).rejects.toThrow(/orientation must be/);
+  });
+
+  it("alpha 'keep' returns RGBA with the transparent regions as stored; gray+alpha keeps 2 channels with keepGray", async () => {
+    const f = join(dir, 'logo.png');
+    const rgba = await rgbaPng(f, pattern(6, 9, 2));
+    const info = await readImageInfo(f);
+    expect(info.hasAlpha).toBe(true);
+    const kept = await readImage(f, { alpha: 'keep' });
+    expect(kept.channels).toBe(4);
+    expect(countDiff(kept.data, rgba.data)).toBe(0);
+    const ga = randomImage(3, 5, 2, 12);
+    await writePng(join(dir, 'ga-keep.png'), ga);
+    const g2 = await readImage(join(dir, 'ga-keep.png'), { alpha: 'keep', keepGray: true });
+    expect(g2.channels).toBe(2);
+    expect(countDiff(g2.data, ga.data)).toBe(0);
+  });
+
+  it('a CMYK JPEG is 4 channels without alpha, read as sRGB, and its note says CMYK (not alpha); a 16-bit PNG says 16-bit', async () => {
+    const f = join(dir, 'print.jpg');
+    const rgb = pattern(8, 8, 3);
+    await cmykJpeg(f, rgb);
+    const info = await readImageInfo(f);
+    expect([info.channels, info.hasAlpha, info.space]).toEqual([4, false, 'cmyk']);
+    expect(conversionNote(info)).toBe('CMYK, converted to 8-bit sRGB');
+    const img = await readImage(f, { alpha: 'keep' });
+    expect(img.channels).toBe(3);
+    // The round trip through CMYK and JPEG stays near the original colours.
+    let err = 0;
+    for (let i = 0; i < img.data.length; i++) err += Math.abs(img.data[i]! - rgb.data[i]!);
+    expect(err / img.data.length).toBeLessThan(12);
+
+    const f16 = join(dir, 'scan16.png');
+    await png16(f16, rgb);
+    const i16 = await readImageInfo(f16);
+    expect(conversionNote(i16)).toBe('16-bit, converted to 8-bit');
+    expect(countDiff((await readImage(f16, { allow16Bit: true })).data, rgb.data)).toBe(0);
+    expect(conversionNote(await readImageInfo(join(dir, 'logo.png')))).toBeNull();
+  });
+
+  it('writePng replaces a file by rename (a hard link to the old file keeps the old bytes), leaves no temp file, and overwrite:false refuses', async () => {
+    const sub = join(dir, 'atomic');
+    const f = join(sub, 'out.png');
+    const a = randomImage(5, 5, 3, 1);
+    const b = randomImage(5, 5, 3, 2);
+    await writePng(f, a);
+    const before = await readFile(f);
+    await link(f, join(sub, 'old.png'));
+    await writePng(f, b);
+    // An in-place write would have changed the shared inode; the rename gave out.png a new one.
+    expect((await readFile(join(sub, 'old.png'))).equals(before)).toBe(true);
+    expect(countDiff((await readImage(f)).data, b.data)).toBe(0);
+    expect((await readdir(sub)).sort()).toEqual(['old.png', 'out.png']);
+    const now = await readFile(f);
+    await expect(writePng(f, a, { overwrite: false })).rejects.toBeInstanceOf(FileExistsError);
+    expect((await readFile(f)).equals(now)).toBe(true);
+    expect((await readdir(sub)).sort()).toEqual(['old.png', 'out.png']);
+  });
+
+  it('writePng carries an ICC profile unchanged (pixels untouched) and the DPI', async () => {
+    const src = join(dir, 'p3.png');
+    await sharp(pattern(4, 4).data, { raw: { width: 4, height: 4, channels: 3 } }).withIccProfile('p3').png().toFile(src);
+    const icc = (await readImageInfo(src)).icc!;
+    expect(icc.length).toBeGreaterThan(100);
+    const img = randomImage(4, 4, 3, 5);
+    const f = join(dir, 'tagged.png');
+    await writePng(f, img, { icc, density: 300 });
+    const info = await readImageInfo(f);
+    expect(info.icc!.equals(icc)).toBe(true);
+    expect(info.density).toBeCloseTo(300, 0);
+    expect(countDiff((await readImage(f)).data, img.data)).toBe(0);
+    // A CMYK profile does not describe RGB pixels: not attached.
+    await writePng(join(dir, 'untagged.png'), img, { icc: Buffer.concat([icc.subarray(0, 16), Buffer.from('CMYK'), icc.subarray(20)]) });
+    expect((await readImageInfo(join(dir, 'untagged.png'))).icc).toBeUndefined();
   });
 });
 

@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { enableNativeConvKernels, registerConvGradKernels, releaseConvGradKernels } from './kernels/index.js';
-import { loadNativeConv, type NativeLoadResult } from './kernels/native/loader.js';
+import { loadNativeConv, type NativeCacheInfo, type NativeLoadResult } from './kernels/native/loader.js';
+
+export { nativeCacheInfo, type NativeCacheInfo } from './kernels/native/loader.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -19,6 +21,16 @@ export interface InitBackendOptions {
   native?: boolean;
   /** Threads per native conv call (default FRB_THREADS, else os.availableParallelism()). */
   threads?: number;
+  /**
+   * Called before the native kernels are compiled (first use on a machine: several seconds). Default: one line on
+   * stderr saying so and where the result is cached; false for silence.
+   */
+  onNativeBuild?: ((info: NativeCacheInfo) => void) | false;
+}
+
+/** The line initBackend prints before compiling the native kernels. */
+export function nativeBuildMessage(info: NativeCacheInfo): string {
+  return `@frb/layers: compiling the native conv kernels with ${info.compiler} (once per machine, Node and source; about 10 s), cached in ${info.file}\n`;
 }
 
 export interface NativeStatus extends NativeLoadResult {
@@ -43,7 +55,7 @@ function defaultThreads(): number {
  * Compiles/loads the native conv kernels and registers them for cpu and wasm (or unregisters them with
  * `enable` false). Returns the status; never throws when the build is impossible, it reports why.
  */
-export function useNativeConvKernels(enable = true, threads = defaultThreads()): NativeStatus {
+export function useNativeConvKernels(enable = true, threads = defaultThreads(), onBuild?: (info: NativeCacheInfo) => void): NativeStatus {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(`useNativeConvKernels: threads must be a positive integer, got ${threads}`);
   }
@@ -52,7 +64,7 @@ export function useNativeConvKernels(enable = true, threads = defaultThreads()):
     nativeStatus = { native: null, reason: 'turned off', active: false, threads };
     return nativeStatus;
   }
-  const r = loadNativeConv();
+  const r = loadNativeConv(onBuild);
   enableNativeConvKernels(r.native, threads);
   nativeStatus = { ...r, active: r.native != null, threads };
   return nativeStatus;
@@ -133,7 +145,10 @@ const TRY: Record<Exclude<BackendPreference, 'auto'>, () => Promise<string | nul
  */
 export async function initBackend(preference: BackendPreference = 'auto', options: InitBackendOptions = {}): Promise<string> {
   const name = await selectBackend(preference);
-  if (name === 'wasm' || name === 'cpu') useNativeConvKernels(options.native ?? true, options.threads ?? defaultThreads());
+  if (name === 'wasm' || name === 'cpu') {
+    const onBuild = options.onNativeBuild ?? ((info: NativeCacheInfo) => process.stderr.write(nativeBuildMessage(info)));
+    useNativeConvKernels(options.native ?? true, options.threads ?? defaultThreads(), onBuild || undefined);
+  }
   return name;
 }
 

@@ -4,7 +4,7 @@
 // imported: they are fetched on demand from URLs built with `new URL('../weights/...', import.meta.url)`, a pattern
 // bundlers (Vite, webpack 5, esbuild with a loader) recognize and copy as assets. So users who never ask for weights
 // download nothing extra, and the main entry stays browser-clean: `fetch` reads http(s) URLs; file: URLs (Node,
-// tests, the CLI) need a file reader, which `@frb/models/node` registers when imported.
+// tests, the CLI) are read with node:fs, loaded on demand (or by the reader `@frb/models/node` registers).
 //
 // The table between the PINNED markers is written by scripts/pin-weights.ts; edit it by re-pinning, not by hand.
 import * as tf from '@tensorflow/tfjs-core';
@@ -147,6 +147,19 @@ export function setPretrainedFileReader(reader: WeightsFetcher | undefined): Wei
   return prev;
 }
 
+/**
+ * In Node, when no reader was registered (the user did not import '@frb/models/node'), read file: URLs with
+ * node:fs anyway, so `createModel(..., { weights })` works from the main entry alone. The specifier is a variable
+ * so browser bundlers never try to resolve a Node module; in a browser this returns undefined.
+ */
+async function nodeFileReader(): Promise<WeightsFetcher | undefined> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) return undefined;
+  const spec = 'node:fs/promises';
+  const fs = (await import(/* @vite-ignore */ spec)) as { readFile(u: URL): Promise<Uint8Array> };
+  return async (url) => new Uint8Array(await fs.readFile(url));
+}
+
 /** Weight-set names available for `model` (all scales), sorted. */
 export function pretrainedNames(model: string): string[] {
   return [...new Set(PRETRAINED.filter((p) => p.model === model).map((p) => p.name))].sort();
@@ -195,11 +208,12 @@ async function readBytes(url: URL, fetcher: WeightsFetcher | undefined, what: st
   try {
     if (fetcher) data = await fetcher(url);
     else if (url.protocol === 'file:') {
-      if (!fileReader) {
+      const reader = fileReader ?? (await nodeFileReader());
+      if (!reader) {
         throw new Error("file: URLs need a file reader: in Node, import '@frb/models/node' (it registers one) " +
           'or pass a fetcher');
       }
-      data = await fileReader(url);
+      data = await reader(url);
     } else {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);

@@ -136,13 +136,19 @@ describe('loading errors', () => {
     m.dispose();
   });
 
-  it('without a file reader (main entry alone in Node) the error says to import @frb/models/node', async () => {
+  it("loads in Node from the main entry alone: without a registered file reader the files are read with node:fs", async () => {
+    const withReader = await createModel('frbc', { scale: first.scale, weights: first.name });
     const prev = setPretrainedFileReader(undefined);
     try {
-      await expect(createModel('frbc', { scale: first.scale, weights: first.name }))
-        .rejects.toThrow(/import '@frb\/models\/node'/);
+      const alone = await createModel('frbc', { scale: first.scale, weights: first.name });
+      const x = tf.randomUniform([1, 6, 7, 3], 0, 1, 'float32', 3);
+      const [a, b] = [withReader.predict(x) as tf.Tensor, alone.predict(x) as tf.Tensor];
+      expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+      tf.dispose([x, a, b]);
+      alone.dispose();
     } finally {
       setPretrainedFileReader(prev);
+      withReader.dispose();
     }
   });
 

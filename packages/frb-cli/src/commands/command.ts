@@ -9,3 +9,10 @@ export interface Command {
   help: string;
   run(argv: string[], ctx: CliContext): Promise<number>;
 }
+
+/** A command whose module is imported only when it is used; `summary` is all `frb --help` needs. */
+export interface LazyCommand {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}

@@ -6,7 +6,7 @@ import { EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { emit, jsonText } from '../output.js';
 import { runSets } from '../sets-runner.js';
-import { instantiate, resolveModelSpec } from '../model-source.js';
+import { instantiate, resolveModelSpec, shippedScales, withWeights } from '../model-source.js';
 import { useBackend } from '../backend.js';
 import { COST_INPUT, modelCost } from '../cost.js';
 import type { Command } from './command.js';
@@ -18,8 +18,11 @@ quantized to uint8 (the conventions of published SR tables). Per image and per s
 
 <model>                a zoo name (see 'frb summary --help' for the list) or a path to a tfjs
                        layers-model model.json (or its folder), ours or a third party's.
+                       A zoo name needs --weights or --random-weights.
 
 Options:
+  --weights W          zoo models: a shipped weight set (e.g. small-291 for frbc) or a model.json path
+  --random-weights     zoo models: measure the untrained architecture (rows say "untrained")
   --scale LIST         comma-separated scales (default 4); a model.json takes exactly one
   --sets LIST          comma-separated sets (default Set5,Set14,B100)
   --data DIR           data root holding benchmark/<Set>/... (default $FRB_DATA or ../shared/data)
@@ -52,6 +55,8 @@ export const evalCommand: Command = {
   help: HELP,
   async run(argv: string[], ctx: CliContext): Promise<number> {
     const p = parse('eval', argv, {
+      weights: { type: 'string' },
+      'random-weights': { type: 'boolean' },
       scale: { type: 'string' },
       sets: { type: 'string' },
       data: { type: 'string' },
@@ -81,10 +86,14 @@ export const evalCommand: Command = {
       return EXIT_OK;
     }
     if (p.positionals.length > 1) throw new UsageError(`frb eval: one <model> expected, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
-    const spec = resolveModelSpec('eval', p.positionals[0], ctx.cwd);
+    const spec = withWeights('eval', resolveModelSpec('eval', p.positionals[0], ctx.cwd), str(p, 'weights'), flag(p, 'random-weights'), ctx.cwd);
     const scales = parseScales('eval', str(p, 'scale'), [4]);
     if (spec.kind === 'file' && scales.length !== 1) {
       throw new UsageError(`frb eval: a model.json has one scale; give exactly one --scale (got ${scales.join(',')})`);
+    }
+    const shipped = spec.weights === undefined ? undefined : shippedScales(spec.ref, spec.weights);
+    if (shipped && scales.some((x) => !shipped.includes(x))) {
+      throw new UsageError(`frb eval: weights '${spec.weights}' of '${spec.ref}' exist for x${shipped.join(', x')}; got --scale ${scales.join(',')}`);
     }
     const sets = parseList(str(p, 'sets'), ['Set5', 'Set14', 'B100']);
     const format = parseChoice<TableFormat>('eval', 'format', str(p, 'format'), ['md', 'csv', 'json'], 'md');
@@ -102,9 +111,10 @@ export const evalCommand: Command = {
     if (tileOverlap !== undefined && tile === undefined) throw new UsageError('frb eval: --tile-overlap needs --tile');
     const root = benchmarkRoot('eval', dataRoot(ctx, str(p, 'data')));
     checkSets('eval', root, sets, scales, flag(p, 'generate-lr'));
-    const backend = await useBackend('eval', str(p, 'backend'));
+    const backend = await useBackend('eval', str(p, 'backend'), ctx);
 
     const method = str(p, 'method') ?? spec.label;
+    if (spec.label.endsWith('(untrained)')) ctx.stderr.write(`eval: '${spec.ref}' runs with fresh random weights (--random-weights); its numbers say nothing about a trained model\n`);
     const cost: Record<string, Cost> = {};
     const results: SetResult[] = await runSets(
       ctx,

@@ -63,7 +63,7 @@ export const summaryCommand: Command = {
     if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`frb summary: --input must be HxW, e.g. 180x320, got '${inputArg}'`);
     const features = parseInt0('summary', 'features', str(p, 'features'), 1);
     const blocks = parseInt0('summary', 'blocks', str(p, 'blocks'), 1);
-    await useBackend('summary', str(p, 'backend'));
+    await useBackend('summary', str(p, 'backend'), ctx);
     const model = await instantiate(spec, { scale: scales[0], features, blocks });
     try {
       const inputShape = [Number(m[1]), Number(m[2]), modelInputChannels(model) ?? 3];

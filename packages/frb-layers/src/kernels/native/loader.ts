@@ -59,27 +59,48 @@ export function nativeSource(): string {
   return `${FRB_CONV_SOURCE.slice(0, at)}${FRB_ELEMENTWISE_SOURCE}${init}\n  frb_register_elementwise(env, exports);${FRB_CONV_SOURCE.slice(at + init.length)}`;
 }
 
-/** Compiles (once per machine, source and Node ABI) and loads the native conv kernels; never throws. */
-export function loadNativeConv(): NativeLoadResult {
+/** Where the compiled module for this source, compiler, Node and CPU goes, and whether it is there yet. */
+export interface NativeCacheInfo {
+  file: string;
+  built: boolean;
+  compiler: string;
+}
+
+/** The cache entry loadNativeConv would use, without compiling anything; a string says why there is none. */
+export function nativeCacheInfo(): NativeCacheInfo | string {
+  if (process.env.FRB_NATIVE === '0') return 'disabled by FRB_NATIVE=0';
+  const include = nodeIncludeDir();
+  if (!include) return 'Node headers (include/node/node_api.h) not found; set FRB_NODE_INCLUDE';
+  const { cxx, flags } = buildCommand(include);
+  const key = createHash('sha256')
+    .update([nativeSource(), cxx, flags.join(' '), process.version, process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
+    .digest('hex')
+    .slice(0, 16);
+  const file = path.join(cacheDir(), `frb_conv-${key}.node`);
+  return { file, built: fs.existsSync(file), compiler: cxx };
+}
+
+function buildCommand(include: string): { cxx: string; flags: string[] } {
+  // -march=native makes the binary machine-specific, so the CPU model is part of the cache key.
+  return { cxx: process.env.CXX || 'g++', flags: ['-O3', '-march=native', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`] };
+}
+
+/**
+ * Compiles (once per machine, source and Node ABI) and loads the native conv kernels; never throws.
+ * `onBuild` is told before a compile starts (it takes seconds), so callers can say so.
+ */
+export function loadNativeConv(onBuild?: (info: NativeCacheInfo) => void): NativeLoadResult {
   if (cached) return cached;
-  if (process.env.FRB_NATIVE === '0') return (cached = { native: null, reason: 'disabled by FRB_NATIVE=0' });
   try {
-    const include = nodeIncludeDir();
-    if (!include) return (cached = { native: null, reason: 'Node headers (include/node/node_api.h) not found; set FRB_NODE_INCLUDE' });
-    const cxx = process.env.CXX || 'g++';
-    // -march=native makes the binary machine-specific, so the CPU model is part of the cache key.
-    const flags = ['-O3', '-march=native', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`];
-    const source = nativeSource();
-    const key = createHash('sha256')
-      .update([source, cxx, flags.join(' '), process.version, process.arch, os.cpus()[0]?.model ?? ''].join('\0'))
-      .digest('hex')
-      .slice(0, 16);
-    const dir = cacheDir();
-    const file = path.join(dir, `frb_conv-${key}.node`);
-    if (!fs.existsSync(file)) {
-      const src = path.join(dir, `frb_conv-${key}-${process.pid}.cc`);
-      const tmp = path.join(dir, `frb_conv-${key}-${process.pid}.node.tmp`);
-      fs.writeFileSync(src, source);
+    const info = nativeCacheInfo();
+    if (typeof info === 'string') return (cached = { native: null, reason: info });
+    const { file, compiler: cxx } = info;
+    const { flags } = buildCommand(nodeIncludeDir()!);
+    if (!info.built) {
+      onBuild?.(info);
+      const src = file.replace(/\.node$/, `-${process.pid}.cc`);
+      const tmp = file.replace(/\.node$/, `-${process.pid}.node.tmp`);
+      fs.writeFileSync(src, nativeSource());
       try {
         execFileSync(cxx, [...flags, '-o', tmp, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
         fs.renameSync(tmp, file); // atomic, so concurrent processes never load a half-written module
