@@ -69,7 +69,7 @@ export const runPaths = (out: string) => ({
   model: join(out, 'model'),
 });
 
-/** Without a terminal, a progress line at least this often (ms) even between log intervals. */
+/** Without a terminal, Progress appends a done/total/ETA line at least this often (ms) between log intervals. */
 const QUIET_LINE_MS = 30_000;
 
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
@@ -133,6 +133,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const bar = new Progress(Math.max(0, until - from.start), cfg.name, {
       stream: err as NodeJS.WritableStream & { isTTY?: boolean },
       ...(opts.progressBar !== undefined ? { enabled: opts.progressBar } : {}),
+      logEveryMs: opts.progressEveryMs ?? QUIET_LINE_MS,
     });
     const rec = new RunRecorder(cfg, run, logger, err, val, () => !bar.enabled);
     rec.records = await logger.read();
@@ -210,7 +211,6 @@ async function runIterations(a: {
   let lastLr = learningRateAt(cfg.train.scheduler, cfg.train.optimizer.lr, Math.max(1, a.from));
   let last: Record<string, number> = {};
   let lastSaved = a.from;
-  let lastLine = performance.now();
   for (let it = a.from + 1; it <= a.until; it++) {
     if (opts.signal?.aborted) {
       s.stopped = 'interrupted';
@@ -247,11 +247,6 @@ async function runIterations(a: {
       const info = `loss ${fmt(l.total)}${dbt ? ` dis ${fmt(l.distill)}` : ''} ${ips.toFixed(2)} it/s lr ${lr.toExponential(1)}`;
       if (bar.enabled) bar.tick(0, info);
       else rec.err.write(`${bar.line(info)}\n`);
-      lastLine = now;
-    } else if (!bar.enabled && performance.now() - lastLine >= (opts.progressEveryMs ?? QUIET_LINE_MS)) {
-      // Between log intervals, without a terminal: a progress line (done/total, ETA, it/s) so a long run is not silent.
-      lastLine = performance.now();
-      rec.err.write(`${bar.line(`${(window.n / ((lastLine - window.t) / 1000)).toFixed(2)} it/s`)}\n`);
     }
     if (cfg.val && cfg.val.interval > 0 && it % cfg.val.interval === 0 && it !== total) await rec.validate(it);
     if (it % cfg.checkpoint.interval === 0 || it === a.until) {
