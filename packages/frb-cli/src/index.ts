@@ -18,7 +18,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   lazy('summary', 'bit-aware summary (Params, OPs, memory) of a zoo model or a model.json', async () => (await import('./commands/summary.js')).summaryCommand),
   lazy('table', 'merge runs into a Table-1-style Markdown/CSV/JSON table, with an optional PSNR-vs-OPs plot', async () => (await import('./commands/table.js')).tableCommand),
   lazy('train', 'train a model from a JSON/YAML config (Adam, L1, DBT, checkpoints, --resume)', async () => (await import('./commands/train.js')).trainCommand),
-  lazy('reproduce', "train and compare the paper's methods at reduced scale (table + PSNR-vs-OPs plot)", async () => (await import('./commands/reproduce.js')).reproduceCommand),
+  lazy('reproduce', "train and compare the paper's methods at reduced scale over seeds (table, tests, plot)", async () => (await import('./commands/reproduce.js')).reproduceCommand),
   lazy('upscale', 'upscale images x2/x4 with the shipped FRBC weights (tiled) and write PNGs', async () => (await import('./commands/upscale.js')).upscaleCommand),
   lazy('doctor', 'print the backend, native kernels, threads, tfjs versions and data folder in use', async () => (await import('./commands/doctor.js')).doctorCommand),
 ];
