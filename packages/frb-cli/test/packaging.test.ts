@@ -1,6 +1,6 @@
 // The packages as a consumer meets them: require() gets an error saying the packages are ESM-only and what to
 // do; the README's snippets run when pasted into a fresh ESM project (against the built dist/, as installed).
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,26 +33,27 @@ const distBuilt = packages.every((d) => existsSync(join(repo, 'packages', d, 'di
 describe.skipIf(!distBuilt)('4. README snippets run when pasted into a fresh project (needs the build: npm run build)', () => {
   const blocks = [...readFileSync(join(repo, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
-  it('the README has snippets, and each runs to the end', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
-    const proj = mkdtempSync(join(tmpdir(), 'frb-fresh-'));
-    try {
-      writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'fresh', private: true, type: 'module' }));
-      mkdirSync(join(proj, 'node_modules', '@frb'), { recursive: true });
-      mkdirSync(join(proj, 'node_modules', '@tensorflow'), { recursive: true });
-      for (const d of packages) symlinkSync(join(repo, 'packages', d), join(proj, 'node_modules', '@frb', manifest(d).name.split('/')[1]!));
-      for (const t of readdirSync(join(repo, 'node_modules', '@tensorflow'))) symlinkSync(join(repo, 'node_modules', '@tensorflow', t), join(proj, 'node_modules', '@tensorflow', t));
-      for (const [i, code] of blocks.entries()) {
-        const file = join(proj, `snippet-${i + 1}.mts`);
-        writeFileSync(file, `${code}\nconsole.log('snippet ${i + 1} ran to the end');\n`);
-        const r = spawnSync(join(repo, 'node_modules', '.bin', 'tsx'), [file], {
-          cwd: proj, encoding: 'utf8', env: { ...process.env, FRB_BACKEND: 'cpu', FRB_NATIVE: '0' },
-        });
-        expect(r.status, `README snippet ${i + 1}:\n${code}\n${r.stderr}`).toBe(0);
-        expect(r.stdout).toContain(`snippet ${i + 1} ran to the end`);
-      }
-    } finally {
-      rmSync(proj, { recursive: true, force: true });
-    }
-  }, 600_000);
+  let proj = '';
+  beforeAll(() => {
+    proj = mkdtempSync(join(tmpdir(), 'frb-fresh-'));
+    writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'fresh', private: true, type: 'module' }));
+    mkdirSync(join(proj, 'node_modules', '@frb'), { recursive: true });
+    mkdirSync(join(proj, 'node_modules', '@tensorflow'), { recursive: true });
+    for (const d of packages) symlinkSync(join(repo, 'packages', d), join(proj, 'node_modules', '@frb', manifest(d).name.split('/')[1]!));
+    for (const t of readdirSync(join(repo, 'node_modules', '@tensorflow'))) symlinkSync(join(repo, 'node_modules', '@tensorflow', t), join(proj, 'node_modules', '@tensorflow', t));
+  });
+  afterAll(() => rmSync(proj, { recursive: true, force: true }));
+
+  it('the README has snippets', () => expect(blocks.length).toBeGreaterThanOrEqual(3));
+  for (const [i, code] of blocks.entries()) {
+    it(`README snippet ${i + 1} runs to the end`, () => {
+      const file = join(proj, `snippet-${i + 1}.mts`);
+      writeFileSync(file, `${code}\nconsole.log('snippet ${i + 1} ran to the end');\n`);
+      const r = spawnSync(join(repo, 'node_modules', '.bin', 'tsx'), [file], {
+        cwd: proj, encoding: 'utf8', env: { ...process.env, FRB_BACKEND: 'cpu', FRB_NATIVE: '0' },
+      });
+      expect(r.status, `README snippet ${i + 1}:\n${code}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`snippet ${i + 1} ran to the end`);
+    }, 900_000);
+  }
 });
