@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { enableNativeConvKernels, registerConvGradKernels, releaseConvGradKernels } from './kernels/index.js';
-import { loadNativeConv, type NativeLoadResult } from './kernels/native/loader.js';
+import { loadNativeKernels, type NativeLoadResult } from './kernels/native/loader.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -52,7 +52,7 @@ export function useNativeConvKernels(enable = true, threads = defaultThreads()):
     nativeStatus = { native: null, reason: 'turned off', active: false, threads };
     return nativeStatus;
   }
-  const r = loadNativeConv();
+  const r = loadNativeKernels();
   enableNativeConvKernels(r.native, threads);
   nativeStatus = { ...r, active: r.native != null, threads };
   return nativeStatus;

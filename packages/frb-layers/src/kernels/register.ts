@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
-import { FRB_LEAKY_RELU_GRAD, FRB_XNOR_CONV, nativeKernels, type NativeConv } from './native/native_kernels.js';
+import { FrbLeakyReluGrad, FrbXnorConv } from './contracts.js';
+import { nativeKernels, type NativeConv } from './native/native_kernels.js';
 import { FUSED_KERNEL_NAMES } from './native/fused_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
@@ -19,8 +20,8 @@ let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> 
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
 const REPLACEABLE = [
-  tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD,
-  FRB_XNOR_CONV, ...FUSED_KERNEL_NAMES,
+  tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FrbLeakyReluGrad,
+  FrbXnorConv, ...FUSED_KERNEL_NAMES,
 ];
 
 /** The kernels this project wants registered per backend, given whether native kernels are enabled. */
@@ -142,8 +143,8 @@ function useFusedLeakyReluGrad(on: boolean): void {
       const { alpha } = attrs as unknown as { alpha: number };
       return {
         x: () =>
-          tf.getKernel(FRB_LEAKY_RELU_GRAD, tf.getBackend()) != null
-            ? (tf.engine().runKernel(FRB_LEAKY_RELU_GRAD, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
+          tf.getKernel(FrbLeakyReluGrad, tf.getBackend()) != null
+            ? (tf.engine().runKernel(FrbLeakyReluGrad, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
             : tf.where(tf.greater(x, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)),
       };
     },
