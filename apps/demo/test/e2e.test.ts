@@ -97,6 +97,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   let context: BrowserContext | undefined;
   let page: Page;
   const browserErrors: string[] = [];
+  const registrationWarnings: string[] = [];
   let inputPng: string;
   let smallPng: string;
 
@@ -118,6 +119,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => browserErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && browserErrors.push(m.text()));
+    // Importing @frb/layers replaces no stock kernel, so tfjs never warns that a kernel is registered twice.
+    page.on('console', (m) => /already registered/.test(m.text()) && registrationWarnings.push(m.text()));
   });
 
   afterAll(async () => {
@@ -228,6 +231,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     await page.screenshot({ path: shot, fullPage: true });
     expect((await readFile(shot)).length).toBeGreaterThan(1000);
     expect(browserErrors, 'errors in the page console').toEqual([]);
+    expect(registrationWarnings, '"already registered" warnings in the page console').toEqual([]);
     if (process.env.FRB_DEMO_SCREENSHOT_TO_DOCS === '1') await copyFile(shot, path.join(repoRoot, 'docs', 'demo.png'));
   });
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerConvGradKernels, unregisterConvGradKernels } from '../src/kernels/index.js';
+import { registerFrbKernels, unregisterFrbKernels } from '../src/kernels/index.js';
 import { useNativeConvKernels } from '../src/backend.js';
 
 interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number }
@@ -69,11 +69,11 @@ async function main() {
       log(`  ${name}`);
       const r: Record<string, Stat | null> = {};
       useNativeConvKernels(false);
-      unregisterConvGradKernels();
+      unregisterFrbKernels();
       r.forward_stock = time(fwd);
       r.filter_grad_stock = tf.getKernel(tf.Conv2DBackpropFilter, backend) ? time(dW) : null;
       r.input_grad_stock = time(dX);
-      registerConvGradKernels();
+      registerFrbKernels({ tier: 'portable' });
       r.filter_grad_portable = time(dW);
       r.input_grad_portable = time(dX);
       const ns = useNativeConvKernels(true, THREADS);

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { enableNativeConvKernels, registerConvGradKernels, releaseConvGradKernels } from './kernels/index.js';
-import { loadNativeConv, type NativeCacheInfo, type NativeLoadResult } from './kernels/native/loader.js';
+import { applyFrbKernels, registerFrbKernels, releaseFrbKernels, type FrbKernelRegistration } from './kernels/register.js';
+import { loadNativeKernels, type NativeCacheInfo, type NativeLoadResult } from './kernels/native/loader.js';
 
 export { nativeCacheInfo, type NativeCacheInfo } from './kernels/native/loader.js';
 
@@ -36,6 +36,8 @@ export function nativeBuildMessage(info: NativeCacheInfo): string {
 export interface NativeStatus extends NativeLoadResult {
   active: boolean;
   threads: number;
+  /** The kernel tier this left registered and this package's kernels per backend. */
+  registration?: FrbKernelRegistration;
 }
 
 let nativeStatus: NativeStatus = { native: null, reason: 'initBackend has not enabled it', active: false, threads: 1 };
@@ -52,21 +54,22 @@ function defaultThreads(): number {
 }
 
 /**
- * Compiles/loads the native conv kernels and registers them for cpu and wasm (or unregisters them with
- * `enable` false). Returns the status; never throws when the build is impossible, it reports why.
+ * Compiles/loads the native kernels and registers the native tier for cpu and wasm; where they cannot build, or
+ * with `enable` false, the portable tier. Returns the status, with what it registered; never throws when the build
+ * is impossible, it reports why.
  */
 export function useNativeConvKernels(enable = true, threads = defaultThreads(), onBuild?: (info: NativeCacheInfo) => void): NativeStatus {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(`useNativeConvKernels: threads must be a positive integer, got ${threads}`);
   }
   if (!enable) {
-    enableNativeConvKernels(null);
-    nativeStatus = { native: null, reason: 'turned off', active: false, threads };
+    const registration = registerFrbKernels({ tier: 'portable' });
+    nativeStatus = { native: null, reason: 'turned off', active: false, threads, registration };
     return nativeStatus;
   }
-  const r = loadNativeConv(onBuild);
-  enableNativeConvKernels(r.native, threads);
-  nativeStatus = { ...r, active: r.native != null, threads };
+  const r = loadNativeKernels(onBuild);
+  const registration = registerFrbKernels(r.native ? { tier: 'native', native: r.native, threads } : { tier: 'portable' });
+  nativeStatus = { ...r, active: r.native != null, threads, registration };
   return nativeStatus;
 }
 const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -94,7 +97,7 @@ async function tryTensorflow(): Promise<string | null> {
 
 async function tryWasm(): Promise<string | null> {
   try {
-    if (tf.findBackendFactory('wasm') == null) releaseConvGradKernels('wasm'); // package not imported yet
+    if (tf.findBackendFactory('wasm') == null) releaseFrbKernels('wasm'); // package not imported yet
     const wasm = (await importOptional('@tensorflow/tfjs-backend-wasm')) as {
       setWasmPaths: (prefix: string) => void;
     };
@@ -104,7 +107,7 @@ async function tryWasm(): Promise<string | null> {
       const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
       wasm.setWasmPaths(dist + path.sep);
     }
-    registerConvGradKernels(); // the wasm package may have been imported after @frb/layers
+    applyFrbKernels(); // the wasm package may have been imported after @frb/layers
     if (await tf.setBackend('wasm')) return null;
     return "@tensorflow/tfjs-backend-wasm: loaded but the 'wasm' backend failed to initialise";
   } catch (e) {
@@ -114,9 +117,9 @@ async function tryWasm(): Promise<string | null> {
 
 async function tryCpu(): Promise<string | null> {
   try {
-    if (tf.findBackendFactory('cpu') == null) releaseConvGradKernels('cpu'); // package not imported yet
+    if (tf.findBackendFactory('cpu') == null) releaseFrbKernels('cpu'); // package not imported yet
     await importOptional('@tensorflow/tfjs-backend-cpu');
-    registerConvGradKernels();
+    applyFrbKernels();
     if (await tf.setBackend('cpu')) return null;
     return "@tensorflow/tfjs-backend-cpu: the 'cpu' backend failed to initialise";
   } catch (e) {
@@ -140,8 +143,9 @@ const TRY: Record<Exclude<BackendPreference, 'auto'>, () => Promise<string | nul
  * Initialises and selects a tfjs backend; returns its name ('tensorflow', 'wasm' or 'cpu').
  * `preference` 'auto' takes the first that works of tfjs-node-gpu, tfjs-node, wasm, cpu; an explicit
  * preference that cannot load throws, saying what to install. The `FRB_BACKEND` environment variable,
- * when set, overrides `preference`. On wasm and cpu it also turns on the native conv kernels where they
- * build (see {@link InitBackendOptions}).
+ * when set, overrides `preference`. On wasm and cpu it also turns on the fastest kernel tier that works: native
+ * where the module builds (see {@link InitBackendOptions}), else portable; `getNativeStatus().registration` says
+ * which tier and kernels it registered.
  */
 export async function initBackend(preference: BackendPreference = 'auto', options: InitBackendOptions = {}): Promise<string> {
   const name = await selectBackend(preference);

@@ -12,7 +12,7 @@
  * states so that bit-packed inference (Larq Compute Engine convention) gives the same result.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FRB_RSIGN, FRB_RSIGN_GRAD } from './kernels/native/fused_kernels.js';
+import { FrbRSign, FrbRSignGrad, hasFrbKernel, runFrbKernel } from './kernels/contracts.js';
 
 /** sign(x) with sign(0) = +1 (and NaN → −1); no gradient defined (use a quantizer to train). */
 export function sign(x: tf.Tensor): tf.Tensor {
@@ -60,7 +60,7 @@ function surrogate(kind: SignKind, clip: number): (dy: tf.Tensor, a: tf.Tensor) 
 
 /** Whether the fused RSign kernels (native tier) can take x and threshold on the current backend. */
 function fusedRSign(x: tf.Tensor, threshold: tf.Tensor | null): boolean {
-  if (x.dtype !== 'float32' || x.rank < 1 || x.size === 0 || tf.getKernel(FRB_RSIGN, tf.getBackend()) == null) return false;
+  if (x.dtype !== 'float32' || x.rank < 1 || x.size === 0 || !hasFrbKernel(FrbRSign)) return false;
   return threshold === null || (threshold.dtype === 'float32' && threshold.rank === 1 && threshold.shape[0] === x.shape[x.rank - 1]);
 }
 
@@ -78,13 +78,12 @@ function signWithSurrogate(x: tf.Tensor, threshold: tf.Tensor | null, kind: Sign
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, bi] = args.slice(0, inputs.length) as tf.Tensor[];
     (args[inputs.length] as tf.GradSaveFunc)(inputs.length === 2 ? [xi, bi] : [xi]);
-    const ins = (bi ? { x: xi, threshold: bi } : { x: xi }) as unknown as tf.NamedTensorMap;
     return {
-      value: tf.engine().runKernel(FRB_RSIGN, ins) as tf.Tensor,
+      value: runFrbKernel(FrbRSign, bi ? { x: xi, threshold: bi } : { x: xi }) as tf.Tensor,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         if (kind === 'sign') return saved.map((t) => tf.zerosLike(t));
-        const gin = (saved.length === 2 ? { dy, x: saved[0], threshold: saved[1] } : { dy, x: saved[0] }) as unknown as tf.NamedTensorMap;
-        return tf.engine().runKernel(FRB_RSIGN_GRAD, gin, { quantizer: kind, clip } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const gin = saved.length === 2 ? { dy, x: saved[0], threshold: saved[1] } : { dy, x: saved[0] };
+        return runFrbKernel(FrbRSignGrad, gin, { quantizer: kind, clip }) as tf.Tensor[];
       },
     };
   });

@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { sign, withSurrogateGrad } from './quantizers.js';
-import { FRB_SRB } from './kernels/native/fused_kernels.js';
+import { FrbSRB, hasFrbKernel, runFrbKernel } from './kernels/contracts.js';
 
 export interface SRBOptions {
   /** Number of binary bases k (≥ 1). Default 2 (FRB's SRB). */
@@ -84,13 +84,13 @@ function binaryBase(r: tf.Tensor, axes: number[], scale: boolean): tf.Tensor {
 export function srbBinarize(w: tf.Tensor, opts: SRBOptions = {}, context = 'srbBinarize'): tf.Tensor {
   const { order, center, scale } = resolveSRBOptions(opts, context);
   const axes = channelAxes(w, context);
-  if (w.dtype === 'float32' && w.size > 0 && tf.getKernel(FRB_SRB, tf.getBackend()) != null) {
+  if (w.dtype === 'float32' && w.size > 0 && hasFrbKernel(FrbSRB)) {
     // Native tier: the whole binarizer is one kernel each way instead of ~20 small tfjs ops each way.
-    const attrs = { order, center, scale } as unknown as tf.NamedAttrMap;
+    const attrs = { order, center, scale };
     return withSurrogateGrad(
       w,
-      (wi) => tf.engine().runKernel(FRB_SRB, { w: wi }, attrs) as tf.Tensor,
-      (dy, wi) => tf.engine().runKernel(FRB_SRB, { w: wi, dy }, attrs) as tf.Tensor,
+      (wi) => runFrbKernel(FrbSRB, { w: wi }, attrs) as tf.Tensor,
+      (dy, wi) => runFrbKernel(FrbSRB, { w: wi, dy }, attrs) as tf.Tensor,
     );
   }
   return tf.tidy(() => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend.js';
+import { getNativeStatus, initBackend } from '../src/backend.js';
 import { isFrbKernel } from '../src/kernels/index.js';
 
 const initial = process.env.FRB_TEST_BACKEND ?? 'cpu';
@@ -16,6 +16,10 @@ describe('initBackend', () => {
     expect(await initBackend()).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
+    // it says which tier it registered: native where the module builds, else portable
+    const { active, registration } = getNativeStatus();
+    expect(registration?.tier).toBe(active ? 'native' : 'portable');
+    expect(registration?.kernels.wasm).toContain(tf.Conv2DBackpropInput);
     // a real op on the chosen backend
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, tf.ones([3, 3, 2, 1]) as tf.Tensor4D, 1, 'same')));
     const dx = g(tf.ones([1, 4, 4, 2]));

@@ -4,9 +4,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNativeConvKernels } from '../src/backend.js';
-import {
-  FRB_FUSED_KERNELS, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_RSIGN, FRB_RSIGN_GRAD, FRB_SRB,
-} from '../src/kernels/native/fused_kernels.js';
+import { FRB_FUSED_KERNEL_NAMES, FrbRPReLU, FrbRPReLUGrad, FrbRSign, FrbRSignGrad, FrbSRB } from '../src/kernels/contracts.js';
 import { srbBinarize } from '../src/srb.js';
 import { approxSign, quantizeShifted, signQuantize, steSign, steSignQuantizer, approxSignQuantizer, signQuantizer } from '../src/quantizers.js';
 import { rpreluOp } from '../src/layers/rprelu.js';
@@ -49,7 +47,7 @@ function expectSame(a: tf.Tensor, b: tf.Tensor): void {
 /** Runs fn with this project's fused kernels unregistered on the current backend (the tfjs-ops path), then restores them. */
 function unfused<T>(fn: () => T): T {
   const b = tf.getBackend();
-  const saved = FRB_FUSED_KERNELS.map((n) => tf.getKernel(n, b)!);
+  const saved = FRB_FUSED_KERNEL_NAMES.map((n) => tf.getKernel(n, b)!);
   saved.forEach((k) => tf.unregisterKernel(k.kernelName, b));
   try {
     return fn();
@@ -94,10 +92,10 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
     });
 
     it('registers the fused kernels with the native tier and removes them without it', () => {
-      for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeDefined();
+      for (const k of FRB_FUSED_KERNEL_NAMES) expect(tf.getKernel(k, backend)).toBeDefined();
       const ours = [tf.Transpose, tf.Add, tf.Cast].map((k) => tf.getKernel(k, backend)!.kernelFunc);
       useNativeConvKernels(false);
-      for (const k of FRB_FUSED_KERNELS) expect(tf.getKernel(k, backend)).toBeUndefined();
+      for (const k of FRB_FUSED_KERNEL_NAMES) expect(tf.getKernel(k, backend)).toBeUndefined();
       // the stock Transpose and Add (and wasm's Identity and Cast) are back
       expect(tf.getKernel(tf.Transpose, backend)!.kernelFunc).not.toBe(ours[0]);
       expect(tf.getKernel(tf.Add, backend)!.kernelFunc).not.toBe(ours[1]);
@@ -255,8 +253,8 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
 
     it('the SRB kernel rejects a bad kernel or order, naming itself', () => {
       tf.tidy(() => {
-        expect(() => tf.engine().runKernel(FRB_SRB, { w: tf.zeros([5]) }, { order: 2, center: true, scale: true })).toThrow(/FrbSRB: w must be/);
-        expect(() => tf.engine().runKernel(FRB_SRB, { w: tf.zeros([3, 4]) }, { order: 2, center: true, scale: false })).toThrow(/FrbSRB: attr order/);
+        expect(() => tf.engine().runKernel(FrbSRB, { w: tf.zeros([5]) }, { order: 2, center: true, scale: true })).toThrow(/FrbSRB: w must be/);
+        expect(() => tf.engine().runKernel(FrbSRB, { w: tf.zeros([3, 4]) }, { order: 2, center: true, scale: false })).toThrow(/FrbSRB: attr order/);
       });
     });
 
@@ -330,11 +328,11 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
     it('kernel errors name the kernel and the offending input', () => {
       tf.tidy(() => {
         const x = tf.zeros([2, 3, 4]);
-        expect(() => tf.engine().runKernel(FRB_RSIGN, { x, threshold: tf.zeros([3]) })).toThrow(/FrbRSign: threshold must be float32 of shape \[4\]/);
-        expect(() => tf.engine().runKernel(FRB_RSIGN_GRAD, { dy: tf.zeros([2, 3]), x }, { quantizer: 'approxSign', clip: 1 }))
+        expect(() => tf.engine().runKernel(FrbRSign, { x, threshold: tf.zeros([3]) })).toThrow(/FrbRSign: threshold must be float32 of shape \[4\]/);
+        expect(() => tf.engine().runKernel(FrbRSignGrad, { dy: tf.zeros([2, 3]), x }, { quantizer: 'approxSign', clip: 1 }))
           .toThrow(/FrbRSignGrad: dy must be float32 of x's shape/);
-        expect(() => tf.engine().runKernel(FRB_RSIGN_GRAD, { dy: x, x }, { quantizer: 'sign', clip: 1 })).toThrow(/attr quantizer/);
-        expect(() => tf.engine().runKernel(FRB_RPRELU, { x, gamma: tf.zeros([4]), alpha: tf.zeros([4]), zeta: tf.zeros([2]) }))
+        expect(() => tf.engine().runKernel(FrbRSignGrad, { dy: x, x }, { quantizer: 'sign', clip: 1 })).toThrow(/attr quantizer/);
+        expect(() => tf.engine().runKernel(FrbRPReLU, { x, gamma: tf.zeros([4]), alpha: tf.zeros([4]), zeta: tf.zeros([2]) }))
           .toThrow(/FrbRPReLU: zeta must be float32 of shape \[4\]/);
       });
     });
@@ -343,7 +341,7 @@ describe.skipIf(!nativeStatus.active)(`fused kernels of the native tier (${nativ
 
 describe('without the native tier', () => {
   it('quantizers and RPReLU run as tfjs ops with the same surrogate gradients', () => {
-    expect(tf.getKernel(FRB_RSIGN, tf.getBackend())).toBeUndefined();
+    expect(tf.getKernel(FrbRSign, tf.getBackend())).toBeUndefined();
     tf.tidy(() => {
       const x = tf.tensor1d([-1.5, -0.25, 0, 0.5, 2]);
       const b = tf.tensor1d([0.25]);

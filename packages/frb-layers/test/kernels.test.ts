@@ -8,8 +8,8 @@ import {
   conv2DBackpropFilterViaConv,
   conv2DBackpropInputViaConv,
   isFrbKernel,
-  registerConvGradKernels,
-  unregisterConvGradKernels,
+  registerFrbKernels,
+  unregisterFrbKernels,
 } from '../src/kernels/index.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -96,12 +96,12 @@ const runInput = (dy: tf.Tensor, w: tf.Tensor, c: Case) =>
   } as unknown as tf.NamedAttrMap) as tf.Tensor;
 
 afterAll(async () => {
-  registerConvGradKernels();
+  registerFrbKernels({ tier: 'portable' });
   await tf.setBackend(process.env.FRB_TEST_BACKEND ?? 'cpu');
 });
 
 describe.each(['cpu', 'wasm'])('conv-gradient kernels on %s', (backend) => {
-  it('registers ours (filter gradient everywhere, input gradient on wasm)', async () => {
+  it('at the portable tier (set up by vitest.setup.ts): filter gradient everywhere, input gradient on wasm', async () => {
     await tf.setBackend(backend);
     expect(isFrbKernel(tf.Conv2DBackpropFilter, backend)).toBe(true);
     expect(isFrbKernel(tf.Conv2DBackpropInput, backend)).toBe(backend === 'wasm');
@@ -158,13 +158,13 @@ describe.each(['cpu', 'wasm'])('conv-gradient kernels on %s', (backend) => {
       tf.dispose([x, w, ...g]);
       return out;
     };
-    unregisterConvGradKernels();
+    unregisterFrbKernels();
     let refs: ArrayLike<number>[][];
     try {
       expect(isFrbKernel(tf.Conv2DBackpropFilter, 'cpu')).toBe(false);
       refs = [stockGrads(1, 'same'), stockGrads(2, 'valid')];
     } finally {
-      registerConvGradKernels();
+      registerFrbKernels({ tier: 'portable' });
     }
     await tf.setBackend(backend);
     const x = tf.tensor4d(xv, [...xs]), w = tf.tensor4d(wv, [3, 3, 4, 6]);
@@ -184,17 +184,42 @@ describe.each(['cpu', 'wasm'])('conv-gradient kernels on %s', (backend) => {
 });
 
 describe('registration', () => {
-  it('is idempotent and prints no "already registered" warning', () => {
+  it('tier stock (what importing @frb/layers applies) adds only what stock tfjs lacks and replaces nothing', () => {
+    unregisterFrbKernels();
+    const stockInputGrad = tf.getKernel(tf.Conv2DBackpropInput, 'wasm')!.kernelFunc;
+    const stockFilterGrad = tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')!.kernelFunc;
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeUndefined(); // tfjs-backend-wasm 4.22 has none
+    const r = registerFrbKernels({ tier: 'stock' });
+    expect(r).toEqual({ tier: 'stock', kernels: { cpu: [], wasm: [tf.Conv2DBackpropFilter] } });
+    expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')!.kernelFunc).toBe(stockInputGrad);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')!.kernelFunc).toBe(stockFilterGrad);
+    registerFrbKernels({ tier: 'portable' });
+  });
+
+  it('switches tiers idempotently, says what it registered, and prints no "already registered" warning', () => {
     const warn = vi.spyOn(console, 'warn');
-    registerConvGradKernels();
-    registerConvGradKernels();
-    unregisterConvGradKernels();
+    const portable = registerFrbKernels({ tier: 'portable' });
+    expect(portable).toEqual({
+      tier: 'portable',
+      kernels: { cpu: [tf.Conv2DBackpropFilter], wasm: [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput] },
+    });
+    expect(registerFrbKernels({ tier: 'portable' })).toEqual(portable);
+    registerFrbKernels({ tier: 'stock' });
     expect(isFrbKernel(tf.Conv2DBackpropFilter, 'cpu')).toBe(false);
+    expect(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')).toBeDefined(); // the stock one is back
     expect(isFrbKernel(tf.Conv2DBackpropInput, 'wasm')).toBe(false);
-    registerConvGradKernels();
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
+    unregisterFrbKernels();
+    expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(false);
+    registerFrbKernels({ tier: 'portable' });
     expect(isFrbKernel(tf.Conv2DBackpropFilter, 'wasm')).toBe(true);
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
+  });
+
+  it('names a bad tier, and a native tier asked for without its module', () => {
+    expect(() => registerFrbKernels({ tier: 'fast' as never })).toThrow(/registerFrbKernels: tier must be one of stock, portable, native, got "fast"/);
+    expect(() => registerFrbKernels({ tier: 'native' })).toThrow(/tier 'native' needs the compiled module/);
   });
 
   it('names the kernel and the bad argument', () => {
@@ -265,12 +290,12 @@ describe.skipIf(!nativeStatus.active)(`native conv kernels (${nativeStatus.reaso
       };
       await tf.setBackend('cpu');
       useNativeConvKernels(false);
-      unregisterConvGradKernels();
+      unregisterFrbKernels();
       let refs: ArrayLike<number>[];
       try {
         refs = run();
       } finally {
-        registerConvGradKernels();
+        registerFrbKernels({ tier: 'portable' });
       }
       await tf.setBackend(backend);
       useNativeConvKernels(true, 2);

@@ -1,62 +1,88 @@
-// Registers this project's conv kernels for the 'cpu' and 'wasm' backends, replacing the stock ones
-// (wasm has no Conv2DBackpropFilter at all; cpu's takes ~74 s for a 128x128 64→64 conv).
-// Two tiers: the portable kernels (forward-conv formulations, always on) and, in Node when
-// enableNativeConvKernels() was given a compiled module (see ../backend.ts), native Conv2D / FusedConv2D /
-// Conv2DBackpropFilter that work on the backends' memory directly.
+// Which of this package's kernels are registered for the 'cpu' and 'wasm' backends, in three tiers:
+//  - 'stock' (what importing @frb/layers does): stock tfjs untouched, plus only the kernels it lacks for training to
+//    work at all: wasm's Conv2DBackpropFilter (tfjs-backend-wasm 4.22 has none). Nothing stock is replaced.
+//  - 'portable' (registerFrbKernels({tier: 'portable'}), browser-safe): also replaces the slow stock conv
+//    gradients with forward-conv formulations (cpu's filter gradient, ~74 s for a 128x128 64→64 conv; wasm's input
+//    gradient, a naive loop).
+//  - 'native' (Node: initBackend() / useNativeConvKernels() from '@frb/layers/node', which compile the module and
+//    pass it here): C++ kernels on the backends' memory for the convs, the fused per-step kernels and more.
+// Every change unregisters before it registers, and remembers the stock kernel it replaced, so tfjs never prints
+// "already registered" and a lower tier puts the stock kernels back.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
-import { FRB_LEAKY_RELU_GRAD, FRB_XNOR_CONV, nativeKernels, type NativeConv } from './native/native_kernels.js';
+import { FrbLeakyReluGrad, FrbXnorConv } from './contracts.js';
+import { nativeKernels, type NativeConv } from './native/native_kernels.js';
 import { FUSED_KERNEL_NAMES } from './native/fused_kernels.js';
 
 export type ConvGradBackend = 'cpu' | 'wasm';
+export type KernelTier = 'stock' | 'portable' | 'native';
 const BACKENDS: ConvGradBackend[] = ['cpu', 'wasm'];
+const TIERS: readonly KernelTier[] = ['stock', 'portable', 'native'];
 
-// Stock configs we replaced, so unregisterConvGradKernels() can put them back (benchmarks compare both).
+export interface RegisterFrbKernelsOptions {
+  tier: KernelTier;
+  /** The compiled native module, required for tier 'native' (loadNativeKernels() in '@frb/layers/node'). */
+  native?: NativeConv | null;
+  /** Threads each native call splits its work over (default 1). */
+  threads?: number;
+  /** false leaves the fused per-step kernels out of the native tier (benchmarks' tier 'native-convs'). */
+  fused?: boolean;
+}
+
+/** What registerFrbKernels() left registered: the tier and, per backend, this package's kernels by name. */
+export interface FrbKernelRegistration {
+  tier: KernelTier;
+  kernels: Record<ConvGradBackend, string[]>;
+}
+
+// Stock configs we replaced, so a lower tier (or unregisterFrbKernels) can put them back.
 const stock = new Map<string, tf.KernelConfig>();
 const ours = new Set<tf.KernelFunc>([conv2DBackpropFilterKernel, conv2DBackpropInputKernel]);
+let tier: KernelTier = 'stock';
 let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> = {};
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
 const REPLACEABLE = [
-  tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FRB_LEAKY_RELU_GRAD,
-  FRB_XNOR_CONV, ...FUSED_KERNEL_NAMES,
+  tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FrbLeakyReluGrad,
+  FrbXnorConv, ...FUSED_KERNEL_NAMES,
 ];
 
-/** The kernels this project wants registered per backend, given whether native kernels are enabled. */
+/** The kernels this package wants registered per backend at the current tier. */
 function desired(backendName: ConvGradBackend): Record<string, tf.KernelFunc> {
-  const native = nativeSets[backendName];
-  if (native) return native;
+  if (tier === 'native' && nativeSets[backendName]) return nativeSets[backendName];
+  if (tier === 'stock') return backendName === 'wasm' ? { [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel } : {};
   return backendName === 'wasm'
     ? { [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel, [tf.Conv2DBackpropInput]: conv2DBackpropInputKernel }
     : // cpu's stock Conv2DBackpropInput measured faster than the conv formulation on its slow JS Conv2D, so it stays.
       { [tf.Conv2DBackpropFilter]: conv2DBackpropFilterKernel };
 }
 
-/** True when the kernel registered for (kernelName, backendName) is one of this project's. */
+/** True when the kernel registered for (kernelName, backendName) is one of this package's. */
 export function isFrbKernel(kernelName: string, backendName: string): boolean {
   const k = tf.getKernel(kernelName, backendName);
   return k != null && ours.has(k.kernelFunc);
 }
 
 /**
- * Registers the project's kernels for cpu and wasm. Idempotent; a stock kernel registered earlier (or by a
- * backend package imported later) is unregistered first, so tfjs prints no "already registered" warning.
- * Runs on import of `@frb/layers`; call again after importing a backend package loaded after `@frb/layers`.
+ * Registers the current tier's kernels (idempotent). At the 'stock' tier a kernel is only added where no kernel of
+ * that name exists; at the faster tiers a stock kernel is unregistered first and remembered. Exported for the
+ * Node backend helper, which reapplies the tier after importing a backend package.
  */
-export function registerConvGradKernels(): void {
+export function applyFrbKernels(): void {
   for (const backendName of BACKENDS) {
     const want = desired(backendName);
     for (const [kernelName, kernelFunc] of Object.entries(want)) {
       const existing = tf.getKernel(kernelName, backendName);
       if (existing?.kernelFunc === kernelFunc) continue;
       if (existing != null) {
+        if (tier === 'stock' && !ours.has(existing.kernelFunc)) continue; // never replace a stock kernel on import
         if (!ours.has(existing.kernelFunc)) stock.set(key(kernelName, backendName), existing);
         tf.unregisterKernel(kernelName, backendName);
       }
       tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
-    // Kernels we registered before but no longer want (native switched off): put the stock one back.
+    // Kernels we registered before but no longer want (a lower tier now): put the stock one back.
     for (const kernelName of REPLACEABLE) {
       if (!(kernelName in want) && isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
     }
@@ -73,19 +99,59 @@ function restoreStock(kernelName: string, backendName: string): void {
   if (backend != null && s.setupFunc != null) s.setupFunc(backend);
 }
 
+/** The tier and this package's kernels registered now, per backend. */
+export function frbKernelRegistration(): FrbKernelRegistration {
+  const kernels = {} as Record<ConvGradBackend, string[]>;
+  for (const b of BACKENDS) kernels[b] = REPLACEABLE.filter((k) => isFrbKernel(k, b)).filter((k, i, a) => a.indexOf(k) === i);
+  return { tier, kernels };
+}
+
 /**
- * Unregisters this project's kernels for one backend without restoring anything — call before a backend
- * package is first imported (it registers its stock kernels), then registerConvGradKernels(); tfjs then
- * prints no "already registered" warning.
+ * Switches to a kernel tier and says what it registered. Call it after importing the backend packages (a backend
+ * imported later registers its stock kernels over ours; initBackend() handles that order itself). Tier 'native'
+ * needs the compiled module, which only the Node entry can build: use initBackend() or useNativeConvKernels()
+ * from '@frb/layers/node'.
  */
-export function releaseConvGradKernels(backendName: ConvGradBackend): void {
+export function registerFrbKernels(options: RegisterFrbKernelsOptions): FrbKernelRegistration {
+  const { native = null, threads = 1, fused = true } = options;
+  if (!TIERS.includes(options.tier)) {
+    throw new Error(`registerFrbKernels: tier must be one of ${TIERS.join(', ')}, got ${JSON.stringify(options.tier)}`);
+  }
+  if (options.tier === 'native' && native == null) {
+    throw new Error("registerFrbKernels: tier 'native' needs the compiled module (options.native); in Node, initBackend() or useNativeConvKernels() from '@frb/layers/node' build and pass it");
+  }
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`registerFrbKernels: threads must be a positive integer, got ${threads}`);
+  nativeSets = {};
+  tier = options.tier;
+  useFusedLeakyReluGrad(tier === 'native');
+  if (tier === 'native') {
+    for (const b of BACKENDS) {
+      const set = nativeKernels(native!, b, threads, (k) => stock.get(key(k, b)) ?? nonOursKernel(k, b));
+      if (!fused) for (const k of FUSED_KERNEL_NAMES) delete set[k];
+      for (const f of Object.values(set)) ours.add(f);
+      nativeSets[b] = set;
+    }
+  }
+  applyFrbKernels();
+  return frbKernelRegistration();
+}
+
+/**
+ * Unregisters this package's kernels for one backend without restoring anything: call before a backend package
+ * is first imported (it registers its stock kernels), then applyFrbKernels(), so tfjs prints no "already
+ * registered" warning.
+ */
+export function releaseFrbKernels(backendName: ConvGradBackend): void {
   for (const kernelName of REPLACEABLE) {
     if (isFrbKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   }
 }
 
-/** Restores the stock kernels (where the backend had one) — for benchmarks and reference tests. */
-export function unregisterConvGradKernels(): void {
+/**
+ * Restores stock tfjs exactly (also removing wasm's filter gradient, which stock lacks), for benchmarks and
+ * reference tests; registerFrbKernels() turns a tier back on.
+ */
+export function unregisterFrbKernels(): void {
   for (const backendName of BACKENDS) {
     for (const kernelName of REPLACEABLE) {
       if (isFrbKernel(kernelName, backendName)) restoreStock(kernelName, backendName);
@@ -94,23 +160,11 @@ export function unregisterConvGradKernels(): void {
 }
 
 /**
- * Turns the native tier on (with a module from the Node-only loader) or off (null), then re-registers.
- * `threads` is how many threads each native call splits its work across. `fused: false` leaves out the fused
- * per-step kernels (FUSED_KERNEL_NAMES in fused_kernels.ts: RSign, RPReLU, SRB, Transpose, Add, wasm's Identity
- * and Cast), so benchmarks can measure what they gain (bench:train's tier 'native-convs').
+ * The native tier on (with a module from the Node-only loader) or back to the portable tier (null); kept for
+ * callers written before registerFrbKernels().
  */
 export function enableNativeConvKernels(native: NativeConv | null, threads = 1, options: { fused?: boolean } = {}): void {
-  nativeSets = {};
-  useFusedLeakyReluGrad(native != null);
-  if (native) {
-    for (const b of BACKENDS) {
-      const set = nativeKernels(native, b, Math.max(1, Math.floor(threads)), (k) => stock.get(key(k, b)) ?? nonOursKernel(k, b));
-      if (options.fused === false) for (const k of FUSED_KERNEL_NAMES) delete set[k];
-      for (const f of Object.values(set)) ours.add(f);
-      nativeSets[b] = set;
-    }
-  }
-  registerConvGradKernels();
+  registerFrbKernels({ tier: native ? 'native' : 'portable', native, threads: Math.max(1, Math.floor(threads)), fused: options.fused });
 }
 
 function nonOursKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
@@ -122,7 +176,6 @@ function nonOursKernel(kernelName: string, backendName: string): tf.KernelConfig
 export function nativeConvKernelsActive(backendName: ConvGradBackend): boolean {
   return nativeSets[backendName] != null && isFrbKernel(tf.Conv2D, backendName);
 }
-
 // LeakyRelu's stock gradient is three full-size kernels (Greater, Multiply, Select); with the native tier it is
 // one. The override defers to the stock formula on backends without the fused kernel.
 let stockLeakyReluGrad: tf.GradConfig | undefined;
@@ -142,8 +195,8 @@ function useFusedLeakyReluGrad(on: boolean): void {
       const { alpha } = attrs as unknown as { alpha: number };
       return {
         x: () =>
-          tf.getKernel(FRB_LEAKY_RELU_GRAD, tf.getBackend()) != null
-            ? (tf.engine().runKernel(FRB_LEAKY_RELU_GRAD, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
+          tf.getKernel(FrbLeakyReluGrad, tf.getBackend()) != null
+            ? (tf.engine().runKernel(FrbLeakyReluGrad, { dy: dy as tf.Tensor, x }, { alpha }) as tf.Tensor)
             : tf.where(tf.greater(x, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)),
       };
     },

@@ -10,7 +10,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { singleInput, singleShape } from './stock.js';
-import { FRB_RPRELU, FRB_RPRELU_GRAD } from '../kernels/native/fused_kernels.js';
+import { FrbRPReLU, FrbRPReLUGrad, hasFrbKernel, runFrbKernel } from '../kernels/contracts.js';
 
 export interface RPReLUArgs extends LayerArgs {
   /** Initial negative slope of the PReLU. Default 0.25 (PyTorch's nn.PReLU default). */
@@ -68,16 +68,16 @@ tf.serialization.registerClass(RPReLU);
  */
 export function rpreluOp(x: tf.Tensor, gamma: tf.Tensor, alpha: tf.Tensor, zeta: tf.Tensor): tf.Tensor {
   const C = x.shape[x.rank - 1];
-  const fused = tf.getKernel(FRB_RPRELU, tf.getBackend()) != null && x.dtype === 'float32' && x.size > 0 &&
+  const fused = hasFrbKernel(FrbRPReLU) && x.dtype === 'float32' && x.size > 0 &&
     [gamma, alpha, zeta].every((p) => p.dtype === 'float32' && p.rank === 1 && p.shape[0] === C);
   if (!fused) return tf.add(tf.prelu(tf.sub(x, gamma), alpha), zeta);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, a, z] = args as tf.Tensor[];
     (args[4] as tf.GradSaveFunc)([xi, g, a]);
     return {
-      value: tf.engine().runKernel(FRB_RPRELU, { x: xi, gamma: g, alpha: a, zeta: z }) as tf.Tensor,
+      value: runFrbKernel(FrbRPReLU, { x: xi, gamma: g, alpha: a, zeta: z }) as tf.Tensor,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(FRB_RPRELU_GRAD, { dy, x: saved[0], gamma: saved[1], alpha: saved[2] }) as tf.Tensor[],
+        runFrbKernel(FrbRPReLUGrad, { dy, x: saved[0], gamma: saved[1], alpha: saved[2] }) as tf.Tensor[],
     };
   });
   return f(x, gamma, alpha, zeta);

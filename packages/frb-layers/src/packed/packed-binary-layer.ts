@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import { checkOrder, makeActivation, WeightCache, type PackedBinaryArgs, type PreparedWeights } from './packed-common.js';
+import { checkOrder, makeActivation, type PackedBinaryArgs } from './packed-common.js';
+import { WeightCache, type PreparedWeights } from './prepared.js';
 
 export interface PackedBinaryLayerArgs extends LayerArgs, PackedBinaryArgs {
   useBias?: boolean;

@@ -1,11 +1,9 @@
 /**
- * What PackedConv2D and PackedDense share: their serialized options, the choice of XNOR kernel, and the
- * float64 copies of the per-channel multipliers / biases they read on every call (rebuilt when a weight changes,
- * e.g. after loadWeights or setWeights).
+ * What PackedConv2D and PackedDense share: their serialized options and the choice of XNOR kernel. Their host
+ * copies of the weights are in prepared.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { wasmXnorUnavailable, type XnorImpl } from './xnor-gemm.js';
 import { nativeXnorAvailable, nativeXnorPreferred } from './xnor-native.js';
 
@@ -63,42 +61,6 @@ export function checkOrder(order: unknown, who: string): number {
 
 /** The quantizers whose forward pass is sign(x): a layer with one of them can run on packed bits. */
 export const BINARY_INPUT_QUANTIZERS = ['sign', 'steSign', 'approxSign', 'ste_sign', 'approx_sign'];
-
-/** Host copies of a packed layer's weights, in the kernel's formats. */
-export interface PreparedWeights {
-  kernel: Int32Array;
-  alphas: Float64Array;
-  bias: Float64Array;
-  threshold: Float32Array | null;
-  /** Per weight row and tap: Σ_c s (conv only; empty for dense). */
-  tapSums: Float64Array;
-  /** Conv weight rows with each tap padded to an even word count (the direct wasm conv's layout), built on first use. */
-  tapKernel?: Int32Array;
-  /** The native kernel's weights and float32 scalars, built on first use. */
-  native?: { weights: Int32Array; alpha: Float32Array; bias: Float32Array | null };
-}
-
-/** Caches the host copies, keyed by the variables' current data (a write gives a variable new data). */
-export class WeightCache {
-  private key: object[] = [];
-  private value: PreparedWeights | null = null;
-
-  get(vars: (LayerVariable | null)[], build: () => PreparedWeights): PreparedWeights {
-    const key = vars.filter((v): v is LayerVariable => v !== null).map((v) => v.read().dataId as object);
-    if (this.value && key.length === this.key.length && key.every((k, i) => k === this.key[i])) return this.value;
-    this.value = build();
-    this.key = key;
-    return this.value;
-  }
-}
-
-export function readInt32(v: LayerVariable): Int32Array {
-  return v.read().dataSync() as Int32Array;
-}
-
-export function readFloat(v: LayerVariable): Float32Array {
-  return v.read().dataSync() as Float32Array;
-}
 
 /** An activation applied after the binary op ('linear' = none), via a stock Activation layer. */
 export function makeActivation(name: unknown, who: string): { name: string; apply: ((x: tf.Tensor) => tf.Tensor) | null } {

@@ -19,7 +19,8 @@ import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor
 import { xnorGemm } from './xnor-gemm.js';
 import { xnorConvDirect } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
-import { getPackedKernel, hostPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { getPackedKernel, hostPackedKernel } from './packed-common.js';
+import { readFloat, readInt32, type PreparedWeights } from './prepared.js';
 import { preparedNative, xnorConvNative } from './xnor-native.js';
 import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';

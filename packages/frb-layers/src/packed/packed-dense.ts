@@ -14,7 +14,8 @@ import { packActivations, restrideRows, rowWords, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
 import { preparedNative, xnorConvNative } from './xnor-native.js';
-import { getPackedKernel, hostPackedKernel, readFloat, readInt32, type PreparedWeights } from './packed-common.js';
+import { getPackedKernel, hostPackedKernel } from './packed-common.js';
+import { readFloat, readInt32, type PreparedWeights } from './prepared.js';
 import { PackedBinaryLayer, type PackedBinaryLayerArgs } from './packed-binary-layer.js';
 import { singleInput, singleShape } from '../layers/stock.js';
 

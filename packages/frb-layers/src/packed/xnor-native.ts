@@ -8,13 +8,13 @@
  * simulation's zero padding, so no border correction follows.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FRB_XNOR_CONV, vectorPopcountXnorKernels, type FrbXnorConvAttrs } from '../kernels/native/native_kernels.js';
+import { fastXnorConvKernels, FrbXnorConv, hasFrbKernel, runFrbKernel, type FrbXnorConvAttrs } from '../kernels/contracts.js';
 import { rowWords, wordsFor } from './bits.js';
-import type { PreparedWeights } from './packed-common.js';
+import type { PreparedWeights } from './prepared.js';
 
 /** Whether the native packed kernel is registered for the current backend. */
 export function nativeXnorAvailable(): boolean {
-  return tf.getKernel(FRB_XNOR_CONV, tf.getBackend()) != null;
+  return hasFrbKernel(FrbXnorConv);
 }
 
 /**
@@ -23,8 +23,8 @@ export function nativeXnorAvailable(): boolean {
  * conv), so 'auto' uses it only with.
  */
 export function nativeXnorPreferred(): boolean {
-  const k = tf.getKernel(FRB_XNOR_CONV, tf.getBackend());
-  return k != null && vectorPopcountXnorKernels.has(k.kernelFunc);
+  const k = tf.getKernel(FrbXnorConv, tf.getBackend());
+  return k != null && fastXnorConvKernels.has(k.kernelFunc);
 }
 
 /**
@@ -66,7 +66,7 @@ export function preparedNative(
 
 /** Runs FrbXnorConv on x (float32, channels last) with the layer's prepared attributes. */
 export function xnorConvNative(x: tf.Tensor, attrs: FrbXnorConvAttrs): tf.Tensor {
-  return tf.engine().runKernel(FRB_XNOR_CONV, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return runFrbKernel(FrbXnorConv, { x }, attrs) as tf.Tensor;
 }
 
 export type { FrbXnorConvAttrs };

@@ -1,55 +1,18 @@
-// Kernel functions of the fused per-step kernels (elementwise_source.ts) on the cpu and wasm backends' memory:
+// Kernel functions of the fused per-step kernels (native/fused.cc) on the cpu and wasm backends' memory:
 // RSign with its quantizer's surrogate gradient, RPReLU and its gradient, the SRB weight binarizer and its
 // gradient, a threaded float32 Transpose (the pixel shuffle's) and Add, and (wasm) copy-free Identity/Cast.
 // They replace a dozen single-threaded tfjs ops per binary unit with one threaded pass each way. quantizers.ts,
 // srb.ts and layers/rprelu.ts call the Frb* kernels only when they are registered for the current backend (the
 // native tier); elsewhere the same math runs as tfjs ops.
 import * as tf from '@tensorflow/tfjs-core';
+import { contractArgs, FRB_FUSED_KERNEL_NAMES, FrbRPReLU, FrbRPReLUGrad, FrbRSign, FrbRSignGrad, FrbSRB } from '../contracts.js';
+import type { NativeModule } from './module.js';
 
-/** sign(x + threshold) with sign(0) = +1; inputs {x, threshold?} (threshold [C], C = x's last axis). */
-export const FRB_RSIGN = 'FrbRSign';
-/**
- * Gradient of FrbRSign under a quantizer's surrogate; inputs {dy, x, threshold?}, attrs {quantizer: 'steSign' |
- * 'approxSign', clip}; outputs [dx, dthreshold] (dthreshold only with a threshold input).
- */
-export const FRB_RSIGN_GRAD = 'FrbRSignGrad';
-/** RPReLU forward prelu(x − γ, β) + ζ; inputs {x, gamma, alpha, zeta} (each parameter [C]). */
-export const FRB_RPRELU = 'FrbRPReLU';
-/** RPReLU gradient; inputs {dy, x, gamma, alpha}; outputs [dx, dgamma, dalpha, dzeta]. */
-export const FRB_RPRELU_GRAD = 'FrbRPReLUGrad';
-
-/**
- * SRB weight binarizer Ŵ of a kernel (output channels last); input {w}, attrs {order, center, scale} (srb.ts).
- * With input dy as well it is the gradient dL/dw under SRB's surrogate instead.
- */
-export const FRB_SRB = 'FrbSRB';
-
-/** This project's own kernels among them (no stock kernel of that name). */
-export const FRB_FUSED_KERNELS: readonly string[] = [FRB_RSIGN, FRB_RSIGN_GRAD, FRB_RPRELU, FRB_RPRELU_GRAD, FRB_SRB];
 /** Every kernel fusedKernels() may register: ours, and stock ones it replaces (Transpose, Add; Identity and Cast on wasm). */
-export const FUSED_KERNEL_NAMES: readonly string[] = [...FRB_FUSED_KERNELS, tf.Transpose, tf.Add, tf.Identity, tf.Cast];
+export const FUSED_KERNEL_NAMES: readonly string[] = [...FRB_FUSED_KERNEL_NAMES, tf.Transpose, tf.Add, tf.Identity, tf.Cast];
 
-export interface FusedNative {
-  /** out = sign(x + b); params [M, C, threads]. */
-  rsign(params: Int32Array, x: Float32Array, b: Float32Array | null, out: Float32Array): void;
-  /** params [M, C, threads, kind (1 steSign, 2 approxSign)]. */
-  rsignGrad(
-    params: Int32Array, clip: Float32Array, dy: Float32Array, x: Float32Array, b: Float32Array | null,
-    dx: Float32Array, db: Float32Array | null,
-  ): void;
-  /** params [M, C, threads]. */
-  rprelu(params: Int32Array, x: Float32Array, gamma: Float32Array, alpha: Float32Array, zeta: Float32Array, out: Float32Array): void;
-  rpreluGrad(
-    params: Int32Array, dy: Float32Array, x: Float32Array, gamma: Float32Array, alpha: Float32Array,
-    dx: Float32Array, dgamma: Float32Array, dalpha: Float32Array, dzeta: Float32Array,
-  ): void;
-  /** Ŵ (dy null) or dL/dw; params [K, Co, order, center, scale, cpuMean (means as tfjs-cpu takes them)]. */
-  srb(params: Int32Array, w: Float32Array, dy: Float32Array | null, out: Float32Array): void;
-  /** out = a + b (same length); params [n, threads]. */
-  add(params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  /** params [rank, threads, ...shape, ...perm] (rank ≤ 8). */
-  transpose(params: Int32Array, x: Float32Array, out: Float32Array): void;
-}
+/** The part of the compiled module the fused kernels call (native/fused.cc). */
+export type FusedNative = Pick<NativeModule, 'rsign' | 'rsignGrad' | 'rprelu' | 'rpreluGrad' | 'srb' | 'add' | 'transpose'>;
 
 /** Float32 views of a backend's tensors and outputs allocated in its memory (native_kernels.ts' memoryOf). */
 export interface FusedMemory {
@@ -94,29 +57,28 @@ export function fusedKernels(
 
   const rsign: tf.KernelFunc = ({ inputs, backend }) => {
     const { x, threshold } = inputs as Record<string, tf.TensorInfo | undefined>;
-    if (x == null) throw new Error(`${FRB_RSIGN}: input x is required`);
-    const C = channels(FRB_RSIGN, x, { threshold });
+    if (x == null) throw new Error(`${FrbRSign}: input x is required`);
+    const C = channels(FrbRSign, x, { threshold });
     const mem = memory(backend as tf.KernelBackend);
     const out = mem.alloc([...x.shape]);
-    if (C > 0) native.rsign(new Int32Array([rows(x, C), C, threads]), mem.view(x), threshold ? mem.view(threshold) : null, out.view());
+    if (C > 0) native.rsign(new Int32Array([threads, rows(x, C), C]), mem.view(x), threshold ? mem.view(threshold) : null, out.view());
     return out.info;
   };
 
-  const rsignGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { dy, x, threshold } = inputs as Record<string, tf.TensorInfo | undefined>;
-    if (dy == null || x == null) throw new Error(`${FRB_RSIGN_GRAD}: inputs dy and x are required`);
-    const { quantizer, clip } = attrs as unknown as { quantizer: string; clip: number };
-    const kind = SURROGATES[quantizer];
-    if (kind == null) throw new Error(`${FRB_RSIGN_GRAD}: attr quantizer must be 'steSign' or 'approxSign', got ${JSON.stringify(quantizer)}`);
-    const C = channels(FRB_RSIGN_GRAD, x, { threshold });
-    sameShape(FRB_RSIGN_GRAD, dy, x);
+  const rsignGrad: tf.KernelFunc = (args) => {
+    const { inputs: { dy, x, threshold }, attrs: { quantizer, clip }, backend } = contractArgs(FrbRSignGrad, args);
+    if (dy == null || x == null) throw new Error(`${FrbRSignGrad}: inputs dy and x are required`);
+    const kind = quantizer == null ? undefined : SURROGATES[quantizer];
+    if (kind == null) throw new Error(`${FrbRSignGrad}: attr quantizer must be 'steSign' or 'approxSign', got ${JSON.stringify(quantizer)}`);
+    const C = channels(FrbRSignGrad, x, { threshold });
+    sameShape(FrbRSignGrad, dy, x);
     const mem = memory(backend as tf.KernelBackend);
     // Allocate every output before taking any view: an allocation may grow (and detach) the wasm heap.
     const dx = mem.alloc([...x.shape]);
     const db = threshold ? mem.alloc([C]) : null;
     if (C > 0) {
       native.rsignGrad(
-        new Int32Array([rows(x, C), C, threads, kind]), new Float32Array([clip ?? 1]), mem.view(dy), mem.view(x),
+        new Int32Array([threads, rows(x, C), C, kind]), new Float32Array([clip ?? 1]), mem.view(dy), mem.view(x),
         threshold ? mem.view(threshold) : null, dx.view(), db ? db.view() : null,
       );
     }
@@ -125,44 +87,43 @@ export function fusedKernels(
 
   const rprelu: tf.KernelFunc = ({ inputs, backend }) => {
     const { x, gamma, alpha, zeta } = inputs as Record<string, tf.TensorInfo>;
-    if (x == null || gamma == null || alpha == null || zeta == null) throw new Error(`${FRB_RPRELU}: inputs x, gamma, alpha and zeta are required`);
-    const C = channels(FRB_RPRELU, x, { gamma, alpha, zeta });
+    if (x == null || gamma == null || alpha == null || zeta == null) throw new Error(`${FrbRPReLU}: inputs x, gamma, alpha and zeta are required`);
+    const C = channels(FrbRPReLU, x, { gamma, alpha, zeta });
     const mem = memory(backend as tf.KernelBackend);
     const out = mem.alloc([...x.shape]);
-    if (C > 0) native.rprelu(new Int32Array([rows(x, C), C, threads]), mem.view(x), mem.view(gamma), mem.view(alpha), mem.view(zeta), out.view());
+    if (C > 0) native.rprelu(new Int32Array([threads, rows(x, C), C]), mem.view(x), mem.view(gamma), mem.view(alpha), mem.view(zeta), out.view());
     return out.info;
   };
 
   const rpreluGrad: tf.KernelFunc = ({ inputs, backend }) => {
     const { dy, x, gamma, alpha } = inputs as Record<string, tf.TensorInfo>;
-    if (dy == null || x == null || gamma == null || alpha == null) throw new Error(`${FRB_RPRELU_GRAD}: inputs dy, x, gamma and alpha are required`);
-    const C = channels(FRB_RPRELU_GRAD, x, { gamma, alpha });
-    sameShape(FRB_RPRELU_GRAD, dy, x);
+    if (dy == null || x == null || gamma == null || alpha == null) throw new Error(`${FrbRPReLUGrad}: inputs dy, x, gamma and alpha are required`);
+    const C = channels(FrbRPReLUGrad, x, { gamma, alpha });
+    sameShape(FrbRPReLUGrad, dy, x);
     const mem = memory(backend as tf.KernelBackend);
     const outs = [mem.alloc([...x.shape]), mem.alloc([C]), mem.alloc([C]), mem.alloc([C])];
     if (C > 0) {
       native.rpreluGrad(
-        new Int32Array([rows(x, C), C, threads]), mem.view(dy), mem.view(x), mem.view(gamma), mem.view(alpha),
+        new Int32Array([threads, rows(x, C), C]), mem.view(dy), mem.view(x), mem.view(gamma), mem.view(alpha),
         ...(outs.map((o) => o.view()) as [Float32Array, Float32Array, Float32Array, Float32Array]),
       );
     }
     return outs.map((o) => o.info);
   };
 
-  const srb: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { w, dy } = inputs as Record<string, tf.TensorInfo | undefined>;
-    const { order, center, scale } = attrs as unknown as { order: number; center: boolean; scale: boolean };
+  const srb: tf.KernelFunc = (args) => {
+    const { inputs: { w, dy }, attrs: { order, center, scale }, backend } = contractArgs(FrbSRB, args);
     if (w == null || w.dtype !== 'float32' || w.shape.length < 2 || tf.util.sizeFromShape(w.shape) === 0) {
-      throw new Error(`${FRB_SRB}: w must be a non-empty float32 kernel of rank >= 2 (output channels last), got ${w?.dtype} [${w?.shape}]`);
+      throw new Error(`${FrbSRB}: w must be a non-empty float32 kernel of rank >= 2 (output channels last), got ${w?.dtype} [${w?.shape}]`);
     }
-    if (dy != null) sameShape(FRB_SRB, dy, w);
-    if (!Number.isInteger(order) || order < 1 || (!scale && order !== 1)) {
-      throw new Error(`${FRB_SRB}: attr order must be an integer >= 1 (1 without scale), got ${order} (scale ${scale})`);
+    if (dy != null) sameShape(FrbSRB, dy, w);
+    if (order == null || !Number.isInteger(order) || order < 1 || (!scale && order !== 1)) {
+      throw new Error(`${FrbSRB}: attr order must be an integer >= 1 (1 without scale), got ${order} (scale ${scale})`);
     }
     const Co = w.shape[w.shape.length - 1];
     const mem = memory(backend as tf.KernelBackend);
     const out = mem.alloc([...w.shape]);
-    const p = new Int32Array([tf.util.sizeFromShape(w.shape) / Co, Co, order, +center, +scale, +(backendName === 'cpu')]);
+    const p = new Int32Array([1, tf.util.sizeFromShape(w.shape) / Co, Co, order, center ? 1 : 0, scale ? 1 : 0, +(backendName === 'cpu')]);
     native.srb(p, mem.view(w), dy ? mem.view(dy) : null, out.view());
     return out.info;
   };
@@ -175,7 +136,7 @@ export function fusedKernels(
     const mem = memory(args.backend as tf.KernelBackend);
     const out = mem.alloc(perm.map((p) => x.shape[p]));
     if (tf.util.sizeFromShape(x.shape) > 0) {
-      native.transpose(new Int32Array([rank, threads, ...x.shape, ...perm]), mem.view(x), out.view());
+      native.transpose(new Int32Array([threads, rank, ...x.shape, ...perm]), mem.view(x), out.view());
     }
     return out.info;
   };
@@ -188,7 +149,7 @@ export function fusedKernels(
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || n < 65536 || a.shape.join() !== b.shape.join()) return stock(tf.Add, args);
     const mem = memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.shape]);
-    native.add(new Int32Array([n, threads]), mem.view(a), mem.view(b), out.view());
+    native.add(new Int32Array([threads, n]), mem.view(a), mem.view(b), out.view());
     return out.info;
   };
 
@@ -205,11 +166,11 @@ export function fusedKernels(
 
   return {
     ...(backendName === 'wasm' ? { [tf.Identity]: share(tf.Identity), [tf.Cast]: share(tf.Cast) } : {}),
-    [FRB_RSIGN]: rsign,
-    [FRB_RSIGN_GRAD]: rsignGrad,
-    [FRB_RPRELU]: rprelu,
-    [FRB_RPRELU_GRAD]: rpreluGrad,
-    [FRB_SRB]: srb,
+    [FrbRSign]: rsign,
+    [FrbRSignGrad]: rsignGrad,
+    [FrbRPReLU]: rprelu,
+    [FrbRPReLUGrad]: rpreluGrad,
+    [FrbSRB]: srb,
     [tf.Transpose]: transpose,
     [tf.Add]: add,
   };

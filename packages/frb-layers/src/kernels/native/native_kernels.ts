@@ -7,48 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGradAttrs } from '../conv_geometry.js';
 import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../conv2d_backprop_filter.js';
 import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
-import { fusedKernels, type FusedNative } from './fused_kernels.js';
+import { fusedKernels } from './fused_kernels.js';
+import { convParams, geometryInts, type NativeModule } from './module.js';
+import { contractArgs, fastXnorConvKernels, FrbLeakyReluGrad, FrbXnorConv } from '../contracts.js';
 
-/** The compiled module: the conv kernels (conv_source.ts) and the fused per-step kernels (fused_kernels.ts). */
-export interface NativeConv extends FusedNative {
-  conv2d(params: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
-  conv2dBackpropFilter(params: Int32Array, x: Float32Array, dy: Float32Array, unused: null, out: Float32Array): void;
-  /** out[c] = Σ_m x[m][c]; params [M, C, threads]. */
-  colsum(params: Int32Array, x: Float32Array, out: Float32Array): void;
-  /** Forward (dy null) or gradient of LeakyRelu; params [n, threads]. */
-  leakyRelu(params: Int32Array, x: Float32Array, dy: Float32Array | null, alpha: Float32Array, out: Float32Array): void;
-  /** Packed binary (XNOR-popcount) conv; see FrbXnorConvAttrs. Optional: a module built before it existed lacks it. */
-  xnorConv?(
-    params: Int32Array, x: Float32Array, threshold: Float32Array | null, weights: Int32Array, alpha: Float32Array,
-    bias: Float32Array | null, out: Float32Array,
-  ): void;
-  /** Whether xnorConv was built with its vector-popcount path (AVX-512 VPOPCNTDQ). */
-  xnorVectorPopcount?: boolean;
-}
-
-/** Kernel name of the native packed binary conv (the packed layers' fast path in Node). */
-export const FRB_XNOR_CONV = 'FrbXnorConv';
-
-/**
- * Attributes of FrbXnorConv: the conv geometry [N, H, W, Ci, kH, kW, sH, sW, dH, dW, padTop, padLeft, Ho, Wo, Co,
- * order] (a dense layer is a 1×1 conv over N·H·W "pixels"), sign-bit weights as u64 words (Int32 pairs) laid out
- * [tap][word of 64 input channels][base][Co], α [order·Co], bias [Co] or null, RSign threshold [Ci] or null, and
- * the output shape (N·Ho·Wo·Co elements). Input x: float32, channels last.
- */
-export interface FrbXnorConvAttrs {
-  geometry: Int32Array;
-  weights: Int32Array;
-  alpha: Float32Array;
-  bias: Float32Array | null;
-  threshold: Float32Array | null;
-  outShape: number[];
-}
-
-/** FrbXnorConv kernels built with the vector-popcount path (the ones the packed layers' 'auto' choice uses). */
-export const vectorPopcountXnorKernels = new WeakSet<tf.KernelFunc>();
-
-/** Kernel name of the fused LeakyRelu gradient (dy · (x > 0 ? 1 : α)) registered with the native tier. */
-export const FRB_LEAKY_RELU_GRAD = 'FrbLeakyReluGrad';
+/** The compiled module (native/*.cc), as the backend code sees it. */
+export type NativeConv = NativeModule;
 
 interface WasmBackendLike {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
@@ -91,9 +55,6 @@ function memoryOf(backendName: string, backend: tf.KernelBackend): Memory {
   };
 }
 
-function params(g: ReturnType<typeof convGeometry>, threads: number): Int32Array {
-  return new Int32Array([g.batch, g.inH, g.inW, g.inC, g.kH, g.kW, g.outC, g.sH, g.sW, g.dH, g.dW, g.padTop, g.padLeft, g.outH, g.outW, threads]);
-}
 
 export interface NativeKernelSet {
   [kernelName: string]: tf.KernelFunc;
@@ -127,7 +88,7 @@ export function nativeKernels(
     }
     const mem = memoryOf(backendName, backend as tf.KernelBackend);
     const out = mem.alloc([g.batch, g.outH, g.outW, g.outC]);
-    native.conv2d(params(g, threads), mem.view(x!), mem.view(filter!), bias ? mem.view(bias) : null, out.view());
+    native.conv2d(convParams(threads, geometryInts(g)), mem.view(x!), mem.view(filter!), bias ? mem.view(bias) : null, out.view());
     return out.info;
   };
   const filterGrad: tf.KernelFunc = (args) => {
@@ -148,7 +109,7 @@ export function nativeKernels(
     }
     const mem = memoryOf(backendName, backend as tf.KernelBackend);
     const out = mem.alloc([...attrs.filterShape]);
-    native.conv2dBackpropFilter(params(g, threads), mem.view(x), mem.view(dy), null, out.view());
+    native.conv2dBackpropFilter(convParams(threads, geometryInts(g)), mem.view(x), mem.view(dy), out.view());
     return out.info;
   };
   const inputGrad: tf.KernelFunc = (args) => {
@@ -177,9 +138,10 @@ export function nativeKernels(
       for (let ci = 0; ci < g.inC; ci++) for (let co = 0; co < g.outC; co++) wT[dst + co * g.inC + ci] = w[src + ci * g.outC + co];
     }
     const out = mem.alloc([g.batch, g.inH, g.inW, g.inC]);
-    const p = new Int32Array([
-      g.batch, g.outH, g.outW, g.outC, g.kH, g.kW, g.inC, 1, 1, g.dH, g.dW,
-      (g.kH - 1) * g.dH - g.padTop, (g.kW - 1) * g.dW - g.padLeft, g.inH, g.inW, threads,
+    // The forward conv of dy (as input, outC channels) to dx (inC channels), stride 1, padded by (k−1)·d − pad.
+    const p = convParams(threads, [
+      g.batch, g.outH, g.outW, g.outC, g.kH, g.kW, 1, 1, g.dH, g.dW,
+      (g.kH - 1) * g.dH - g.padTop, (g.kW - 1) * g.dW - g.padLeft, g.inH, g.inW, g.inC,
     ]);
     native.conv2d(p, mem.view(dy), wT, null, out.view());
     return out.info;
@@ -196,7 +158,7 @@ export function nativeKernels(
     const C = x.shape[r - 1];
     const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
     const out = mem.alloc(keepDims ? [...new Array(r - 1).fill(1), C] : [C]);
-    native.colsum(new Int32Array([tf.util.sizeFromShape(x.shape) / C, C, threads]), mem.view(x), out.view());
+    native.colsum(new Int32Array([threads, tf.util.sizeFromShape(x.shape) / C, C]), mem.view(x), out.view());
     return out.info;
   };
   const leaky = (grad: boolean): tf.KernelFunc => (args) => {
@@ -209,29 +171,27 @@ export function nativeKernels(
     const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
     const out = mem.alloc([...x.shape]);
     const n = tf.util.sizeFromShape(x.shape);
-    native.leakyRelu(new Int32Array([n, threads]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
+    native.leakyRelu(new Int32Array([threads, n]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
     return out.info;
   };
   const xnorConv: tf.KernelFunc = (args) => {
-    const { x } = args.inputs as Record<string, tf.TensorInfo>;
-    const a = args.attrs as unknown as FrbXnorConvAttrs;
-    if (!native.xnorConv) throw new Error(`${FRB_XNOR_CONV} (@frb/layers native): the compiled module has no xnorConv`);
-    if (x.dtype !== 'float32') throw new Error(`${FRB_XNOR_CONV}: input must be float32, got ${x.dtype}`);
+    const { inputs: { x }, attrs: a } = contractArgs(FrbXnorConv, args);
+    if (x == null || a.geometry == null || a.weights == null || a.alpha == null || a.outShape == null) {
+      throw new Error(`${FrbXnorConv} (@frb/layers native): input x and attrs geometry, weights, alpha and outShape are required`);
+    }
+    if (x.dtype !== 'float32') throw new Error(`${FrbXnorConv}: input must be float32, got ${x.dtype}`);
     const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.outShape]);
-    const p = new Int32Array(17);
-    p.set(a.geometry.subarray(0, 16));
-    p[16] = threads;
-    native.xnorConv(p, mem.view(x), a.threshold, a.weights, a.alpha, a.bias, out.view());
+    native.xnorConv(convParams(threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null, out.view());
     return out.info;
   };
-  if (native.xnorVectorPopcount === true) vectorPopcountXnorKernels.add(xnorConv);
+  if (native.xnorVectorPopcount === true) fastXnorConvKernels.add(xnorConv);
   return {
     ...fusedKernels(native, backendName, threads, (b) => memoryOf(backendName, b), fallback),
-    ...(native.xnorConv ? { [FRB_XNOR_CONV]: xnorConv } : {}),
+    [FrbXnorConv]: xnorConv,
     [tf.Sum]: sum,
     [tf.LeakyRelu]: leaky(false),
-    [FRB_LEAKY_RELU_GRAD]: leaky(true),
+    [FrbLeakyReluGrad]: leaky(true),
     [tf.Conv2D]: forward(tf.Conv2D),
     [tf.FusedConv2D]: forward(tf.FusedConv2D),
     [tf.Conv2DBackpropFilter]: filterGrad,

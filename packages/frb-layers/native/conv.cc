@@ -1,0 +1,258 @@
+// Float32 NHWC conv kernels: forward conv (indirect GEMM) and the filter gradient, register-blocked for 512-bit
+// (or narrower, via GCC vector extensions) FMA and split over the pool; plus the two small per-step kernels that
+// sit next to them in a train step (a Sum over leading axes, LeakyRelu and its gradient). JS side:
+// src/kernels/native/native_kernels.ts.
+#include <vector>
+
+#include "frb_native.h"
+
+namespace frb {
+namespace {
+
+// ---- forward: out[m][co] = sum_{tap,ci} x[ptr(m,tap)+ci] * w[tap][ci][co] (+ bias) ----
+// Weights are packed per block of NB output channels (zero-padded), rows of MR output pixels.
+template <int NV>
+void conv_fwd(const float* x, const float* w, const float* bias, float* out, const Geo& g, int threads) {
+  constexpr int NB = 16 * NV, MR = NV == 2 ? 6 : 12;
+  const int taps = g.kH * g.kW, K = taps * g.Ci;
+  const int nblk = (g.Co + NB - 1) / NB;
+  std::vector<float> wp((size_t)nblk * K * NB, 0.f);
+  for (int b = 0; b < nblk; b++)
+    for (int k = 0; k < K; k++)
+      for (int j = 0; j < NB && b * NB + j < g.Co; j++) wp[((size_t)b * K + k) * NB + j] = w[(size_t)k * g.Co + b * NB + j];
+  std::vector<float> zeros(g.Ci, 0.f);
+  const int64_t M = (int64_t)g.N * g.Ho * g.Wo;
+  const int64_t mblocks = (M + MR - 1) / MR;
+  parallel(threads, mblocks, [&](int, int64_t b0, int64_t b1) {
+    const float* rows[MR];
+    for (int64_t mb = b0; mb < b1; mb++) {
+      const int64_t m0 = mb * MR;
+      int on[MR], ih0[MR], iw0[MR];
+      for (int r = 0; r < MR; r++) {
+        int64_t m = std::min<int64_t>(m0 + r, M - 1);
+        int n = (int)(m / ((int64_t)g.Ho * g.Wo)), rem = (int)(m % ((int64_t)g.Ho * g.Wo));
+        on[r] = n; ih0[r] = (rem / g.Wo) * g.sH - g.pT; iw0[r] = (rem % g.Wo) * g.sW - g.pL;
+      }
+      for (int b = 0; b < nblk; b++) {
+        v16 acc[MR][NV];
+        for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = bc(0.f);
+        const float* wb = &wp[(size_t)b * K * NB];
+        for (int kh = 0; kh < g.kH; kh++) for (int kw = 0; kw < g.kW; kw++) {
+          for (int r = 0; r < MR; r++) {
+            int ih = ih0[r] + kh * g.dH, iw = iw0[r] + kw * g.dW;
+            rows[r] = (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) ? zeros.data()
+                      : x + (((size_t)on[r] * g.H + ih) * g.W + iw) * g.Ci;
+          }
+          const float* wt = wb + (size_t)(kh * g.kW + kw) * g.Ci * NB;
+          for (int ci = 0; ci < g.Ci; ci++) {
+            v16 bv[NV];
+            for (int v = 0; v < NV; v++) bv[v] = ld(wt + ci * NB + 16 * v);
+            for (int r = 0; r < MR; r++) {
+              v16 a = bc(rows[r][ci]);
+              for (int v = 0; v < NV; v++) acc[r][v] += a * bv[v];
+            }
+          }
+        }
+        const int cols = std::min(NB, g.Co - b * NB);
+        for (int r = 0; r < MR && m0 + r < M; r++) {
+          float* o = out + (size_t)(m0 + r) * g.Co + b * NB;
+          float tmp[NB];
+          for (int v = 0; v < NV; v++) st(tmp + 16 * v, acc[r][v]);
+          if (bias) for (int j = 0; j < cols; j++) o[j] = tmp[j] + bias[b * NB + j];
+          else std::memcpy(o, tmp, sizeof(float) * cols);
+        }
+      }
+    }
+  });
+}
+
+// ---- filter gradient: dW[tap][ci][co] = sum_m x[ptr(m,tap)+ci] * dy[m][co] ----
+// Vectorised over co (blocks of 32, dy read in place) when Co % 32 == 0, else over ci (x rows read in
+// place) when Ci % 32 == 0, else a scalar loop. Pixels are processed in chunks that stay in cache; each
+// part accumulates its own partial dW.
+void conv_dw(const float* x, const float* dy, float* dw, const Geo& g, int threads) {
+  const int taps = g.kH * g.kW;
+  const size_t wsize = (size_t)taps * g.Ci * g.Co;
+  const int64_t HW = (int64_t)g.Ho * g.Wo, M = g.N * HW;
+  const int64_t CH = 96;
+  const int64_t chunks = (M + CH - 1) / CH;
+  threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, chunks));
+  std::vector<std::vector<float>> part(threads, std::vector<float>(wsize, 0.f));
+  const bool vecCo = g.Co % 32 == 0, vecCi = !vecCo && g.Ci % 32 == 0;
+  parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
+    float* acc_out = part[tid].data();
+    std::vector<const float*> px(CH);
+    for (int64_t c = c0; c < c1; c++) {
+      const int64_t m0 = c * CH, m1 = std::min(M, m0 + CH);
+      for (int kh = 0; kh < g.kH; kh++) for (int kw = 0; kw < g.kW; kw++) {
+        const int t = kh * g.kW + kw;
+        for (int64_t m = m0; m < m1; m++) {
+          int n = (int)(m / HW), rem = (int)(m % HW);
+          int ih = (rem / g.Wo) * g.sH - g.pT + kh * g.dH, iw = (rem % g.Wo) * g.sW - g.pL + kw * g.dW;
+          px[m - m0] = (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) ? nullptr : x + (((size_t)n * g.H + ih) * g.W + iw) * g.Ci;
+        }
+        float* dwt = acc_out + (size_t)t * g.Ci * g.Co;
+        if (vecCo) {
+          constexpr int MR = 6;
+          for (int ci0 = 0; ci0 < g.Ci; ci0 += MR) {
+            const int rows = std::min(MR, g.Ci - ci0);
+            for (int co0 = 0; co0 < g.Co; co0 += 32) {
+              v16 acc[MR][2];
+              for (int r = 0; r < MR; r++) { acc[r][0] = bc(0.f); acc[r][1] = bc(0.f); }
+              for (int64_t m = m0; m < m1; m++) {
+                const float* p = px[m - m0];
+                if (!p) continue;
+                const float* d = dy + (size_t)m * g.Co + co0;
+                v16 b0 = ld(d), b1 = ld(d + 16);
+                for (int r = 0; r < MR; r++) {
+                  v16 a = bc(p[ci0 + std::min(r, rows - 1)]);
+                  acc[r][0] += a * b0; acc[r][1] += a * b1;
+                }
+              }
+              for (int r = 0; r < rows; r++) {
+                float* o = dwt + (size_t)(ci0 + r) * g.Co + co0;
+                st(o, ld(o) + acc[r][0]); st(o + 16, ld(o + 16) + acc[r][1]);
+              }
+            }
+          }
+        } else if (vecCi) {
+          constexpr int MR = 6;
+          for (int co0 = 0; co0 < g.Co; co0 += MR) {
+            const int rows = std::min(MR, g.Co - co0);
+            for (int ci0 = 0; ci0 < g.Ci; ci0 += 32) {
+              v16 acc[MR][2];
+              for (int r = 0; r < MR; r++) { acc[r][0] = bc(0.f); acc[r][1] = bc(0.f); }
+              for (int64_t m = m0; m < m1; m++) {
+                const float* p = px[m - m0];
+                if (!p) continue;
+                v16 b0 = ld(p + ci0), b1 = ld(p + ci0 + 16);
+                const float* d = dy + (size_t)m * g.Co + co0;
+                for (int r = 0; r < MR; r++) {
+                  v16 a = bc(d[std::min(r, rows - 1)]);
+                  acc[r][0] += a * b0; acc[r][1] += a * b1;
+                }
+              }
+              for (int r = 0; r < rows; r++) {
+                float tmp[32];
+                st(tmp, acc[r][0]); st(tmp + 16, acc[r][1]);
+                for (int j = 0; j < 32; j++) dwt[(size_t)(ci0 + j) * g.Co + co0 + r] += tmp[j];
+              }
+            }
+          }
+        } else {
+          for (int64_t m = m0; m < m1; m++) {
+            const float* p = px[m - m0];
+            if (!p) continue;
+            const float* d = dy + (size_t)m * g.Co;
+            for (int ci = 0; ci < g.Ci; ci++) {
+              const float a = p[ci];
+              float* o = dwt + (size_t)ci * g.Co;
+              for (int co = 0; co < g.Co; co++) o[co] += a * d[co];
+            }
+          }
+        }
+      }
+    }
+  });
+  std::memcpy(dw, part[0].data(), wsize * sizeof(float));
+  for (int t = 1; t < threads; t++) for (size_t i = 0; i < wsize; i++) dw[i] += part[t][i];
+}
+
+// colsum: out[c] = sum_m x[m][c] (a Sum over all but the last axis: bias and per-channel parameter gradients).
+// Float per 256-row chunk, double per part, parts added in order; fused.cc's sums follow the same order.
+void colsum(const float* x, float* out, int64_t M, int C, int threads) {
+  const int64_t CH = 256;
+  const int64_t chunks = (M + CH - 1) / CH;
+  threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, chunks));
+  std::vector<std::vector<double>> part(threads, std::vector<double>(C, 0.0));
+  parallel(threads, chunks, [&](int tid, int64_t c0, int64_t c1) {
+    std::vector<float> acc(C);
+    double* tot = part[tid].data();
+    for (int64_t c = c0; c < c1; c++) {
+      std::fill(acc.begin(), acc.end(), 0.f);
+      const int64_t m1 = std::min(M, (c + 1) * CH);
+      for (int64_t m = c * CH; m < m1; m++) {
+        const float* row = x + (size_t)m * C;
+        for (int j = 0; j < C; j++) acc[j] += row[j];
+      }
+      for (int j = 0; j < C; j++) tot[j] += acc[j];
+    }
+  });
+  for (int j = 0; j < C; j++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += part[t][j];
+    out[j] = (float)s;
+  }
+}
+
+// ---- N-API ----
+size_t xSize(const Geo& g) { return (size_t)g.N * g.H * g.W * g.Ci; }
+size_t wSize(const Geo& g) { return (size_t)g.kH * g.kW * g.Ci * g.Co; }
+size_t ySize(const Geo& g) { return (size_t)g.N * g.Ho * g.Wo * g.Co; }
+
+// conv2d(params [threads, ...geometry], x, w [kH][kW][Ci][Co], bias [Co] | null, out [N][Ho][Wo][Co])
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native conv2d(params Int32Array[threads, N, H, W, Ci, kH, kW, sH, sW, dH, dW, pT, pL, Ho, Wo, Co], x, w, bias|null, out)", 1 + kGeoInts);
+  const Geo g = a.geo();
+  const float* x = a.f32(1, "x", xSize(g));
+  const float* w = a.f32(2, "w", wSize(g));
+  const float* bias = a.f32(3, "bias", g.Co, true);
+  float* out = a.f32(4, "out", ySize(g));
+  if (!a.ok()) return a.fail();
+  if (g.Co <= 16) conv_fwd<1>(x, w, bias, out, g, a.threads());
+  else conv_fwd<2>(x, w, bias, out, g, a.threads());
+  return nullptr;
+}
+
+// conv2dBackpropFilter(params [threads, ...geometry], x, dy [N][Ho][Wo][Co], out dW [kH][kW][Ci][Co])
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native conv2dBackpropFilter(params Int32Array[threads, ...geometry], x, dy, out)", 1 + kGeoInts);
+  const Geo g = a.geo();
+  const float* x = a.f32(1, "x", xSize(g));
+  const float* dy = a.f32(2, "dy", ySize(g));
+  float* out = a.f32(3, "out", wSize(g));
+  if (!a.ok()) return a.fail();
+  conv_dw(x, dy, out, g, a.threads());
+  return nullptr;
+}
+
+// colsum(params [threads, M, C], x [M][C], out [C])
+napi_value ColSum(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native colsum(params Int32Array[threads, M, C], x, out)", 3);
+  const int M = a.dim(1), C = a.dim(2, 1);
+  const float* x = a.f32(1, "x", (size_t)M * C);
+  float* out = a.f32(2, "out", C);
+  if (!a.ok()) return a.fail();
+  colsum(x, out, M, C, a.threads());
+  return nullptr;
+}
+
+// leakyRelu(params [threads, n], x, dy | null, alpha [1], out): forward when dy is null, else the gradient
+// dy · (x > 0 ? 1 : alpha) (tfjs' LeakyRelu gradient, in one pass).
+napi_value LeakyRelu(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native leakyRelu(params Int32Array[threads, n], x, dy|null, alpha, out)", 2);
+  const int64_t n = a.dim(1);
+  const float* x = a.f32(1, "x", n);
+  const float* dy = a.f32(2, "dy", n, true);
+  const float* alpha = a.f32(3, "alpha", 1);
+  float* out = a.f32(4, "out", n);
+  if (!a.ok()) return a.fail();
+  const float al = alpha[0];
+  parallel(a.threads(), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
+    const int64_t i0 = b0 * 4096, i1 = std::min(n, b1 * 4096);
+    if (dy) for (int64_t i = i0; i < i1; i++) out[i] = x[i] > 0.f ? dy[i] : al * dy[i];
+    else for (int64_t i = i0; i < i1; i++) out[i] = x[i] > 0.f ? x[i] : al * x[i];
+  });
+  return nullptr;
+}
+
+}  // namespace
+
+void register_conv(napi_env env, napi_value exports) {
+  export_function(env, exports, "conv2d", Conv2D);
+  export_function(env, exports, "conv2dBackpropFilter", Conv2DBackpropFilter);
+  export_function(env, exports, "colsum", ColSum);
+  export_function(env, exports, "leakyRelu", LeakyRelu);
+}
+
+}  // namespace frb
