@@ -233,7 +233,7 @@ describe('frb doctor and the native kernels', () => {
     try {
       const first = run();
       expect(first.status, first.stderr).toBe(0);
-      expect(first.stderr).toMatch(new RegExp(`doctor: compiling the native conv kernels with \\S+ .*cached in ${cache}/frb_conv-[0-9a-f]+\\.node`));
+      expect(first.stderr).toMatch(new RegExp(`doctor: compiling the native kernels with \\S+ .*cached in ${cache}/frb_native-[0-9a-f]+\\.node`));
       // On an overloaded machine the compiler can run past its time limit; doctor then says why the kernels are off.
       const line = /^native +(on|off), .*$/m.exec(first.stdout);
       expect(line?.[0]).toMatch(/^native +(on, .*compiled now: |off, .*native build failed)/);

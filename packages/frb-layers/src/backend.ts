@@ -30,7 +30,7 @@ export interface InitBackendOptions {
 
 /** The line initBackend prints before compiling the native kernels. */
 export function nativeBuildMessage(info: NativeCacheInfo): string {
-  return `@frb/layers: compiling the native conv kernels with ${info.compiler} (once per machine, Node and source; about 10 s), cached in ${info.file}\n`;
+  return `@frb/layers: compiling the native kernels with ${info.compiler} (once per machine, Node and source; about 10 s), cached in ${info.file}\n`;
 }
 
 export interface NativeStatus extends NativeLoadResult {
