@@ -5,6 +5,7 @@
 // checked before the weights move (a non-finite step is never applied), sets the learning rate per
 // iteration, and checkpoints between any two iterations. The DBT term is @frb/distill's dbtTerm, the function
 // DBTCallback calls inside fit (test/fit-equivalence.test.ts holds the two to the same weights).
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { patchBatches } from '@frb/datasets';
@@ -71,6 +72,15 @@ export const runPaths = (out: string) => ({
 
 /** Without a terminal, Progress appends a done/total/ETA line at least this often (ms) between log intervals. */
 const QUIET_LINE_MS = 30_000;
+
+/** model/ appears whole or not at all: written beside it, then renamed into place (a kill leaves no half model). */
+async function saveModelAtomic(model: RunModels['model'], dir: string): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await saveModel(model, tmp);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+}
 
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
@@ -170,7 +180,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     let modelDir: string | null = null;
     if (loop.stopped === 'done') {
       await rec.validate(total);
-      await saveModel(run.model, paths.model);
+      await saveModelAtomic(run.model, paths.model);
       modelDir = paths.model;
       await rec.log({ kind: 'event', iter: total, event: 'done', model: modelDir, val_psnr: rec.valPsnr });
     } else if (loop.stopped === 'until') {
