@@ -77,7 +77,7 @@ describe('DBTCallback with model.fit (cpu)', () => {
       },
     });
     const h = await a.fit(x, y, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0,
-      callbacks: [new DBTCallback({ teacher, weight: 1 }), probe] });
+      callbacks: [new DBTCallback({ teacher, weight: 1, form: 'spatial' }), probe] });
     expect(batchLogs).toHaveLength(2);
     batchLogs.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
     const mean = (batchLogs[0] * sizes[0] + batchLogs[1] * sizes[1]) / (sizes[0] + sizes[1]);
@@ -192,7 +192,7 @@ describe('DBTCallback with model.fit (cpu)', () => {
     a.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanAbsoluteError' });
     const n0 = tf.memory().numTensors;
     await a.fit(xs, ys, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0,
-      callbacks: [new DBTCallback({ teacher, weight: 3 })] });
+      callbacks: [new DBTCallback({ teacher, weight: 3, form: 'spatial' })] });
     expect(tf.memory().numTensors).toBe(n0);
     referenceStep(b, teacher, xs, ys, tf.train.sgd(0.5), 3, 'spatial', ['body/block_00']);
     expect(maxAbsDiff(weightsOf(a), weightsOf(b))).toBeLessThanOrEqual(1e-5);

@@ -28,7 +28,7 @@ describe('DBT with the zoo twins (frbc ← srresnet)', () => {
     a.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanAbsoluteError' });
     const n0 = tf.memory().numTensors;
     const h = await a.fit(x, y, { epochs: 1, batchSize: 2, shuffle: false, verbose: 0,
-      callbacks: [new DBTCallback({ teacher, weight: 1 })] });
+      callbacks: [new DBTCallback({ teacher, weight: 1, form: 'spatial' })] });
     // Adam created its slots on the first step (2 per trainable weight); nothing else may remain.
     expect(tf.memory().numTensors - n0).toBe(2 * a.trainableWeights.length);
     const opt = tf.train.adam(1e-3);
