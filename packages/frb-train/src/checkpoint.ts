@@ -8,7 +8,7 @@
 //
 // Atomic: a checkpoint is written into a temporary folder and renamed into place, then latest.json is
 // replaced by rename, so a SIGKILL at any moment leaves the previous checkpoint whole and pointed to.
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '@frb/datasets';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';

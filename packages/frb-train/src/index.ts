@@ -10,7 +10,6 @@ export * from './validate.js';
 export * from './setup.js';
 export * from './step.js';
 export * from './loop.js';
-export * from './atomic.js';
 export * from './reproduce/preset.js';
 export * from './reproduce/plan.js';
 export * from './reproduce/pool.js';

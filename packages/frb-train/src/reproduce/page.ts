@@ -9,7 +9,7 @@ import {
   comparisonsMarkdown, formatSeededTable, mergeSeededRuns, scatterPoints, seededTableLegend, writeScatter,
   type SeededRun, type SetResult,
 } from '@frb/bench';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileAtomic } from '@frb/datasets';
 import { METHODS, type Preset } from './preset.js';
 import type { RunOutcome } from './run.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalRun } from '@frb/bench';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileAtomic } from '@frb/datasets';
 import { runPool, type PoolEvent, type PoolJob } from './pool.js';
 import type { PlannedRun } from './plan.js';
 
