@@ -24,7 +24,7 @@ describe('5. ESM-only, said where it matters', () => {
       }
       expect(readFileSync(join(repo, 'packages', d, 'README.md'), 'utf8'), `${d}/README.md`).toMatch(/ESM-only/);
     }
-  });
+  }, 600_000); // nine fresh Node processes: minutes on a loaded machine
 });
 
 // The README's ```ts blocks, each pasted alone into a fresh { "type": "module" } project whose node_modules
