@@ -8,13 +8,13 @@
 //
 // Atomic: a checkpoint is written into a temporary folder and renamed into place, then latest.json is
 // replaced by rename, so a SIGKILL at any moment leaves the previous checkpoint whole and pointed to.
-import { writeFileAtomic } from '@frb/datasets';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { writeFileAtomic } from '@frb/datasets';
 import { saveModel } from '@frb/layers/node';
 
 export const CHECKPOINT_FORMAT = 'frb-train-checkpoint';
@@ -61,8 +61,6 @@ export function digestOf(v: unknown): string {
 }
 
 const dirName = (iteration: number) => `iter_${String(iteration).padStart(8, '0')}`;
-
-const atomicWriteFile = writeFileAtomic;
 
 /** True when every model weight is finite (a checkpoint must never hold NaN/Inf weights). */
 export function weightsAreFinite(model: tfl.LayersModel): boolean {
@@ -139,7 +137,7 @@ export async function saveCheckpoint(a: SaveCheckpointArgs): Promise<string> {
   await writeFile(join(tmp, 'state.json'), JSON.stringify(state, null, 1));
   await rm(final, { recursive: true, force: true }); // a leftover from a run that died after this point
   await rename(tmp, final);
-  await atomicWriteFile(join(a.root, 'latest.json'), JSON.stringify({ dir: dirName(a.iteration), iteration: a.iteration }) + '\n');
+  await writeFileAtomic(join(a.root, 'latest.json'), JSON.stringify({ dir: dirName(a.iteration), iteration: a.iteration }) + '\n');
   await prune(a.root, a.keep);
   return final;
 }

@@ -1,10 +1,10 @@
 // The training log: one JSON object per line (JSONL), appended as the run goes, so a killed run keeps
 // everything up to its last line. On resume, lines past the checkpoint's iteration are dropped so the log
 // (and the curve drawn from it) shows one trajectory.
-import { writeFileAtomic } from '@frb/datasets';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '@frb/datasets';
 
 export interface LogRecord {
   /** 'train' (loss lines), 'val' (validation), 'event' (start, resume, checkpoint, stop). */

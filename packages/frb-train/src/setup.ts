@@ -50,6 +50,8 @@ export interface DistillSetup {
 
 export interface RunModels {
   model: tfl.LayersModel;
+  /** The student's trainable variables, in the order the optimizer steps them (read once, not per step). */
+  vars: tf.Variable[];
   optimizer: tf.AdamOptimizer;
   distill: DistillSetup | null;
   dispose(): void;
@@ -60,6 +62,7 @@ export async function buildModels(cfg: TrainConfig): Promise<RunModels> {
   const model = createSeededModel(cfg.model.name, cfg.model.scale, cfg.model.options, cfg.seed);
   const { lr, betas, eps } = cfg.train.optimizer;
   const optimizer = tf.train.adam(lr, betas[0], betas[1], eps);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let teacher: tfl.LayersModel | null = null;
   // studentBlocks and teacherBlocks share their layers with model and teacher: disposing those frees all.
   const dispose = () => {
@@ -68,7 +71,7 @@ export async function buildModels(cfg: TrainConfig): Promise<RunModels> {
     teacher?.dispose();
   };
   const dbt = cfg.train.dbt;
-  if (!dbt) return { model, optimizer, distill: null, dispose };
+  if (!dbt) return { model, vars, optimizer, distill: null, dispose };
   try {
     try {
       teacher = await loadModel(dbt.teacher);
@@ -78,7 +81,7 @@ export async function buildModels(cfg: TrainConfig): Promise<RunModels> {
     teacher.trainable = false;
     const pairs = resolvePairs(model, teacher);
     return {
-      model, optimizer, dispose,
+      model, vars, optimizer, dispose,
       distill: {
         teacher,
         studentBlocks: studentWithBlocks(model, pairs.map((p) => p.student)),

@@ -28,7 +28,6 @@ export function trainStep(run: RunModels, b: Batch, p: number, scale: number, db
   let l1v = NaN;
   let disv = NaN;
   let totalv = NaN;
-  const vars = run.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const d = run.distill;
   tf.tidy(() => {
     const { x, y } = tensors(b, p, scale);
@@ -45,7 +44,7 @@ export function trainStep(run: RunModels, b: Batch, p: number, scale: number, db
       l1 = tf.keep(tf.mean(tf.abs(tf.sub(outs[0]!, y))) as tf.Scalar);
       dis = tf.keep(dbtTerm(outs.slice(1), tBlocks!, { form: d.form, weight: dbtWeight }).term);
       return tf.add(l1, dis) as tf.Scalar;
-    }, vars);
+    }, run.vars);
     totalv = value.dataSync()[0]!;
     l1v = l1!.dataSync()[0]!;
     disv = dis ? (dis as tf.Scalar).dataSync()[0]! : NaN;

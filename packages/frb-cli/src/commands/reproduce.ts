@@ -2,7 +2,7 @@
 // reproduction (plan → runs → page). Runs go N at a time as `frb train` / `frb eval` processes (--jobs), or
 // in this process with --jobs 1.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -193,24 +193,22 @@ function runFrb(ctx: CliContext, args: string[], threads: number, logFile: strin
   // resolves from any working folder.
   const loader = () => pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
   const argv = existsSync(js) ? [js, ...args] : ['--import', loader(), ts, ...args];
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'w');
   return new Promise((res, rej) => {
-    import('node:fs').then(({ openSync, closeSync, mkdirSync }) => {
-      mkdirSync(dirname(logFile), { recursive: true });
-      const fd = openSync(logFile, 'w');
-      const child = spawn(process.execPath, argv, {
-        cwd: ctx.cwd,
-        env: { ...process.env, ...ctx.env, FRB_THREADS: String(threads), ...(existsSync(js) ? {} : { TSX_TSCONFIG_PATH: tsconfig }) },
-        stdio: ['ignore', fd, fd],
-      });
-      child.on('error', (e) => {
-        closeSync(fd);
-        rej(e);
-      });
-      child.on('exit', (code, signal) => {
-        closeSync(fd);
-        if (code === 0) res();
-        else rej(new Error(`frb ${args[0]} exited with ${signal ?? code} (its output: "${logFile}")`));
-      });
-    }, rej);
+    const child = spawn(process.execPath, argv, {
+      cwd: ctx.cwd,
+      env: { ...process.env, ...ctx.env, FRB_THREADS: String(threads), ...(existsSync(js) ? {} : { TSX_TSCONFIG_PATH: tsconfig }) },
+      stdio: ['ignore', fd, fd],
+    });
+    child.on('error', (e) => {
+      closeSync(fd);
+      rej(e);
+    });
+    child.on('exit', (code, signal) => {
+      closeSync(fd);
+      if (code === 0) res();
+      else rej(new Error(`frb ${args[0]} exited with ${signal ?? code} (its output: "${logFile}")`));
+    });
   });
 }
