@@ -75,8 +75,9 @@ describe('presets and plans', () => {
     const p = checkPreset(rawPreset(), 'unit.yaml');
     const runs = planRuns(p, { dataRoot: '/data', runsDir: '/r' });
     expect(runs.map((r) => r.key)).toEqual([
-      'fp-s0@x2', 'fp-s1@x2', 'frb2-s0@x2', 'frb2-s1@x2',
-      'fp-s0@x4', 'fp-s1@x4', 'frb2-s0@x4', 'frb2-s1@x4', 'fp-long-s0@x4', 'frb2-dbt-x-s0@x4', 'frb2-dbt-x-s1@x4',
+      // seed-major: every entry's first seed before any second seed, so a partial reproduction has a full table
+      'fp-s0@x2', 'frb2-s0@x2', 'fp-s1@x2', 'frb2-s1@x2',
+      'fp-s0@x4', 'frb2-s0@x4', 'fp-long-s0@x4', 'frb2-dbt-x-s0@x4', 'fp-s1@x4', 'frb2-s1@x4', 'frb2-dbt-x-s1@x4',
     ]);
     const d = runs.find((r) => r.key === 'frb2-dbt-x-s1@x4')!;
     expect(d.dir).toBe('/r/x4/frb2-dbt-x-s1');

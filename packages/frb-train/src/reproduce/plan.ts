@@ -48,10 +48,17 @@ export function planRuns(p: Preset, o: { dataRoot: string; runsDir: string; only
     entries = entries.filter((e) => keep.has(e.id));
   }
   const runs: PlannedRun[] = [];
+  // Seed-major order (every entry's first seed, then every second seed, ...): an interrupted reproduction
+  // has a complete one-seed table first. Within a seed rank, plain entries before distilled ones, so a
+  // teacher (an entry's first seed) always comes before its students.
+  const ordered = [...entries.filter((x) => !x.dbt), ...entries.filter((x) => x.dbt)];
+  const ranks = Math.max(...ordered.map((e) => e.seeds.length));
+  const pairs: Array<[PresetEntry, number]> = [];
+  for (let r = 0; r < ranks; r++) for (const e of ordered) if (r < e.seeds.length) pairs.push([e, e.seeds[r]!]);
   for (const scale of p.scales) {
-    for (const e of [...entries.filter((x) => !x.dbt), ...entries.filter((x) => x.dbt)]) {
+    for (const [e, seed] of pairs) {
       if (!e.scales.includes(scale)) continue;
-      for (const seed of e.seeds) {
+      {
         const dir = join(o.runsDir, `x${scale}`, `${e.id}-s${seed}`);
         const t = e.dbt ? p.entries.find((x) => x.id === e.dbt!.teacher)! : null;
         const teacher = t ? runKey(t.id, t.seeds[0]!, scale) : null;
