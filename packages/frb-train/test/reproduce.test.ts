@@ -1,14 +1,14 @@
 // The reproduction's scheduling: the job pool (never more than N at once, teachers first, a failure skips its
 // dependents only), the plan (one run per entry x seed x scale, stable folders, DBT teacher wiring, budgets),
 // resuming a killed reproduction without redoing finished runs, and what a seed changes.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { imageFolder, patchBatches, writePng } from '@frb/datasets';
 import {
-  PresetError, checkPreset, createSeededModel, executeRuns, loadPreset, modelFile, planRuns, runPool,
+  PresetError, checkPreset, configDrift, createSeededModel, executeRuns, loadPreset, modelFile, planRuns, runPool,
   type PlannedRun, type PoolJob,
 } from '@frb/train';
 import { smoothImage } from './helpers.js';
@@ -107,7 +107,7 @@ describe('presets and plans', () => {
   });
 
   it('the built-in presets are valid', async () => {
-    for (const name of ['tiny', 'small', 'dbt-sweep']) {
+    for (const name of ['tiny', 'small', 'dbt-sweep', 'medium', 'paper']) {
       const p = await loadPreset(name);
       expect(planRuns(p, { dataRoot: '/d', runsDir: '/r' }).length).toBeGreaterThan(0);
     }
@@ -151,6 +151,26 @@ describe('executeRuns: resume after a kill', () => {
     expect(evaluated).toEqual([]);
     await executeRuns(runs, { train: fakeTrain, evaluate: fakeEval, jobs: 2, sets: ['Set5', 'Set14'] });
     expect(evaluated.sort()).toEqual(runs.map((r) => r.key).sort());
+  });
+
+  it('a folder trained under another recipe is refused by name, not reused or overwritten; moved paths are not drift', async () => {
+    const p = checkPreset(rawPreset({ scales: [4], methods: ['fp'], seeds: [0], compare: [] }), 'unit.yaml');
+    const dir = join(tmp, 'drift');
+    const runs = planRuns(p, { dataRoot: '/data', runsDir: dir });
+    const train = async (r: PlannedRun) => {
+      mkdirSync(join(r.dir, 'model'), { recursive: true });
+      writeFileSync(modelFile(r), '{}');
+    };
+    const evaluate = async () => ({ method: 'x', results: [{ set: 'Set5', scale: 4, psnr: 30, ssim: 0.9 }] });
+    await executeRuns(runs, { train, evaluate, jobs: 1 });
+    const before = readFileSync(join(runs[0]!.dir, 'config.json'), 'utf8');
+    // same recipe, another data root: reused
+    expect(await configDrift(planRuns(p, { dataRoot: '/elsewhere/data', runsDir: dir })[0]!)).toBeNull();
+    const longer = planRuns(checkPreset(rawPreset({ scales: [4], methods: ['fp'], seeds: [0], compare: [], train: { iterations: 20, lr: 1e-3, checkpoint_interval: 5 } }), 'unit.yaml'),
+      { dataRoot: '/data', runsDir: dir });
+    expect(await configDrift(longer[0]!)).toMatch(/train\.iterations was 10, now 20/);
+    await expect(executeRuns(longer, { train, evaluate, jobs: 1 })).rejects.toThrow(new RegExp(`${join(dir, 'x4', 'fp-s0').replace(/[/\\]/g, '.')}: .*train\\.iterations was 10, now 20`));
+    expect(readFileSync(join(runs[0]!.dir, 'config.json'), 'utf8')).toBe(before);
   });
 });
 

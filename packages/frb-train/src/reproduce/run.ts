@@ -37,6 +37,16 @@ const evalFile = (r: PlannedRun) => join(r.dir, 'eval.json');
 
 export async function executeRuns(runs: PlannedRun[], h: ReproduceHooks): Promise<RunOutcome[]> {
   const out = new Map<string, RunOutcome>(runs.map((r) => [r.key, { run: r, eval: null, reused: existsSync(modelFile(r)), trainSeconds: null }]));
+  // A folder that holds training from another recipe (the preset was edited since) is neither reused nor
+  // resumed nor has its config overwritten: every such run is named before anything starts.
+  const drifted: string[] = [];
+  for (const r of runs) {
+    const why = await configDrift(r);
+    if (why) drifted.push(`${r.dir}: ${why}`);
+  }
+  if (drifted.length) {
+    throw new Error(`these run folders were trained with another config than the preset now gives; delete them to retrain, or restore the preset:\n  ${drifted.join('\n  ')}`);
+  }
   const jobs: PoolJob[] = [];
   for (const r of runs) {
     const o = out.get(r.key)!;
@@ -73,6 +83,45 @@ export async function executeRuns(runs: PlannedRun[], h: ReproduceHooks): Promis
   }
   for (const o of out.values()) if (o.reused) o.trainSeconds = await loggedSeconds(join(o.run.dir, 'log.jsonl'));
   return runs.map((r) => out.get(r.key)!);
+}
+
+/**
+ * Why a run folder's trained state does not belong to the planned config (null when it does, or when nothing
+ * was trained there yet). Paths are compared by what they name, not where the data root or runs folder sit,
+ * so a moved runs folder or another data root is still reused.
+ */
+export async function configDrift(r: PlannedRun): Promise<string | null> {
+  const file = join(r.dir, 'config.json');
+  if (!existsSync(file) || !(existsSync(join(r.dir, 'model')) || existsSync(join(r.dir, 'checkpoints')))) return null;
+  let old: Record<string, unknown>;
+  try {
+    old = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return 'its config.json cannot be read';
+  }
+  const a = comparable(old), b = comparable(r.config);
+  const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]);
+  return fields.length ? `${fields.map((k) => `${k} was ${a[k] ?? 'unset'}, now ${b[k] ?? 'unset'}`).join('; ')}` : null;
+}
+
+/** A config flattened to dotted fields, without the output folder and with paths cut to their last two parts. */
+function comparable(c: Record<string, unknown>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  const tail = (s: string) => s.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+  const walk = (v: unknown, at: string) => {
+    if (at === 'output' || at === 'name') return;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+    } else if (at === 'data.train' && Array.isArray(v)) {
+      flat[at] = JSON.stringify(v.map((s) => tail(String(s))));
+    } else if (at === 'train.dbt.teacher' && typeof v === 'string') {
+      flat[at] = tail(v.replace(/[\\/]model$/, ''));
+    } else {
+      flat[at] = JSON.stringify(v);
+    }
+  };
+  walk(c, '');
+  return flat;
 }
 
 async function readEval(file: string, scale: number, sets: string[]): Promise<EvalRun | null> {
