@@ -82,7 +82,9 @@ describe('frb upscale --workers', () => {
 
   it('a model that cannot load fails once, before any image, naming the file', async () => {
     const bad = join(dir, 'bad-model');
-    const file = await saveModelJson(createModel('frbc', { scale: SCALE, features: 4, blocks: 1 }), bad);
+    const model = createModel('frbc', { scale: SCALE, features: 4, blocks: 1 });
+    const file = await saveModelJson(model, bad);
+    model.dispose();
     truncateSync(join(bad, 'weights.bin'), 10);
     const out = join(dir, 'none');
     const r = await frb(['upscale', ...inputs, '-o', out, '--weights', file, '--scale', String(SCALE), '--backend', 'cpu', '--workers', '2']);
