@@ -1,18 +1,17 @@
 // frb upscale: super-resolve images (files or folders of them) with the shipped FRBC weights or a model.json,
 // tiled, to PNGs; one progress line for the batch, a summary table when there are several images.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { FileExistsError, conversionNote, readImage, readImageInfo, writePng } from '@frb/datasets';
-import { MemoryBudgetError, Progress, formatBytes, superResolve, tileRanges } from '@frb/bench';
-import { createModel } from '@frb/models';
+import { FileExistsError, readImageInfo } from '@frb/datasets';
+import { Progress } from '@frb/bench';
 import { flag, parse, parseInt0, parseRange, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
-import { loadModelFile, resolveWeights, shippedScales } from '../model-source.js';
-import { useBackend } from '../backend.js';
+import { resolveWeights, shippedScales } from '../model-source.js';
+import { backendPreference, useBackend } from '../backend.js';
 import type { Command } from './command.js';
+import { MODEL, describeModel, loadUpscaleModel, tilesOf, upscaleImage, type ImageDone, type UpscaleJob, type UpscaleSettings } from './upscale-image.js';
 
-const MODEL = 'frbc';
 const DEFAULT_WEIGHTS = 'small-291';
 const DEFAULT_TILE = 128;
 const DEFAULT_MAX_MEMORY_MIB = 2048;
@@ -40,6 +39,9 @@ Options:
   --max-memory MIB     --tile 0 is refused when one call is estimated to need more tensor memory than
                        this (default ${DEFAULT_MAX_MEMORY_MIB}); the message names a tile size that fits
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
+  --workers N          images upscaled at once, each in a worker thread that loads the model once and
+                       runs its convolutions on one thread (default: the number of cores, at most the
+                       number of images; 1 = one after another in this process, convolutions on all cores)
   -h, --help           this help
 
 Photos are turned upright by their EXIF orientation. An alpha channel is kept: the colour channels go
@@ -59,10 +61,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-interface Job {
-  input: string;
-  out: string;
-}
+type Job = UpscaleJob;
 
 /** The input files: files as given, folders expanded to their image files (sorted); missing paths are usage errors. */
 function expandInputs(args: string[], cwd: string): string[] {
@@ -108,10 +107,10 @@ function planJobs(inputs: string[], output: string | undefined, scale: number, f
   return jobs;
 }
 
+/** An image's outcome, as the summary reports it. */
 interface Done {
   job: Job;
-  size?: string;
-  seconds?: number;
+  done?: ImageDone;
   error?: string;
 }
 
@@ -132,6 +131,7 @@ export const upscaleCommand: Command = {
       'tile-overlap': { type: 'string' },
       'max-memory': { type: 'string' },
       backend: { type: 'string' },
+      workers: { type: 'string' },
     });
     if (flag(p, 'help')) {
       ctx.stdout.write(HELP);
@@ -164,74 +164,86 @@ export const upscaleCommand: Command = {
     const tile = parseInt0('upscale', 'tile', str(p, 'tile'), 0) ?? DEFAULT_TILE;
     const overlap = parseInt0('upscale', 'tile-overlap', str(p, 'tile-overlap'), 0);
     const maxMemory = (parseInt0('upscale', 'max-memory', str(p, 'max-memory'), 1) ?? DEFAULT_MAX_MEMORY_MIB) * 2 ** 20;
+    const workersWanted = parseInt0('upscale', 'workers', str(p, 'workers'), 1);
+    const backendWanted = backendPreference('upscale', str(p, 'backend'));
     const jobs = planJobs(inputs, str(p, 'output') ?? str(p, 'out'), scale, flag(p, 'force'), ctx.cwd);
+    const settings: UpscaleSettings = {
+      weights, scale, tile, overlap, inputRange, outputRange, maxMemoryBytes: maxMemory, force: flag(p, 'force'),
+    };
 
     // Headers first: the bar's total is known, and unreadable files are reported before the model loads.
     const infos = await Promise.all(jobs.map((j) => readImageInfo(j.input).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
-    const tilesOf = (h: number, w2: number) => (tile > 0 ? tileRanges(h, tile).length * tileRanges(w2, tile).length : 1);
-    const total = infos.reduce((s, i) => s + (i instanceof Error ? 0 : tilesOf(i.height, i.width)), 0);
+    const total = infos.reduce((s, i) => s + (i instanceof Error ? 0 : tilesOf(settings, i.height, i.width)), 0);
+    const readable = jobs.map((_, k) => k).filter((k) => !(infos[k] instanceof Error));
+    const workers = Math.min(workersWanted ?? availableParallelism(), readable.length);
 
-    const backend = await useBackend('upscale', str(p, 'backend'), ctx);
-    const what = weightsFile ? `model "${weightsFile}"` : `${MODEL} '${w}'`;
-    let model: tfl.LayersModel;
-    if (weightsFile) model = await loadModelFile(weightsFile);
-    else model = await createModel(MODEL, { scale, weights: w });
-    const bar = new Progress(total, `upscale x${scale}`, { stream: ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    const what = describeModel(settings);
     const single = jobs.length === 1;
-    const done: Done[] = [];
-    try {
-      for (const [k, job] of jobs.entries()) {
-        const info = infos[k]!;
-        const t0 = performance.now();
-        try {
-          if (info instanceof Error) throw info;
-          const note = conversionNote(info);
-          const lr = await readImage(job.input, { keepGray: true, allow16Bit: true, alpha: 'keep', orientation: 'apply' });
-          let sr;
+    const results: Array<Done | undefined> = jobs.map(() => undefined);
+    let listed = 0;
+    const bar = new Progress(total, `upscale x${scale}`, { stream: ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    // Written paths go to stdout in input order, each once the images before it are settled.
+    const settle = (k: number, d: Done) => {
+      results[k] = d;
+      if (!single && d.done?.notes.length) bar.note(`${basename(d.job.input)}: ${d.done.notes.join('; ')}`);
+      for (let r = results[listed]; r !== undefined && listed < jobs.length; r = results[++listed]) {
+        if (r.error === undefined) ctx.stdout.write(`${r.job.out}\n`);
+      }
+    };
+    const fail = (k: number, err: unknown) => settle(k, { job: jobs[k]!, error: err instanceof Error ? err.message : String(err) });
+    let ran: string;
+    if (workers > 1) {
+      for (const [k, info] of infos.entries()) if (info instanceof Error) fail(k, info);
+      const { runPool } = await import('./upscale-pool.js');
+      try {
+        const pool = await runPool(jobs, readable, settings, backendWanted, workers, {
+          onTile: (k) => bar.tick(1, basename(jobs[k]!.input)),
+          onNote: (text) => ctx.stderr.write(text),
+          onDone: (k, o) => settle(k, { job: jobs[k]!, done: o.done, error: o.error }),
+        });
+        ran = `${pool.backend}, ${pool.threads} worker thread${pool.threads === 1 ? '' : 's'} of ${workers} (at most ${pool.maxAtOnce} image${pool.maxAtOnce === 1 ? '' : 's'} at once)`;
+      } finally {
+        bar.finish();
+      }
+    } else {
+      const backend = await useBackend('upscale', backendWanted, ctx);
+      const model = await loadUpscaleModel(settings);
+      try {
+        for (const [k, job] of jobs.entries()) {
           try {
-            sr = await superResolve(model, lr, {
-              scale, tile: tile || undefined, tileOverlap: overlap, inputRange, outputRange, maxMemoryBytes: maxMemory,
-              onStep: () => bar.tick(1, basename(job.input)),
-            });
-          } catch (err) {
-            if (err instanceof MemoryBudgetError) {
-              throw new UsageError(
-                `frb upscale: --tile 0: ${err.message} (--tile ${err.tile}), or raise --max-memory (now ${formatBytes(err.budgetBytes)}) on "${job.input}"`,
+            const info = infos[k]!;
+            if (info instanceof Error) throw info;
+            const d = await upscaleImage(model, job, settings, info, () => bar.tick(1, basename(job.input)));
+            if (single) {
+              ctx.stderr.write(
+                `upscale: ${d.lrWidth}x${d.lrHeight} -> ${d.srWidth}x${d.srHeight} (x${scale}, ${'file' in weights ? weights.file : `${MODEL} '${w}'`}, ` +
+                  `${d.tiles} tile${d.tiles === 1 ? '' : 's'}, ${backend}, ${d.seconds.toFixed(2)} s)${d.notes.length ? `; ${d.notes.join('; ')}` : ''}\n`,
               );
             }
-            throw new Error(`${what} on "${job.input}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+            settle(k, { job, done: d });
+          } catch (err) {
+            if (single) throw err instanceof FileExistsError ? new UsageError(`frb upscale: ${err.message} (it appeared while upscaling; --force replaces it)`) : err;
+            fail(k, err);
           }
-          await writePng(job.out, sr, { overwrite: flag(p, 'force'), icc: info.icc, density: info.density });
-          const seconds = (performance.now() - t0) / 1000;
-          const notes = [
-            note,
-            info.orientation !== 1 ? `EXIF orientation ${info.orientation} applied` : null,
-            lr.channels === 2 || lr.channels === 4 ? 'alpha enlarged with bicubic' : null,
-          ].filter(Boolean);
-          done.push({ job, size: `${lr.width}x${lr.height} -> ${sr.width}x${sr.height}`, seconds });
-          if (single) {
-            ctx.stderr.write(
-              `upscale: ${lr.width}x${lr.height} -> ${sr.width}x${sr.height} (x${scale}, ${weightsFile ?? `${MODEL} '${w}'`}, ` +
-                `${tilesOf(lr.height, lr.width)} tile${tilesOf(lr.height, lr.width) === 1 ? '' : 's'}, ${backend}, ${seconds.toFixed(2)} s)` +
-                `${notes.length ? `; ${notes.join('; ')}` : ''}\n`,
-            );
-          } else if (notes.length) bar.note(`${basename(job.input)}: ${notes.join('; ')}`);
-          ctx.stdout.write(`${job.out}\n`);
-        } catch (err) {
-          if (single) throw err instanceof FileExistsError ? new UsageError(`frb upscale: ${err.message} (it appeared while upscaling; --force replaces it)`) : err;
-          done.push({ job, error: err instanceof Error ? err.message : String(err) });
         }
+      } finally {
+        bar.finish();
+        model.dispose();
       }
-    } finally {
-      bar.finish();
-      model.dispose();
+      ran = `${backend}, in this process`;
     }
     if (single) return EXIT_OK;
+    const done = results.filter((d): d is Done => d !== undefined);
     const failed = done.filter((d) => d.error !== undefined);
-    const rows = done.map((d) => `| ${basename(d.job.input)} | ${d.error === undefined ? `${d.size} | ${d.seconds!.toFixed(2)} s | ${d.job.out}` : `failed | | ${d.error.replace(/\|/g, '\\|')}`} |`);
+    const cell = (t: string) => t.replace(/\|/g, '\\|');
+    const rows = done.map(({ job, done: d, error }) =>
+      d
+        ? `| ${cell(basename(job.input))} | ${d.lrWidth}x${d.lrHeight} -> ${d.srWidth}x${d.srHeight} | ${d.seconds.toFixed(2)} | written | ${cell(job.out)} |`
+        : `| ${cell(basename(job.input))} | | | failed | ${cell(error ?? '')} |`,
+    );
     ctx.stderr.write(
-      `\nupscale x${scale} with ${what} on ${backend}: ${done.length - failed.length} of ${done.length} images written\n\n` +
-        `| image | size | time | output |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+      `\nupscale x${scale} with ${what} on ${ran}: ${done.length - failed.length} of ${done.length} images written\n\n` +
+        `| image | size in -> out | seconds | status | output or error |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
     );
     if (failed.length) {
       ctx.stderr.write(`\nupscale: ${failed.length} image${failed.length === 1 ? '' : 's'} failed:\n${failed.map((d) => `  ${d.job.input}: ${d.error}\n`).join('')}`);
