@@ -1,7 +1,6 @@
 // frb upscale: super-resolve images (files or folders of them) with the shipped FRBC weights or a model.json,
 // tiled, to PNGs; one progress line for the batch, a summary table when there are several images.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FileExistsError, readImageInfo } from '@frb/datasets';
 import { Progress } from '@frb/bench';
@@ -40,8 +39,8 @@ Options:
                        this (default ${DEFAULT_MAX_MEMORY_MIB}); the message names a tile size that fits
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   --workers N          images upscaled at once, each in a worker thread that loads the model once and
-                       runs its convolutions on one thread (default: the number of cores, at most the
-                       number of images; 1 = one after another in this process, convolutions on all cores)
+                       runs its convolutions on one thread (default 1: one after another in this process,
+                       convolutions on all cores; a pool pays off for many images on idle cores)
   -h, --help           this help
 
 Photos are turned upright by their EXIF orientation. An alpha channel is kept: the colour channels go
@@ -175,7 +174,9 @@ export const upscaleCommand: Command = {
     const infos = await Promise.all(jobs.map((j) => readImageInfo(j.input).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     const total = infos.reduce((s, i) => s + (i instanceof Error ? 0 : tilesOf(settings, i.height, i.width)), 0);
     const readable = jobs.map((_, k) => k).filter((k) => !(infos[k] instanceof Error));
-    const workers = Math.min(workersWanted ?? availableParallelism(), readable.length);
+    // In-process by default: each worker pays the module and model start-up again, and on the 2-core machine this
+    // was measured the pool was about 2x slower (packages/frb-cli/README.md, "Many images").
+    const workers = Math.min(workersWanted ?? 1, readable.length);
 
     const what = describeModel(settings);
     const single = jobs.length === 1;
