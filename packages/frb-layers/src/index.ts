@@ -5,7 +5,7 @@ export * from './layers/srb-conv2d.js';
 export * from './layers/srb-dense.js';
 export * from './layers/rprelu.js';
 export * from './layers/learnable-bias.js';
-export type { BinaryLayerArgs, ResolvedBinaryArgs } from './layers/binary-options.js';
+export { isSRBLayer, type BinaryLayerArgs, type ResolvedBinaryArgs, type SRBLayer } from './layers/srb-base.js';
 export * from './kernels/index.js';
 export * from './summary.js';
 export * from './packed/index.js';

@@ -25,8 +25,7 @@
  *   default MAC rule for that application (and, where it returns them, the parameter split).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SRBConv2D } from './layers/srb-conv2d.js';
-import { SRBDense } from './layers/srb-dense.js';
+import { isSRBLayer, type SRBLayer } from './layers/srb-base.js';
 
 /** A concrete-or-symbolic shape, batch dimension first. */
 export type SummaryShape = (number | null)[];
@@ -172,7 +171,7 @@ const UNMODELLED_MACS = new Set(['SeparableConv2D', 'SeparableConv1D', 'LSTM', '
 
 /** Parameter split of one layer (counted once, however often it is applied). */
 function layerParams(layer: tfl.layers.Layer): Pick<BinarySummaryRow, 'fpParams' | 'binaryParams' | 'scalars' | 'notes'> {
-  if (layer instanceof SRBConv2D || layer instanceof SRBDense) {
+  if (isSRBLayer(layer)) {
     const { order, scaleWeights } = layer.binary;
     const kernel = weightSize(layer, 'kernel');
     const outChannels = layer.latentKernel!.shape[layer.latentKernel!.shape.length - 1] as number;
@@ -191,7 +190,7 @@ function layerParams(layer: tfl.layers.Layer): Pick<BinarySummaryRow, 'fpParams'
   return { fpParams: 0, binaryParams: 0, scalars: total, notes };
 }
 
-function activationsBinarized(layer: SRBConv2D | SRBDense): boolean {
+function activationsBinarized(layer: SRBLayer): boolean {
   const q = layer.binary.inputQuantizer;
   return q !== null && q !== 'identity';
 }
@@ -274,7 +273,7 @@ function record(layer: tfl.layers.Layer, inShapes: Shape[], outShapes: Shape[], 
   if (Number.isNaN(macs)) {
     throw new Error(`binarySummary: layer '${row.name}' has an undefined dimension (input [${inShapes[0]}], output [${outShapes[0]}]); give a full inputShape`);
   }
-  if (layer instanceof SRBConv2D || layer instanceof SRBDense) {
+  if (isSRBLayer(layer)) {
     if (activationsBinarized(layer)) row.binaryMacs += macs * layer.binary.order;
     else row.fpMacs += macs;
   } else {

@@ -6,7 +6,7 @@
 // words in weights.bin, one bit per weight).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SRBConv2D, SRBDense, isPackable, packSRBLayer, type PackedLayerSpec } from '@frb/layers';
+import { isPackable, isSRBLayer, packSRBLayer, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
 
 export interface DeployOptions {
   /** Name of the deployed model (default: the old name + '_packed'). */
@@ -17,19 +17,15 @@ type PyDict = { [k: string]: unknown };
 
 const toSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-function isSRB(l: tfl.layers.Layer): l is SRBConv2D | SRBDense {
-  return l instanceof SRBConv2D || l instanceof SRBDense;
-}
-
 /** Names of the layers deployModel would pack. Throws, naming the layer, for SRB layers that cannot be packed. */
 export function planDeployment(model: tfl.LayersModel): string[] {
   if (!(model instanceof tfl.LayersModel)) throw new Error('deployModel: model must be a tfjs LayersModel');
   const names: string[] = [];
   for (const l of model.layers) {
-    if (l instanceof tfl.LayersModel && l.layers.some(isSRB)) {
+    if (l instanceof tfl.LayersModel && l.layers.some(isSRBLayer)) {
       throw new Error(`deployModel: layer '${l.name}' is a nested model with SRB layers; deploy it on its own`);
     }
-    if (!isSRB(l)) continue;
+    if (!isSRBLayer(l)) continue;
     if (!isPackable(l)) {
       throw new Error(`deployModel: ${l.getClassName()} '${l.name}' has inputQuantizer ${JSON.stringify(l.binary.inputQuantizer)} (full-precision activations), which packed inference cannot run`);
     }
@@ -55,7 +51,7 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
       const cfg = entry.config as PyDict;
       const name = (entry.name ?? cfg?.name) as string;
       if (!pack.has(name)) continue;
-      const spec = packSRBLayer(model.getLayer(name) as SRBConv2D | SRBDense);
+      const spec = packSRBLayer(model.getLayer(name) as SRBLayer);
       specs.set(name, spec);
       entry.class_name = spec.className;
       entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { isSRBLayer, type SRBLayer } from '../layers/srb-base.js';
 import { SRBConv2D } from '../layers/srb-conv2d.js';
-import { SRBDense } from '../layers/srb-dense.js';
 import { packWeightSigns, restrideRows, wordsFor } from './bits.js';
 import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
 import { PackedConv2D } from './packed-conv2d.js';
@@ -28,14 +28,14 @@ function who(layer: tfl.layers.Layer): string {
 
 /** Whether `layer` is an SRB layer that can be packed (binary inputs and weights). */
 export function isPackable(layer: tfl.layers.Layer): boolean {
-  if (!(layer instanceof SRBConv2D || layer instanceof SRBDense)) return false;
+  if (!isSRBLayer(layer)) return false;
   const q = layer.binary.inputQuantizer;
   return q !== null && BINARY_INPUT_QUANTIZERS.includes(q);
 }
 
-/** The packed config and weights of a built SRBConv2D / SRBDense. */
-export function packSRBLayer(layer: SRBConv2D | SRBDense): PackedLayerSpec {
-  if (!(layer instanceof SRBConv2D || layer instanceof SRBDense)) {
+/** The packed config and weights of a built SRBConv2D / SRBDense (read through the SRB base's members). */
+export function packSRBLayer(layer: SRBLayer): PackedLayerSpec {
+  if (!isSRBLayer(layer)) {
     throw new Error(`packSRBLayer: expected an SRBConv2D or SRBDense layer, got ${(layer as tfl.layers.Layer)?.getClassName?.() ?? typeof layer}`);
   }
   const q = layer.binary.inputQuantizer;
@@ -62,7 +62,7 @@ export function packSRBLayer(layer: SRBConv2D | SRBDense): PackedLayerSpec {
     rows.forEach((r, k) => packed.set(r, k * cout * words));
     const weights: tf.Tensor[] = [tf.tensor2d(packed, [order * cout, words], 'int32'), tf.stack(dec.alphas)];
     if (layer.threshold) weights.push(layer.threshold.read().clone());
-    const bias = (layer as unknown as { bias: tfl.LayerVariable | null }).bias;
+    const bias = layer.biasWeight;
     if (bias) weights.push(bias.read().clone());
     const common = {
       name: cfg.name, dtype: cfg.dtype, useBias: bias != null, activation: cfg.activation ?? 'linear', order,
@@ -81,7 +81,7 @@ export function packSRBLayer(layer: SRBConv2D | SRBDense): PackedLayerSpec {
 }
 
 /** A built packed layer equivalent to `layer` (for use outside a model; deployModel swaps whole models). */
-export function packLayer(layer: SRBConv2D | SRBDense): PackedConv2D | PackedDense {
+export function packLayer(layer: SRBLayer): PackedConv2D | PackedDense {
   const spec = packSRBLayer(layer);
   const packed = spec.className === PackedConv2D.className
     ? new PackedConv2D(spec.config as unknown as ConstructorParameters<typeof PackedConv2D>[0])

@@ -42,6 +42,143 @@ function sameShape(kernel: string, dy: tf.TensorInfo, x: tf.TensorInfo): void {
   }
 }
 
+/** What every fused kernel function of one backend shares. */
+interface FusedContext {
+  native: FusedNative;
+  backendName: 'cpu' | 'wasm';
+  threads: number;
+  memory(backend: tf.KernelBackend): FusedMemory;
+  stock(kernelName: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** Rows of x when its last axis (C channels) is the inner one. */
+const rows = (x: tf.TensorInfo, C: number) => (C === 0 ? 0 : tf.util.sizeFromShape(x.shape) / C);
+
+function rsign(c: FusedContext): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, threshold } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (x == null) throw new Error(`${FrbRSign}: input x is required`);
+    const C = channels(FrbRSign, x, { threshold });
+    const mem = c.memory(backend as tf.KernelBackend);
+    const out = mem.alloc([...x.shape]);
+    if (C > 0) c.native.rsign(new Int32Array([c.threads, rows(x, C), C]), mem.view(x), threshold ? mem.view(threshold) : null, out.view());
+    return out.info;
+  };
+}
+
+function rsignGrad(c: FusedContext): tf.KernelFunc {
+  return (args) => {
+    const { inputs: { dy, x, threshold }, attrs: { quantizer, clip }, backend } = contractArgs(FrbRSignGrad, args);
+    if (dy == null || x == null) throw new Error(`${FrbRSignGrad}: inputs dy and x are required`);
+    const kind = quantizer == null ? undefined : SURROGATES[quantizer];
+    if (kind == null) throw new Error(`${FrbRSignGrad}: attr quantizer must be 'steSign' or 'approxSign', got ${JSON.stringify(quantizer)}`);
+    const C = channels(FrbRSignGrad, x, { threshold });
+    sameShape(FrbRSignGrad, dy, x);
+    const mem = c.memory(backend as tf.KernelBackend);
+    // Allocate every output before taking any view: an allocation may grow (and detach) the wasm heap.
+    const dx = mem.alloc([...x.shape]);
+    const db = threshold ? mem.alloc([C]) : null;
+    if (C > 0) {
+      c.native.rsignGrad(
+        new Int32Array([c.threads, rows(x, C), C, kind]), new Float32Array([clip ?? 1]), mem.view(dy), mem.view(x),
+        threshold ? mem.view(threshold) : null, dx.view(), db ? db.view() : null,
+      );
+    }
+    return db ? [dx.info, db.info] : [dx.info];
+  };
+}
+
+function rprelu(c: FusedContext): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, gamma, alpha, zeta } = inputs as Record<string, tf.TensorInfo>;
+    if (x == null || gamma == null || alpha == null || zeta == null) throw new Error(`${FrbRPReLU}: inputs x, gamma, alpha and zeta are required`);
+    const C = channels(FrbRPReLU, x, { gamma, alpha, zeta });
+    const mem = c.memory(backend as tf.KernelBackend);
+    const out = mem.alloc([...x.shape]);
+    if (C > 0) c.native.rprelu(new Int32Array([c.threads, rows(x, C), C]), mem.view(x), mem.view(gamma), mem.view(alpha), mem.view(zeta), out.view());
+    return out.info;
+  };
+}
+
+function rpreluGrad(c: FusedContext): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, x, gamma, alpha } = inputs as Record<string, tf.TensorInfo>;
+    if (dy == null || x == null || gamma == null || alpha == null) throw new Error(`${FrbRPReLUGrad}: inputs dy, x, gamma and alpha are required`);
+    const C = channels(FrbRPReLUGrad, x, { gamma, alpha });
+    sameShape(FrbRPReLUGrad, dy, x);
+    const mem = c.memory(backend as tf.KernelBackend);
+    const outs = [mem.alloc([...x.shape]), mem.alloc([C]), mem.alloc([C]), mem.alloc([C])];
+    if (C > 0) {
+      c.native.rpreluGrad(
+        new Int32Array([c.threads, rows(x, C), C]), mem.view(dy), mem.view(x), mem.view(gamma), mem.view(alpha),
+        ...(outs.map((o) => o.view()) as [Float32Array, Float32Array, Float32Array, Float32Array]),
+      );
+    }
+    return outs.map((o) => o.info);
+  };
+}
+
+function srb(c: FusedContext): tf.KernelFunc {
+  return (args) => {
+    const { inputs: { w, dy }, attrs: { order, center, scale }, backend } = contractArgs(FrbSRB, args);
+    if (w == null || w.dtype !== 'float32' || w.shape.length < 2 || tf.util.sizeFromShape(w.shape) === 0) {
+      throw new Error(`${FrbSRB}: w must be a non-empty float32 kernel of rank >= 2 (output channels last), got ${w?.dtype} [${w?.shape}]`);
+    }
+    if (dy != null) sameShape(FrbSRB, dy, w);
+    if (order == null || !Number.isInteger(order) || order < 1 || (!scale && order !== 1)) {
+      throw new Error(`${FrbSRB}: attr order must be an integer >= 1 (1 without scale), got ${order} (scale ${scale})`);
+    }
+    const Co = w.shape[w.shape.length - 1];
+    const mem = c.memory(backend as tf.KernelBackend);
+    const out = mem.alloc([...w.shape]);
+    const p = new Int32Array([1, tf.util.sizeFromShape(w.shape) / Co, Co, order, center ? 1 : 0, scale ? 1 : 0, +(c.backendName === 'cpu')]);
+    c.native.srb(p, mem.view(w), dy ? mem.view(dy) : null, out.view());
+    return out.info;
+  };
+}
+
+function transpose(c: FusedContext): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo>;
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const rank = x.shape.length;
+    if (x.dtype !== 'float32' || rank < 1 || rank > 8 || perm == null || perm.length !== rank) return c.stock(tf.Transpose, args);
+    const mem = c.memory(args.backend as tf.KernelBackend);
+    const out = mem.alloc(perm.map((p) => x.shape[p]));
+    if (tf.util.sizeFromShape(x.shape) > 0) {
+      c.native.transpose(new Int32Array([c.threads, rank, ...x.shape, ...perm]), mem.view(x), out.view());
+    }
+    return out.info;
+  };
+}
+
+// Large same-shape float32 sums (the units' shortcuts; the gradient of a tensor used twice) on all threads;
+// broadcasting, other dtypes and small tensors stay with the stock kernel.
+function add(c: FusedContext): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+    const n = tf.util.sizeFromShape(a.shape);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || n < 65536 || a.shape.join() !== b.shape.join()) return c.stock(tf.Add, args);
+    const mem = c.memory(args.backend as tf.KernelBackend);
+    const out = mem.alloc([...a.shape]);
+    c.native.add(new Int32Array([c.threads, n]), mem.view(a), mem.view(b), out.view());
+    return out.info;
+  };
+}
+
+// tfjs-wasm's Identity and same-dtype Cast copy the buffer; the cpu backend (and webgl) share it by reference
+// count instead, as wasm's own Reshape does. Each binary unit's shortcut (tfjs-layers' Add clones its first
+// input) costs one of each per step, on activation-sized tensors.
+function share(c: FusedContext, kernelName: string): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo>;
+    const dtype = (args.attrs as { dtype?: tf.DataType } | undefined)?.dtype ?? x.dtype;
+    if (dtype !== x.dtype || x.dtype === 'string') return c.stock(kernelName, args);
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype };
+  };
+}
+
 /**
  * The fused kernels for one backend. `memory(backend)` gives its memory; `stock(name, args)` runs the kernel
  * registered before ours (Transpose of non-float32 or rank > 8 tensors goes there).
@@ -53,125 +190,15 @@ export function fusedKernels(
   memory: (backend: tf.KernelBackend) => FusedMemory,
   stock: (kernelName: string, args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | tf.TensorInfo[],
 ): Record<string, tf.KernelFunc> {
-  const rows = (x: tf.TensorInfo, C: number) => (C === 0 ? 0 : tf.util.sizeFromShape(x.shape) / C);
-
-  const rsign: tf.KernelFunc = ({ inputs, backend }) => {
-    const { x, threshold } = inputs as Record<string, tf.TensorInfo | undefined>;
-    if (x == null) throw new Error(`${FrbRSign}: input x is required`);
-    const C = channels(FrbRSign, x, { threshold });
-    const mem = memory(backend as tf.KernelBackend);
-    const out = mem.alloc([...x.shape]);
-    if (C > 0) native.rsign(new Int32Array([threads, rows(x, C), C]), mem.view(x), threshold ? mem.view(threshold) : null, out.view());
-    return out.info;
-  };
-
-  const rsignGrad: tf.KernelFunc = (args) => {
-    const { inputs: { dy, x, threshold }, attrs: { quantizer, clip }, backend } = contractArgs(FrbRSignGrad, args);
-    if (dy == null || x == null) throw new Error(`${FrbRSignGrad}: inputs dy and x are required`);
-    const kind = quantizer == null ? undefined : SURROGATES[quantizer];
-    if (kind == null) throw new Error(`${FrbRSignGrad}: attr quantizer must be 'steSign' or 'approxSign', got ${JSON.stringify(quantizer)}`);
-    const C = channels(FrbRSignGrad, x, { threshold });
-    sameShape(FrbRSignGrad, dy, x);
-    const mem = memory(backend as tf.KernelBackend);
-    // Allocate every output before taking any view: an allocation may grow (and detach) the wasm heap.
-    const dx = mem.alloc([...x.shape]);
-    const db = threshold ? mem.alloc([C]) : null;
-    if (C > 0) {
-      native.rsignGrad(
-        new Int32Array([threads, rows(x, C), C, kind]), new Float32Array([clip ?? 1]), mem.view(dy), mem.view(x),
-        threshold ? mem.view(threshold) : null, dx.view(), db ? db.view() : null,
-      );
-    }
-    return db ? [dx.info, db.info] : [dx.info];
-  };
-
-  const rprelu: tf.KernelFunc = ({ inputs, backend }) => {
-    const { x, gamma, alpha, zeta } = inputs as Record<string, tf.TensorInfo>;
-    if (x == null || gamma == null || alpha == null || zeta == null) throw new Error(`${FrbRPReLU}: inputs x, gamma, alpha and zeta are required`);
-    const C = channels(FrbRPReLU, x, { gamma, alpha, zeta });
-    const mem = memory(backend as tf.KernelBackend);
-    const out = mem.alloc([...x.shape]);
-    if (C > 0) native.rprelu(new Int32Array([threads, rows(x, C), C]), mem.view(x), mem.view(gamma), mem.view(alpha), mem.view(zeta), out.view());
-    return out.info;
-  };
-
-  const rpreluGrad: tf.KernelFunc = ({ inputs, backend }) => {
-    const { dy, x, gamma, alpha } = inputs as Record<string, tf.TensorInfo>;
-    if (dy == null || x == null || gamma == null || alpha == null) throw new Error(`${FrbRPReLUGrad}: inputs dy, x, gamma and alpha are required`);
-    const C = channels(FrbRPReLUGrad, x, { gamma, alpha });
-    sameShape(FrbRPReLUGrad, dy, x);
-    const mem = memory(backend as tf.KernelBackend);
-    const outs = [mem.alloc([...x.shape]), mem.alloc([C]), mem.alloc([C]), mem.alloc([C])];
-    if (C > 0) {
-      native.rpreluGrad(
-        new Int32Array([threads, rows(x, C), C]), mem.view(dy), mem.view(x), mem.view(gamma), mem.view(alpha),
-        ...(outs.map((o) => o.view()) as [Float32Array, Float32Array, Float32Array, Float32Array]),
-      );
-    }
-    return outs.map((o) => o.info);
-  };
-
-  const srb: tf.KernelFunc = (args) => {
-    const { inputs: { w, dy }, attrs: { order, center, scale }, backend } = contractArgs(FrbSRB, args);
-    if (w == null || w.dtype !== 'float32' || w.shape.length < 2 || tf.util.sizeFromShape(w.shape) === 0) {
-      throw new Error(`${FrbSRB}: w must be a non-empty float32 kernel of rank >= 2 (output channels last), got ${w?.dtype} [${w?.shape}]`);
-    }
-    if (dy != null) sameShape(FrbSRB, dy, w);
-    if (order == null || !Number.isInteger(order) || order < 1 || (!scale && order !== 1)) {
-      throw new Error(`${FrbSRB}: attr order must be an integer >= 1 (1 without scale), got ${order} (scale ${scale})`);
-    }
-    const Co = w.shape[w.shape.length - 1];
-    const mem = memory(backend as tf.KernelBackend);
-    const out = mem.alloc([...w.shape]);
-    const p = new Int32Array([1, tf.util.sizeFromShape(w.shape) / Co, Co, order, center ? 1 : 0, scale ? 1 : 0, +(backendName === 'cpu')]);
-    native.srb(p, mem.view(w), dy ? mem.view(dy) : null, out.view());
-    return out.info;
-  };
-
-  const transpose: tf.KernelFunc = (args) => {
-    const { x } = args.inputs as Record<string, tf.TensorInfo>;
-    const { perm } = args.attrs as unknown as { perm: number[] };
-    const rank = x.shape.length;
-    if (x.dtype !== 'float32' || rank < 1 || rank > 8 || perm == null || perm.length !== rank) return stock(tf.Transpose, args);
-    const mem = memory(args.backend as tf.KernelBackend);
-    const out = mem.alloc(perm.map((p) => x.shape[p]));
-    if (tf.util.sizeFromShape(x.shape) > 0) {
-      native.transpose(new Int32Array([threads, rank, ...x.shape, ...perm]), mem.view(x), out.view());
-    }
-    return out.info;
-  };
-
-  // Large same-shape float32 sums (the units' shortcuts; the gradient of a tensor used twice) on all threads;
-  // broadcasting, other dtypes and small tensors stay with the stock kernel.
-  const add: tf.KernelFunc = (args) => {
-    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    const n = tf.util.sizeFromShape(a.shape);
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || n < 65536 || a.shape.join() !== b.shape.join()) return stock(tf.Add, args);
-    const mem = memory(args.backend as tf.KernelBackend);
-    const out = mem.alloc([...a.shape]);
-    native.add(new Int32Array([threads, n]), mem.view(a), mem.view(b), out.view());
-    return out.info;
-  };
-
-  // tfjs-wasm's Identity and same-dtype Cast copy the buffer; the cpu backend (and webgl) share it by reference
-  // count instead, as wasm's own Reshape does. Each binary unit's shortcut (tfjs-layers' Add clones its first
-  // input) costs one of each per step, on activation-sized tensors.
-  const share = (kernelName: string): tf.KernelFunc => (args) => {
-    const { x } = args.inputs as Record<string, tf.TensorInfo>;
-    const dtype = (args.attrs as { dtype?: tf.DataType } | undefined)?.dtype ?? x.dtype;
-    if (dtype !== x.dtype || x.dtype === 'string') return stock(kernelName, args);
-    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: [...x.shape], dtype };
-  };
-
+  const c: FusedContext = { native, backendName, threads, memory, stock };
   return {
-    ...(backendName === 'wasm' ? { [tf.Identity]: share(tf.Identity), [tf.Cast]: share(tf.Cast) } : {}),
-    [FrbRSign]: rsign,
-    [FrbRSignGrad]: rsignGrad,
-    [FrbRPReLU]: rprelu,
-    [FrbRPReLUGrad]: rpreluGrad,
-    [FrbSRB]: srb,
-    [tf.Transpose]: transpose,
-    [tf.Add]: add,
+    ...(backendName === 'wasm' ? { [tf.Identity]: share(c, tf.Identity), [tf.Cast]: share(c, tf.Cast) } : {}),
+    [FrbRSign]: rsign(c),
+    [FrbRSignGrad]: rsignGrad(c),
+    [FrbRPReLU]: rprelu(c),
+    [FrbRPReLUGrad]: rpreluGrad(c),
+    [FrbSRB]: srb(c),
+    [tf.Transpose]: transpose(c),
+    [tf.Add]: add(c),
   };
 }

@@ -4,7 +4,7 @@
 // padding (k−1)·d − pad (no pad/transpose kernels in between); other strides use conv2d_backprop_input.ts,
 // whose zero-insertion then runs on the native Conv2D.
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type ConvGradAttrs } from '../conv_geometry.js';
+import { convGeometry, type ConvGeometry, type ConvGradAttrs } from '../conv_geometry.js';
 import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../conv2d_backprop_filter.js';
 import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
 import { fusedKernels } from './fused_kernels.js';
@@ -60,22 +60,18 @@ export interface NativeKernelSet {
   [kernelName: string]: tf.KernelFunc;
 }
 
-/**
- * Native kernels for one backend. `stock(kernelName)` returns the kernel registered before ours, used for
- * what the native code does not cover (NCHW, non-float32, fused activations other than linear).
- */
-export function nativeKernels(
-  native: NativeConv,
-  backendName: 'cpu' | 'wasm',
-  threads: number,
-  stock: (kernelName: string) => tf.KernelConfig | undefined,
-): NativeKernelSet {
-  const fallback = (name: string, args: Parameters<tf.KernelFunc>[0]) => {
-    const s = stock(name);
-    if (!s) throw new Error(`${name} (@frb/layers native): unsupported arguments and no stock ${backendName} kernel to fall back to`);
-    return s.kernelFunc(args);
-  };
-  const forward = (name: string): tf.KernelFunc => (args) => {
+/** What every native kernel function of one backend shares. */
+interface NativeContext {
+  native: NativeConv;
+  backendName: 'cpu' | 'wasm';
+  threads: number;
+  memory(backend: tf.KernelBackend): Memory;
+  /** Runs the kernel registered before ours, for arguments the native code does not cover. */
+  fallback(name: string, args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[];
+}
+
+function convForward(c: NativeContext, name: string): tf.KernelFunc {
+  return (args) => {
     const { inputs, backend } = args;
     const attrs = args.attrs as unknown as ConvGradAttrs & { activation?: string };
     const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -84,14 +80,25 @@ export function nativeKernels(
     if (!g || !g.channelsLast || x!.dtype !== 'float32' || filter!.dtype !== 'float32' || !linear ||
         preluActivationWeights != null || (bias != null && (bias.dtype !== 'float32' || bias.shape.length > 1 ||
         tf.util.sizeFromShape(bias.shape) !== g.outC))) {
-      return fallback(name, args);
+      return c.fallback(name, args);
     }
-    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    const mem = c.memory(backend as tf.KernelBackend);
     const out = mem.alloc([g.batch, g.outH, g.outW, g.outC]);
-    native.conv2d(convParams(threads, geometryInts(g)), mem.view(x!), mem.view(filter!), bias ? mem.view(bias) : null, out.view());
+    c.native.conv2d(convParams(c.threads, geometryInts(g)), mem.view(x!), mem.view(filter!), bias ? mem.view(bias) : null, out.view());
     return out.info;
   };
-  const filterGrad: tf.KernelFunc = (args) => {
+}
+
+/** Throws unless dy has the conv output shape of geometry g. */
+function checkDy(name: string, dy: tf.TensorInfo, g: ConvGeometry): void {
+  const expectDy = [g.batch, g.outH, g.outW, g.outC];
+  if (dy.shape.join() !== expectDy.join()) {
+    throw new Error(`${name}: dy shape [${dy.shape}] does not match the conv output shape [${expectDy}]`);
+  }
+}
+
+function convFilterGrad(c: NativeContext): tf.KernelFunc {
+  return (args) => {
     const { inputs, backend } = args;
     const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
     const { x, dy } = inputs as Record<string, tf.TensorInfo>;
@@ -103,16 +110,16 @@ export function nativeKernels(
     if (!g.channelsLast || x.dtype !== 'float32' || dy.dtype !== 'float32') {
       return conv2DBackpropFilterViaConv(x as tf.Tensor, dy as tf.Tensor, attrs);
     }
-    const expectDy = [g.batch, g.outH, g.outW, g.outC];
-    if (dy.shape.join() !== expectDy.join()) {
-      throw new Error(`${name}: dy shape [${dy.shape}] does not match the conv output shape [${expectDy}]`);
-    }
-    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    checkDy(name, dy, g);
+    const mem = c.memory(backend as tf.KernelBackend);
     const out = mem.alloc([...attrs.filterShape]);
-    native.conv2dBackpropFilter(convParams(threads, geometryInts(g)), mem.view(x), mem.view(dy), out.view());
+    c.native.conv2dBackpropFilter(convParams(c.threads, geometryInts(g)), mem.view(x), mem.view(dy), out.view());
     return out.info;
   };
-  const inputGrad: tf.KernelFunc = (args) => {
+}
+
+function convInputGrad(c: NativeContext): tf.KernelFunc {
+  return (args) => {
     const { inputs, backend } = args;
     const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
     const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
@@ -124,11 +131,8 @@ export function nativeKernels(
     if (!g.channelsLast || g.sH !== 1 || g.sW !== 1 || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
       return conv2DBackpropInputViaConv(dy as tf.Tensor, filter as tf.Tensor, attrs);
     }
-    const expectDy = [g.batch, g.outH, g.outW, g.outC];
-    if (dy.shape.join() !== expectDy.join()) {
-      throw new Error(`${name}: dy shape [${dy.shape}] does not match the conv output shape [${expectDy}]`);
-    }
-    const mem = memoryOf(backendName, backend as tf.KernelBackend);
+    checkDy(name, dy, g);
+    const mem = c.memory(backend as tf.KernelBackend);
     // wT[kh][kw][co][ci] = W[kH−1−kh][kW−1−kw][ci][co] (small: built in JS)
     const w = mem.view(filter);
     const wT = new Float32Array(w.length);
@@ -139,62 +143,93 @@ export function nativeKernels(
     }
     const out = mem.alloc([g.batch, g.inH, g.inW, g.inC]);
     // The forward conv of dy (as input, outC channels) to dx (inC channels), stride 1, padded by (k−1)·d − pad.
-    const p = convParams(threads, [
+    const p = convParams(c.threads, [
       g.batch, g.outH, g.outW, g.outC, g.kH, g.kW, 1, 1, g.dH, g.dW,
       (g.kH - 1) * g.dH - g.padTop, (g.kW - 1) * g.dW - g.padLeft, g.inH, g.inW, g.inC,
     ]);
-    native.conv2d(p, mem.view(dy), wT, null, out.view());
+    c.native.conv2d(p, mem.view(dy), wT, null, out.view());
     return out.info;
   };
-  // Sum over every axis but the last (bias / per-channel parameter gradients): one pass instead of the
-  // backend's transpose-then-reduce. Other reductions go to the stock kernel.
-  const sum: tf.KernelFunc = (args) => {
+}
+
+// Sum over every axis but the last (bias / per-channel parameter gradients): one pass instead of the
+// backend's transpose-then-reduce. Other reductions go to the stock kernel.
+function channelSum(c: NativeContext): tf.KernelFunc {
+  return (args) => {
     const { x } = args.inputs as Record<string, tf.TensorInfo>;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const r = x.shape.length;
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
     const leading = r >= 2 && axes.length === r - 1 && axes.every((a, i) => a === i);
-    if (!leading || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < 4096) return fallback(tf.Sum, args);
+    if (!leading || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < 4096) return c.fallback(tf.Sum, args);
     const C = x.shape[r - 1];
-    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc(keepDims ? [...new Array(r - 1).fill(1), C] : [C]);
-    native.colsum(new Int32Array([threads, tf.util.sizeFromShape(x.shape) / C, C]), mem.view(x), out.view());
+    c.native.colsum(new Int32Array([c.threads, tf.util.sizeFromShape(x.shape) / C, C]), mem.view(x), out.view());
     return out.info;
   };
-  const leaky = (grad: boolean): tf.KernelFunc => (args) => {
+}
+
+function leakyRelu(c: NativeContext, grad: boolean): tf.KernelFunc {
+  return (args) => {
     const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
     const { alpha } = args.attrs as unknown as { alpha: number };
     if (x.dtype !== 'float32' || (grad && dy.dtype !== 'float32')) {
-      if (!grad) return fallback(tf.LeakyRelu, args);
+      if (!grad) return c.fallback(tf.LeakyRelu, args);
       return tf.tidy(() => tf.where(tf.greater(x as tf.Tensor, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, alpha)));
     }
-    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...x.shape]);
     const n = tf.util.sizeFromShape(x.shape);
-    native.leakyRelu(new Int32Array([threads, n]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
+    c.native.leakyRelu(new Int32Array([c.threads, n]), mem.view(x), grad ? mem.view(dy) : null, new Float32Array([alpha]), out.view());
     return out.info;
   };
-  const xnorConv: tf.KernelFunc = (args) => {
+}
+
+function xnorConv(c: NativeContext): tf.KernelFunc {
+  return (args) => {
     const { inputs: { x }, attrs: a } = contractArgs(FrbXnorConv, args);
     if (x == null || a.geometry == null || a.weights == null || a.alpha == null || a.outShape == null) {
       throw new Error(`${FrbXnorConv} (@frb/layers native): input x and attrs geometry, weights, alpha and outShape are required`);
     }
     if (x.dtype !== 'float32') throw new Error(`${FrbXnorConv}: input must be float32, got ${x.dtype}`);
-    const mem = memoryOf(backendName, args.backend as tf.KernelBackend);
+    const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.outShape]);
-    native.xnorConv(convParams(threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null, out.view());
+    c.native.xnorConv(convParams(c.threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null, out.view());
     return out.info;
   };
-  if (native.xnorVectorPopcount === true) fastXnorConvKernels.add(xnorConv);
+}
+
+/**
+ * Native kernels for one backend. `stock(kernelName)` returns the kernel registered before ours, used for
+ * what the native code does not cover (NCHW, non-float32, fused activations other than linear).
+ */
+export function nativeKernels(
+  native: NativeConv,
+  backendName: 'cpu' | 'wasm',
+  threads: number,
+  stock: (kernelName: string) => tf.KernelConfig | undefined,
+): NativeKernelSet {
+  const c: NativeContext = {
+    native, backendName, threads,
+    memory: (b) => memoryOf(backendName, b),
+    fallback: (name, args) => {
+      const s = stock(name);
+      if (!s) throw new Error(`${name} (@frb/layers native): unsupported arguments and no stock ${backendName} kernel to fall back to`);
+      return s.kernelFunc(args);
+    },
+  };
+  const xnor = xnorConv(c);
+  if (native.xnorVectorPopcount === true) fastXnorConvKernels.add(xnor);
   return {
-    ...fusedKernels(native, backendName, threads, (b) => memoryOf(backendName, b), fallback),
-    [FrbXnorConv]: xnorConv,
-    [tf.Sum]: sum,
-    [tf.LeakyRelu]: leaky(false),
-    [FrbLeakyReluGrad]: leaky(true),
-    [tf.Conv2D]: forward(tf.Conv2D),
-    [tf.FusedConv2D]: forward(tf.FusedConv2D),
-    [tf.Conv2DBackpropFilter]: filterGrad,
-    [tf.Conv2DBackpropInput]: inputGrad,
+    ...fusedKernels(native, backendName, threads, c.memory, c.fallback),
+    [FrbXnorConv]: xnor,
+    [tf.Sum]: channelSum(c),
+    [tf.LeakyRelu]: leakyRelu(c, false),
+    [FrbLeakyReluGrad]: leakyRelu(c, true),
+    [tf.Conv2D]: convForward(c, tf.Conv2D),
+    [tf.FusedConv2D]: convForward(c, tf.FusedConv2D),
+    [tf.Conv2DBackpropFilter]: convFilterGrad(c),
+    [tf.Conv2DBackpropInput]: convInputGrad(c),
   };
 }
