@@ -109,7 +109,8 @@ export const reproduceCommand: Command = {
     const report = flag(p, 'report');
     if (report) hooks.train = async () => { throw new Error(NOT_TRAINED); };
     ctx.stderr.write(`reproduce: ${runs.length} run(s) of preset ${preset.name}, ${jobs} at a time (${threads} thread(s) each)\n`);
-    for (const r of runs) if (existsSync(modelFile(r))) ctx.stderr.write(`reproduce: ${r.key}: using the finished model in "${dirname(modelFile(r))}"\n`);
+    const finishedBefore = runs.filter((r) => existsSync(modelFile(r)));
+    for (const r of finishedBefore) ctx.stderr.write(`reproduce: ${r.key}: using the finished model in "${dirname(modelFile(r))}"\n`);
     const outcomes = await executeRuns(runs, {
       ...hooks, jobs, sets,
       onEvent: (e) => {
@@ -120,7 +121,10 @@ export const reproduceCommand: Command = {
           const done = Math.ceil(e.finished / 2);
           const total = e.total / 2;
           const elapsed = (Date.now() - t0) / 1000;
-          ctx.stderr.write(`reproduce: ${done}/${total} runs done, ${(elapsed / 60).toFixed(1)} min, ETA ${((elapsed / done) * (total - done) / 60).toFixed(1)} min\n`);
+          // The rate comes from runs trained by this invocation: reused ones finish at once and would make it 0.
+          const trainedHere = done - finishedBefore.length;
+          const eta = trainedHere > 0 ? `ETA ${((elapsed / trainedHere) * (total - done) / 60).toFixed(1)} min` : 'ETA after the first run trained here';
+          ctx.stderr.write(`reproduce: ${done}/${total} runs done, ${(elapsed / 60).toFixed(1)} min, ${eta}\n`);
         }
       },
     });
