@@ -8,7 +8,7 @@ import { MemoryBudgetError, Progress, formatBytes, superResolve, tileRanges } fr
 import { createModel } from '@frb/models';
 import { flag, parse, parseInt0, parseRange, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
-import { loadModelFile, resolveWeights, shippedScales } from '../model-source.js';
+import { loadModelFile, packModel, resolveWeights, shippedScales } from '../model-source.js';
 import { useBackend } from '../backend.js';
 import type { Command } from './command.js';
 
@@ -39,6 +39,8 @@ Options:
                        so tiles join without seams)
   --max-memory MIB     --tile 0 is refused when one call is estimated to need more tensor memory than
                        this (default ${DEFAULT_MAX_MEMORY_MIB}); the message names a tile size that fits
+  --packed             pack the model's binary layers to 1-bit XNOR-popcount layers (deployModel)
+                       before running; the same image within float rounding
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   -h, --help           this help
 
@@ -131,6 +133,7 @@ export const upscaleCommand: Command = {
       tile: { type: 'string' },
       'tile-overlap': { type: 'string' },
       'max-memory': { type: 'string' },
+      packed: { type: 'boolean' },
       backend: { type: 'string' },
     });
     if (flag(p, 'help')) {
@@ -172,10 +175,12 @@ export const upscaleCommand: Command = {
     const total = infos.reduce((s, i) => s + (i instanceof Error ? 0 : tilesOf(i.height, i.width)), 0);
 
     const backend = await useBackend('upscale', str(p, 'backend'), ctx);
-    const what = weightsFile ? `model "${weightsFile}"` : `${MODEL} '${w}'`;
+    const packed = flag(p, 'packed');
+    const what = `${weightsFile ? `model "${weightsFile}"` : `${MODEL} '${w}'`}${packed ? ' (packed)' : ''}`;
     let model: tfl.LayersModel;
     if (weightsFile) model = await loadModelFile(weightsFile);
     else model = await createModel(MODEL, { scale, weights: w });
+    if (packed) model = await packModel(model, `${weightsFile ? `--weights "${weightsFile}"` : `${MODEL} '${w}'`} for --packed`);
     const bar = new Progress(total, `upscale x${scale}`, { stream: ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
     const single = jobs.length === 1;
     const done: Done[] = [];
@@ -211,7 +216,7 @@ export const upscaleCommand: Command = {
           done.push({ job, size: `${lr.width}x${lr.height} -> ${sr.width}x${sr.height}`, seconds });
           if (single) {
             ctx.stderr.write(
-              `upscale: ${lr.width}x${lr.height} -> ${sr.width}x${sr.height} (x${scale}, ${weightsFile ?? `${MODEL} '${w}'`}, ` +
+              `upscale: ${lr.width}x${lr.height} -> ${sr.width}x${sr.height} (x${scale}, ${weightsFile ?? `${MODEL} '${w}'`}${packed ? ' packed' : ''}, ` +
                 `${tilesOf(lr.height, lr.width)} tile${tilesOf(lr.height, lr.width) === 1 ? '' : 's'}, ${backend}, ${seconds.toFixed(2)} s)` +
                 `${notes.length ? `; ${notes.join('; ')}` : ''}\n`,
             );
