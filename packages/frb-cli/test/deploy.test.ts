@@ -128,7 +128,9 @@ describe('--packed on frb eval and frb upscale', () => {
   it('frb eval --packed measures the deployed model (same numbers as the library on it), labelled packed', async () => {
     const args = [modelDir, '--data', root, '--sets', 'Toy', '--scale', '2', '--backend', 'cpu', '--json'];
     const plain = await frb(['eval', ...args]);
+    const n0 = tf.memory().numTensors;
     const packed = await frb(['eval', ...args, '--packed']);
+    expect(tf.memory().numTensors).toBe(n0);
     expect(packed.stderr).not.toMatch(/frb eval:/);
     expect(packed.code).toBe(0);
     const [a, b] = [JSON.parse(plain.stdout), JSON.parse(packed.stdout)];
