@@ -19,6 +19,7 @@ export const COMMANDS: Array<Command | LazyCommand> = [
   lazy('table', 'merge runs into a Table-1-style Markdown/CSV/JSON table, with an optional PSNR-vs-OPs plot', async () => (await import('./commands/table.js')).tableCommand),
   lazy('train', 'train a model from a JSON/YAML config (Adam, L1, DBT, checkpoints, --resume)', async () => (await import('./commands/train.js')).trainCommand),
   lazy('reproduce', "train and compare the paper's methods at reduced scale over seeds (table, tests, plot)", async () => (await import('./commands/reproduce.js')).reproduceCommand),
+  lazy('deploy', 'pack a binary model to 1-bit weights (XNOR-popcount layers) and save it as model.json + weights.bin', async () => (await import('./commands/deploy.js')).deployCommand),
   lazy('upscale', 'upscale images x2/x4 with the shipped FRBC weights (tiled) and write PNGs', async () => (await import('./commands/upscale.js')).upscaleCommand),
   lazy('doctor', 'print the backend, native kernels, threads, tfjs versions and data folder in use', async () => (await import('./commands/doctor.js')).doctorCommand),
 ];

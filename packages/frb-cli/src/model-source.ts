@@ -4,9 +4,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import '@frb/layers';
+import { PackedConv2D, PackedDense } from '@frb/layers';
 import { loadModel } from '@frb/layers/node';
-import { PRETRAINED, createModel, listModels, modelInfo } from '@frb/models';
+import { PRETRAINED, createModel, deployModel, listModels, modelInfo } from '@frb/models';
 import { UsageError } from './context.js';
 
 export interface ModelSpec {
@@ -104,4 +104,21 @@ export async function instantiate(spec: ModelSpec, o: ZooOptions): Promise<tfl.L
   if (o.blocks !== undefined) opts.blocks = o.blocks;
   if (spec.weights !== undefined) return createModel(spec.ref, { ...opts, scale: o.scale, weights: spec.weights });
   return createModel(spec.ref, opts);
+}
+
+/**
+ * The bit-packed form of `model` (deployModel: SRB layers → PackedConv2D / PackedDense); `model` is disposed.
+ * Errors name `what` (the model argument): a model that is already packed, or one without binary layers.
+ */
+export async function packModel(model: tfl.LayersModel, what: string): Promise<tfl.LayersModel> {
+  try {
+    if (model.layers.some((l) => l instanceof PackedConv2D || l instanceof PackedDense) && !model.layers.some((l) => /^SRB(Conv2D|Dense)$/.test(l.getClassName()))) {
+      throw new Error('it is already packed (PackedConv2D / PackedDense layers); run it as it is');
+    }
+    return await deployModel(model);
+  } catch (err) {
+    throw new Error(`cannot pack ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    model.dispose();
+  }
 }

@@ -3,7 +3,8 @@
  * reads the standard tfjs "layers-model" format (model.json + weights.bin, as tfjs-node's
  * `file://` handler does), so saved models load in tfjs-node, the browser or tfjs-converter.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -116,6 +117,82 @@ function bytesOf(w: tf.io.WeightsManifestEntry): number {
 /** Saves `model` to `dir` (model.json + weights.bin). */
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<tf.io.SaveResult> {
   return model.save(fileSystemIO(dir));
+}
+
+/** The error saveModelAtomic throws (code 'EEXIST') for a target it may not replace. */
+export class ModelExistsError extends Error {
+  readonly code = 'EEXIST';
+  constructor(readonly dir: string, reason: string) {
+    super(`saveModelAtomic: '${dir}' ${reason}`);
+    this.name = 'ModelExistsError';
+  }
+}
+
+/**
+ * Why `dir` may not receive a saved model, or null when it may: a file, or (without `overwrite`) any existing
+ * folder, or a folder holding anything but model.json / weights.bin (replacing it would delete those files).
+ */
+export async function modelDirConflict(dir: string, overwrite: boolean): Promise<string | null> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    return null;
+  }
+  if (!st.isDirectory()) return 'exists and is not a folder';
+  if (!overwrite) return 'already exists; not overwritten';
+  const others = (await readdir(dir)).filter((n) => n !== MODEL_JSON && n !== WEIGHTS_BIN);
+  return others.length ? `holds other files than ${MODEL_JSON} and ${WEIGHTS_BIN} (${others.slice(0, 5).join(', ')}); not replaced` : null;
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Saves `model` to folder `dir` whole or not at all: model.json and weights.bin are written and fsynced in a
+ * temporary sibling folder, which then takes `dir`'s name by rename, so a killed process never leaves a model.json
+ * beside weights of another model. An existing `dir` is refused unless `overwrite`, and even then only when it holds
+ * nothing but a saved model (ModelExistsError, nothing changed).
+ */
+export async function saveModelAtomic(model: tfl.LayersModel, dir: string, opts: { overwrite?: boolean } = {}): Promise<tf.io.SaveResult> {
+  const target = path.resolve(stripScheme(dir));
+  const overwrite = opts.overwrite ?? false;
+  const early = await modelDirConflict(target, overwrite);
+  if (early) throw new ModelExistsError(target, early);
+  const parent = path.dirname(target);
+  await mkdir(parent, { recursive: true });
+  const tmp = path.join(parent, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const old = `${tmp}.old`;
+  try {
+    const result = await saveModel(model, tmp);
+    for (const f of [WEIGHTS_BIN, MODEL_JSON]) await fsyncFile(path.join(tmp, f));
+    // Checked again: the folder may have appeared while the model was written.
+    const late = await modelDirConflict(target, overwrite);
+    if (late) throw new ModelExistsError(target, late);
+    let replaced = false;
+    try {
+      await rename(target, old);
+      replaced = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      await rename(tmp, target);
+    } catch (e) {
+      if (replaced) await rename(old, target); // put the previous model back
+      throw e;
+    }
+    return result;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+  }
 }
 
 /** Loads a layers model saved by {@link saveModel} (or tfjs-node) from a directory or model.json path. */

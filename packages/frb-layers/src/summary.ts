@@ -16,6 +16,10 @@
  *   (× order) when its activations are binarized; with inputQuantizer null or 'identity' the
  *   activations are full precision, and its MACs count as FP (once: Ŵ can be precomputed).
  * - Memory: 32 bits per FP param and scalar, 1 bit per binary param.
+ * - `storedParams` is what tfjs' `model.countParams()` counts: every stored weight value once. It differs from
+ *   Params by design: a float-simulated SRB layer stores its latent float32 kernel once (whatever its order) and
+ *   computes its α's; a packed layer (PackedConv2D / PackedDense, which report the counts of the SRB layer they came
+ *   from) stores int32 sign words; both store per-channel scalars that Params leaves out.
  * - The leading (batch) dimension of every layer input counts: the summary feeds batch 1, and a layer
  *   that folds spatial blocks into the batch (e.g. a Swin window partition, [1, H, W, C] → [nW, N, C])
  *   must report the concrete folded batch in its computeOutputShape, so a Dense after it counts every
@@ -65,6 +69,8 @@ export interface BinarySummaryTotals {
   binaryMacs: number;
   /** FP MACs + binary MACs / 64 (the papers' headline OPs). */
   ops: number;
+  /** Every stored weight value once, as tfjs' model.countParams() counts (see the header for why it differs from params). */
+  storedParams: number;
 }
 
 export interface BinarySummary {
@@ -319,6 +325,7 @@ export function binarySummary(model: tfl.LayersModel, opts: BinarySummaryOptions
     fpMacs: sum('fpMacs'),
     binaryMacs: sum('binaryMacs'),
     ops: sum('fpMacs') + sum('binaryMacs') / 64,
+    storedParams: order.reduce((n, l) => n + allWeights(l), 0),
   };
   const summary: BinarySummary = { rows: list, totals, toString: () => formatBinarySummary(summary) };
   return summary;
@@ -360,6 +367,7 @@ export function formatBinarySummary(s: BinarySummary): string {
     `FP params: ${t.fpParams}   binary params: ${t.binaryParams}   scalars: ${t.scalars}`,
     `Params (FP + binary/32): ${human(t.params)}   memory: ${bytes(t.memoryBytes)} (${t.memoryBits} bits)`,
     `FP MACs: ${human(t.fpMacs)}   binary MACs: ${human(t.binaryMacs)}   OPs (FP + binary/64): ${human(t.ops)}`,
+    `Stored values (tfjs countParams): ${t.storedParams}   (not Params: binary kernels are stored once as latent float32 or as packed int32 words, scalars included)`,
     ...notes,
   ].join('\n');
 }

@@ -27,10 +27,15 @@ describe('binarySummary on hand-computed models', () => {
       fpParams: 232, binaryParams: 468, scalars: 40, params: 232 + 468 / 32,
       memoryBits: 32 * 232 + 468 + 32 * 40, memoryBytes: (32 * 232 + 468 + 32 * 40) / 8,
       fpMacs: 10008, binaryMacs: 8640, ops: 10008 + 8640 / 64,
+      // Stored values: head 112; b1 latent kernel 216 (once, not × order) + threshold 4; act 18; b2 kernel 36
+      // (no threshold: full-precision activations); dw 120. α's are computed from the kernel, not stored.
+      storedParams: 112 + 220 + 18 + 36 + 120,
     });
+    expect(s.totals.storedParams).toBe(model.countParams());
     const text = s.toString();
     expect(text).toContain('b1 (SRBConv2D)');
     expect(text).toContain('OPs (FP + binary/64)');
+    expect(text).toContain('Stored values (tfjs countParams): 506');
     expect(formatBinarySummary(s)).toBe(text);
   });
 

@@ -11,7 +11,7 @@ const i = process.argv.indexOf('--scales');
 const scales = (i >= 0 ? process.argv[i + 1] : '2,3,4').split(',').map(Number);
 const j = process.argv.indexOf('--models');
 const models = j >= 0 ? process.argv[j + 1].split(',')
-  : ['srresnet', 'frbc', 'frbc-o1', 'bbcu-l', 'srresnet-reactnet', 'srresnet-bireal', 'srresnet-xnor', 'srresnet-bnn', 'swinir-s', 'frbt'];
+  : ['srresnet', 'frbc', 'frbc-m', 'frbc-o1', 'bbcu-l', 'srresnet-reactnet', 'srresnet-bireal', 'srresnet-xnor', 'srresnet-bnn', 'swinir-s', 'frbt'];
 
 console.log('| model | scale | OPs (G) | Params (K) | FP MACs (G) | binary MACs (G) | FP params | binary params | per-channel scalars | memory (KiB) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');

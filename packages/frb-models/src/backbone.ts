@@ -2,7 +2,8 @@
 //   conv_first 3→C + LeakyReLU(0.1) → N residual blocks (pluggable) → upsampler (conv C→C·s² + PixelShuffle
 //   + LeakyReLU(0.1); x4 = two x2 stages) → conv_hr C→C + LeakyReLU(0.1) → conv_last C→3, plus the
 //   bilinear-upsampled input. No BatchNorm, no global skip around the body (as in MSRResNet and BBCU-L).
-// Head, upsampler and tail stay full precision in every variant (paper: "heads and tails are not quantized").
+// Head, upsampler and tail are full precision by default (paper: "heads and tails are not quantized"); the
+// upsampleStage / convHr hooks let a variant binarize them (FRBC-M, frbc.ts: this project's extension).
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PixelShuffle } from './pixel_shuffle.js';
 import { BilinearUpsample } from './bilinear_upsample.js';
@@ -33,6 +34,13 @@ export interface BackboneOptions {
   alignment?: number;
   /** Fix the LR input to [height, width] (default: any size). Fixed shapes give every layer a concrete outputShape. */
   inputSize?: [number, number];
+  /**
+   * Builds upsampling stage k (0-based) from C channels at size s to C channels at size s·r. Default (MSRResNet):
+   * FP conv C→C·r² `upsampler/upconv{k+1}` + PixelShuffle(r) + LeakyReLU(0.1).
+   */
+  upsampleStage?: (x: SymbolicTensor, r: number, k: number) => SymbolicTensor;
+  /** Builds conv_hr (C→C, followed by the tail's LeakyReLU). Default: the FP conv `tail/conv_hr`. */
+  convHr?: (x: SymbolicTensor) => SymbolicTensor;
 }
 
 /**
@@ -66,6 +74,11 @@ export function checkBackboneOptions(o: { scale: unknown; features: unknown; blo
   }
 }
 
+/** The upsampler's stage factors: x2/x3 one stage, x4 two x2 stages (as MSRResNet). */
+export function upsampleStages(scale: number): number[] {
+  return scale === 4 ? [2, 2] : [scale];
+}
+
 export function buildBackbone(opts: BackboneOptions): tfl.LayersModel {
   checkBackboneOptions(opts, opts.name);
   const { scale, features: C, blocks, name } = opts;
@@ -94,14 +107,17 @@ export function buildBackbone(opts: BackboneOptions): tfl.LayersModel {
   }
 
   // x2/x3: one conv C→C·s² + shuffle(s); x4: two conv C→4C + shuffle(2) stages.
-  const stages = scale === 4 ? [2, 2] : [scale];
-  stages.forEach((r, k) => {
-    feat = fpConv(C * r * r, `upsampler/upconv${k + 1}`).apply(feat) as SymbolicTensor;
-    feat = new PixelShuffle({ scale: r, name: `upsampler/shuffle${k + 1}` }).apply(feat) as SymbolicTensor;
-    feat = tfl.layers.leakyReLU({ alpha: 0.1, name: `upsampler/lrelu${k + 1}` }).apply(feat) as SymbolicTensor;
+  const fpStage = (x: SymbolicTensor, r: number, k: number): SymbolicTensor => {
+    let y = fpConv(C * r * r, `upsampler/upconv${k + 1}`).apply(x) as SymbolicTensor;
+    y = new PixelShuffle({ scale: r, name: `upsampler/shuffle${k + 1}` }).apply(y) as SymbolicTensor;
+    return tfl.layers.leakyReLU({ alpha: 0.1, name: `upsampler/lrelu${k + 1}` }).apply(y) as SymbolicTensor;
+  };
+  const stage = opts.upsampleStage ?? fpStage;
+  upsampleStages(scale).forEach((r, k) => {
+    feat = stage(feat, r, k);
   });
 
-  feat = fpConv(C, 'tail/conv_hr').apply(feat) as SymbolicTensor;
+  feat = (opts.convHr ?? ((x: SymbolicTensor) => fpConv(C, 'tail/conv_hr').apply(x) as SymbolicTensor))(feat);
   feat = tfl.layers.leakyReLU({ alpha: 0.1, name: 'tail/lrelu' }).apply(feat) as SymbolicTensor;
   feat = fpConv(channels, 'tail/conv_last').apply(feat) as SymbolicTensor;
 

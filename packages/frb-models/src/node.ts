@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setPretrainedFileReader } from './pretrained.js';
 
-export { saveModel, loadModel, fileSystemIO } from '@frb/layers/node';
+export { saveModel, saveModelAtomic, ModelExistsError, loadModel, fileSystemIO } from '@frb/layers/node';
 
 // Pretrained weights ship as files beside the sources (file: URLs in Node), which Node's fetch cannot read.
 setPretrainedFileReader(async (url) => new Uint8Array(await readFile(fileURLToPath(url))));

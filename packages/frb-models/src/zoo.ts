@@ -1,7 +1,7 @@
 // Registers the convolutional models of this package in the registry.
 import { registerModel, type CreateModelOptions } from './registry.js';
 import { srresnet } from './srresnet.js';
-import { binarySRResNet } from './frbc.js';
+import { binarySRResNet, type BinarySRResNetOptions } from './frbc.js';
 import { BINARIZATION_PRESETS, type Binarization } from './binarization.js';
 import type { BinaryLayerArgs } from '@frb/layers';
 
@@ -31,9 +31,12 @@ registerModel(
   { description: 'SRResNet (BasicSR MSRResNet), full precision: the FP twin of FRBC and of every baseline', family: 'conv', binary: false, defaults: convDefaults },
 );
 
-// Registry name → scheme. 'frbc' also takes `order: 1 | 2`.
-const BINARY_MODELS: Array<[string, Binarization]> = [
+// Registry name → scheme (and upsampler). 'frbc' and 'frbc-m' also take `order: 1 | 2`. Every binary model's FP twin is
+// 'srresnet' (same layout, all convs FP; DBT pairs the body blocks by name): for 'frbc-m' too, whose binarized
+// upsampler and conv_hr have no counterpart in the twin's distilled blocks.
+const BINARY_MODELS: Array<[string, Binarization, BinarySRResNetOptions['upsampler']?]> = [
   ['frbc', 'frb2'],
+  ['frbc-m', 'frb2', 'binary'],
   ['frbc-o1', 'frb1'],
   ['bbcu-l', 'bbcu'],
   ['srresnet-reactnet', 'reactnet'],
@@ -42,15 +45,19 @@ const BINARY_MODELS: Array<[string, Binarization]> = [
   ['srresnet-bnn', 'bnn'],
 ];
 
-for (const [modelName, scheme] of BINARY_MODELS) {
+/** frbc-m is this project's extension beyond the FRB paper: BBCU-M's binarized upsampler on FRBC. */
+const FRBC_M_DESCRIPTION =
+  'FRBC-M (ours, beyond the paper): FRBC with binary upsampler convs and conv_hr as in BBCU-M; only conv_first and conv_last full precision';
+
+for (const [modelName, scheme, upsampler] of BINARY_MODELS) {
   const preset = BINARIZATION_PRESETS[scheme];
   registerModel(
     modelName,
     (o) => {
-      checkKeys(modelName, o, modelName === 'frbc' ? ['alignment', 'srb', 'order'] : ['alignment', 'srb']);
+      checkKeys(modelName, o, scheme === 'frb2' ? ['alignment', 'srb', 'order'] : ['alignment', 'srb']);
       let binarization: Binarization = scheme;
       if (o.order !== undefined) {
-        if (o.order !== 1 && o.order !== 2) throw new Error(`createModel 'frbc': order must be 1 or 2, got ${JSON.stringify(o.order)}`);
+        if (o.order !== 1 && o.order !== 2) throw new Error(`createModel '${modelName}': order must be 1 or 2, got ${JSON.stringify(o.order)}`);
         binarization = o.order === 1 ? 'frb1' : 'frb2';
       }
       const alignment = o.alignment;
@@ -65,9 +72,12 @@ for (const [modelName, scheme] of BINARY_MODELS) {
       return binarySRResNet({
         scale, features: num(o, 'features'), blocks: num(o, 'blocks'), channels: num(o, 'channels'),
         binarization, alignment, srb: srb as BinaryLayerArgs | undefined, inputSize: o.inputSize as [number, number] | undefined,
-        name: o.name ?? `${modelName.replace(/-/g, '_')}_x${scale}`,
+        name: o.name ?? `${modelName.replace(/-/g, '_')}_x${scale}`, upsampler,
       });
     },
-    { description: preset.description, family: 'conv', binary: true, fpTwin: 'srresnet', defaults: { ...convDefaults, binarization: scheme } },
+    {
+      description: upsampler === 'binary' ? FRBC_M_DESCRIPTION : preset.description, family: 'conv', binary: true, fpTwin: 'srresnet',
+      defaults: { ...convDefaults, binarization: scheme, ...(upsampler ? { upsampler } : {}) },
+    },
   );
 }

@@ -95,6 +95,30 @@ describe('deployModel: FRBC', () => {
   });
 });
 
+describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
+  for (const [scale, impl] of [[2, 'wasm'], [3, 'js'], [4, 'wasm']] as [number, XnorImpl][]) {
+    it(`x${scale}, ${impl} kernel: every conv but conv_first / conv_last packed; output = float simulation within 1e-4`, async () => {
+      setPackedKernel(impl);
+      const m = createModel('frbc-m', { scale, features: 8, blocks: 1 });
+      perturb(m, 80 + scale);
+      const d = await deployModel(m);
+      const stages = scale === 4 ? 2 : 1;
+      const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
+      expect(packed).toEqual(planDeployment(m));
+      expect(packed).toEqual([
+        'body/block_00/unit1/conv', 'body/block_00/unit2/conv',
+        ...Array.from({ length: stages }, (_, k) => `upsampler/upconv${k + 1}`), 'tail/conv_hr/conv',
+      ]);
+      expect(d.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name)).toEqual(['head/conv_first', 'tail/conv_last']);
+      for (const [h, w] of [[7, 5], [1, 3]]) {
+        expectSamePrediction(m, d, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w}`);
+      }
+      m.dispose();
+      d.dispose();
+    });
+  }
+});
+
 describe('deployModel: FRBT', () => {
   for (const scale of [2, 3, 4]) {
     it(`x${scale}: packed output = float simulation within 1e-4 (input not a multiple of the window)`, async () => {
@@ -117,6 +141,7 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
     { name: 'FRBC x2 on cpu', backend: 'cpu', make: () => createModel('frbc', { scale: 2, features: 32, blocks: 2 }), x: [2, 11, 9, 3] },
     { name: 'FRBC x3 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 3, features: 32, blocks: 2 }), x: [1, 1, 6, 3] },
     { name: 'FRBC x4 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 4, features: 64, blocks: 2 }), x: [1, 7, 5, 3] },
+    { name: 'FRBC-M x4 on cpu', backend: 'cpu', make: () => createModel('frbc-m', { scale: 4, features: 8, blocks: 1 }), x: [1, 5, 6, 3] },
     { name: 'FRBT x2 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 7, 9, 3] },
     { name: 'FRBT x3 on wasm', backend: 'wasm', make: () => createModel('frbt', { scale: 3, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 5, 6, 3] },
     { name: 'FRBT x4 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 4, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 6, 5, 3] },

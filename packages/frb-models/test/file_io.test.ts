@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createModel } from '@frb/models';
-import { saveModel, loadModel } from '@frb/models/node';
+import { saveModel, saveModelAtomic, loadModel } from '@frb/models/node';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-models-io-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -30,5 +30,30 @@ describe('file IO without tfjs-node (model.json + weights.bin)', () => {
       loaded.dispose();
     }
     x.dispose();
+  });
+
+  it('saveModelAtomic: refuses an existing folder without overwrite, replaces only a saved model with it, leaves no temporary folder', async () => {
+    const a = createModel('srresnet', { scale: 2, features: 4, blocks: 1 });
+    const b = createModel('srresnet', { scale: 2, features: 4, blocks: 1 });
+    const dir = path.join(tmp, 'atomic', 'model');
+    await saveModelAtomic(a, dir);
+    const first = fs.readFileSync(path.join(dir, 'weights.bin'));
+    await expect(saveModelAtomic(b, dir)).rejects.toThrow(/'.*atomic\/model' already exists; not overwritten/);
+    expect(fs.readFileSync(path.join(dir, 'weights.bin')).equals(first)).toBe(true);
+    await saveModelAtomic(b, dir, { overwrite: true });
+    const x = tf.randomUniform([1, 3, 4, 3], 0, 1, 'float32', 1);
+    const loaded = await loadModel(dir);
+    const [want, got] = [b.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    // A folder with other files is never replaced (they would be deleted), nor is a file.
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
+    await expect(saveModelAtomic(a, dir, { overwrite: true })).rejects.toThrow(/holds other files than model\.json and weights\.bin \(notes\.txt\)/);
+    expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+    const file = path.join(tmp, 'atomic', 'plain-file');
+    fs.writeFileSync(file, 'x');
+    await expect(saveModelAtomic(a, file, { overwrite: true })).rejects.toThrow(/plain-file' exists and is not a folder/);
+    expect(fs.readdirSync(path.join(tmp, 'atomic')).sort()).toEqual(['model', 'plain-file']);
+    tf.dispose([x, want, got]);
+    [a, b, loaded].forEach((m) => m.dispose());
   });
 });

@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createModel } from '@frb/models';
 import { toMemory } from './helpers.js';
 
-const CONV_MODELS = ['srresnet', 'frbc', 'frbc-o1', 'bbcu-l', 'srresnet-reactnet', 'srresnet-bireal', 'srresnet-xnor', 'srresnet-bnn'];
+const CONV_MODELS = ['srresnet', 'frbc', 'frbc-m', 'frbc-o1', 'bbcu-l', 'srresnet-reactnet', 'srresnet-bireal', 'srresnet-xnor', 'srresnet-bnn'];
 
 describe('save/load round trip (standard tfjs model.json + weights)', () => {
   it('every conv model reloads through tf.loadLayersModel with identical outputs', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createModel } from '@frb/models';
+import { createModel, deployModel } from '@frb/models';
 import { binarySummary } from '@frb/layers';
 
 // Hand count in BBCU's convention, from the layer shapes alone: conv MACs on a 320x180 LR input, binary MACs / 64
@@ -67,4 +67,33 @@ describe('summary parity with BBCU Table 1 (x4, 320x180 LR input)', () => {
       fixed.dispose();
     }
   });
+});
+
+describe('binarySummary of a model and of its deployed (packed) form agree', () => {
+  // Issue 21: the packed form once reported 84,995 Params / 19.96 G OPs for the shipped FRBC size (its packed layers
+  // were counted as scalars with no MACs) against 89,603 / 20.09 G for the float form.
+  const cases = [
+    { name: 'frbc', opts: { scale: 4, features: 32, blocks: 4 }, input: [180, 320, 3], params: 84_995 + (2 * 8 * 9 * 32 * 32) / 32 },
+    { name: 'frbc-m', opts: { scale: 2, features: 8, blocks: 1 }, input: [12, 10, 3] },
+    { name: 'frbt', opts: { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }, input: [8, 8, 3] },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: same Params, OPs, FP/binary split and scalars; storedParams = tfjs countParams of each`, async () => {
+      const m = createModel(c.name, c.opts);
+      const d = await deployModel(m);
+      const a = binarySummary(m, { inputShape: c.input }).totals;
+      const b = binarySummary(d, { inputShape: c.input }).totals;
+      expect(a.binaryParams).toBeGreaterThan(0);
+      for (const k of ['fpParams', 'binaryParams', 'scalars', 'params', 'fpMacs', 'binaryMacs', 'ops', 'memoryBits'] as const) {
+        expect(b[k], k).toBe(a[k]);
+      }
+      if (c.params !== undefined) expect(a.params).toBe(c.params);
+      // What tfjs counts differs from Params, and differs between the forms: latent float32 kernels vs int32 words.
+      expect(a.storedParams).toBe(m.countParams());
+      expect(b.storedParams).toBe(d.countParams());
+      expect(b.storedParams).toBeLessThan(a.storedParams);
+      m.dispose();
+      d.dispose();
+    });
+  }
 });

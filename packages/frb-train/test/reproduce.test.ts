@@ -11,6 +11,8 @@ import {
   PresetError, checkPreset, configDrift, createSeededModel, executeRuns, loadPreset, modelFile, planRuns, runPool,
   type PlannedRun, type PoolJob,
 } from '@frb/train';
+import { createModel, modelInfo } from '@frb/models';
+import { METHODS } from '@frb/train';
 import { smoothImage } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'frb-repro-lib-'));
@@ -104,6 +106,24 @@ describe('presets and plans', () => {
     bad({ compare: [['fp', 'zzz']] }, /compare must be a list of \[id, id\] pairs/);
     expect(() => checkPreset(rawPreset(), 'unit.yaml')).not.toThrow();
     expect(new PresetError('x')).toBeInstanceOf(Error);
+  });
+
+  it('frbc-m (binary upsampler, ours) can be listed, with DBT from its FP twin; every binary method names the zoo\'s twin', () => {
+    const p = checkPreset(rawPreset({ scales: [2], methods: ['fp', 'frbc-m', { id: 'frbc-m-dbt', method: 'frbc-m', dbt: { teacher: 'fp' } }], compare: [['frbc-m', 'fp']] }), 'unit.yaml');
+    expect(p.entries.find((e) => e.id === 'frbc-m')!.label).toBe('FRBC-M (binary upsampler, ours)');
+    const runs = planRuns(p, { dataRoot: '/d', runsDir: '/r' });
+    const run = runs.find((r) => r.key === 'frbc-m-dbt-s0@x2')!;
+    expect((run.config.model as any).name).toBe('frbc-m');
+    expect(run.teacher).toBe('fp-s0@x2');
+    const m = createModel('frbc-m', { ...(run.config.model as Record<string, unknown>), name: undefined });
+    expect(m.getLayer('upsampler/upconv1').getClassName()).toBe('SRBConv2D');
+    m.dispose();
+    for (const [id, row] of Object.entries(METHODS)) {
+      if (!row.binary) continue;
+      expect(row.fpTwin, id).toBeDefined();
+      expect(METHODS[row.fpTwin!]!.binary).toBe(false);
+      expect(METHODS[row.fpTwin!]!.model, id).toBe(modelInfo(row.model)!.fpTwin);
+    }
   });
 
   it('the built-in presets are valid', async () => {

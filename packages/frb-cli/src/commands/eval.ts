@@ -6,7 +6,8 @@ import { EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { emit, jsonText } from '../output.js';
 import { runSets } from '../sets-runner.js';
-import { instantiate, resolveModelSpec, shippedScales, withWeights } from '../model-source.js';
+import { instantiate, packModel, resolveModelSpec, shippedScales, withWeights } from '../model-source.js';
+import { modelInfo } from '@frb/models';
 import { useBackend } from '../backend.js';
 import { COST_INPUT, modelCost } from '../cost.js';
 import type { Command } from './command.js';
@@ -41,6 +42,8 @@ Options:
   --features N         zoo models: feature width
   --blocks N           zoo models: number of blocks
   --no-cost            skip the Params/OPs count
+  --packed             pack the binary layers to 1-bit XNOR-popcount layers (deployModel) before
+                       running; same outputs within float rounding (rows say "packed")
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   --per-image          print per-image results after the table
   --format FMT         table format: md (default), csv, json
@@ -75,6 +78,7 @@ export const evalCommand: Command = {
       features: { type: 'string' },
       blocks: { type: 'string' },
       'no-cost': { type: 'boolean' },
+      packed: { type: 'boolean' },
       backend: { type: 'string' },
       'per-image': { type: 'boolean' },
       format: { type: 'string' },
@@ -113,7 +117,11 @@ export const evalCommand: Command = {
     checkSets('eval', root, sets, scales, flag(p, 'generate-lr'));
     const backend = await useBackend('eval', str(p, 'backend'), ctx);
 
-    const method = str(p, 'method') ?? spec.label;
+    const packed = flag(p, 'packed');
+    if (packed && spec.kind === 'zoo' && modelInfo(spec.ref)?.binary === false) {
+      throw new UsageError(`frb eval: --packed: zoo model '${spec.ref}' is full precision; it has no binary layers to pack`);
+    }
+    const method = str(p, 'method') ?? `${spec.label}${packed ? ' packed' : ''}`;
     if (spec.label.endsWith('(untrained)')) ctx.stderr.write(`eval: '${spec.ref}' runs with fresh random weights (--random-weights); its numbers say nothing about a trained model\n`);
     const cost: Record<string, Cost> = {};
     const results: SetResult[] = await runSets(
@@ -130,6 +138,7 @@ export const evalCommand: Command = {
         let model: tfl.LayersModel;
         try {
           model = await instantiate(spec, { scale, features, blocks });
+          if (packed) model = await packModel(model, `${spec.kind === 'file' ? `"${spec.ref}"` : `'${spec.ref}'`} for --packed`);
         } catch (err) {
           throw new Error(`model '${spec.ref}' (x${scale}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
@@ -150,7 +159,7 @@ export const evalCommand: Command = {
       options: {
         model: spec.ref, backend, data: root, generateLR: flag(p, 'generate-lr'), limit: limit ?? null, inputRange, outputRange,
         tile: tile ?? null, tileOverlap: tile ? (tileOverlap ?? 16) : null, padMultiple: padMultiple ?? 1,
-        selfEnsemble: flag(p, 'self-ensemble'), roundY: flag(p, 'round-y'),
+        selfEnsemble: flag(p, 'self-ensemble'), roundY: flag(p, 'round-y'), packed,
       },
     };
     let text = flag(p, 'json') ? jsonText(run) : formatTable(mergeRuns([run]), format);

@@ -6,7 +6,7 @@ import { conversionNote, readImage, readImageInfo, writePng, type ImageInfo } fr
 import { MemoryBudgetError, formatBytes, superResolve, tileRanges } from '@frb/bench';
 import { createModel } from '@frb/models';
 import { UsageError } from '../context.js';
-import { loadModelFile } from '../model-source.js';
+import { loadModelFile, packModel } from '../model-source.js';
 
 export const MODEL = 'frbc';
 
@@ -26,6 +26,8 @@ export interface UpscaleSettings {
   outputRange?: 1 | 255;
   maxMemoryBytes: number;
   force: boolean;
+  /** Run the deployed form (binary layers packed to XNOR-popcount), as `--packed` asks. */
+  packed?: boolean;
 }
 
 /** What one upscaled image reports back. */
@@ -41,7 +43,7 @@ export interface ImageDone {
 
 /** The model as messages name it: `model "<file>"` or `frbc '<set>'`. */
 export function describeModel(s: UpscaleSettings): string {
-  return 'file' in s.weights ? `model "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`;
+  return ('file' in s.weights ? `model "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`) + (s.packed ? ' (packed)' : '');
 }
 
 export function tilesOf(s: UpscaleSettings, height: number, width: number): number {
@@ -49,8 +51,10 @@ export function tilesOf(s: UpscaleSettings, height: number, width: number): numb
 }
 
 export async function loadUpscaleModel(s: UpscaleSettings): Promise<tfl.LayersModel> {
-  if ('file' in s.weights) return loadModelFile(s.weights.file);
-  return createModel(MODEL, { scale: s.scale, weights: s.weights.set });
+  const model = 'file' in s.weights ? await loadModelFile(s.weights.file) : await createModel(MODEL, { scale: s.scale, weights: s.weights.set });
+  if (!s.packed) return model;
+  const what = 'file' in s.weights ? `--weights "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`;
+  return packModel(model, `${what} for --packed`);
 }
 
 /** Upscales `job.input` into `job.out`; `info` is the header when the caller has read it already. */

@@ -37,6 +37,8 @@ Options:
                        so tiles join without seams)
   --max-memory MIB     --tile 0 is refused when one call is estimated to need more tensor memory than
                        this (default ${DEFAULT_MAX_MEMORY_MIB}); the message names a tile size that fits
+  --packed             pack the model's binary layers to 1-bit XNOR-popcount layers (deployModel)
+                       before running; the same image within float rounding
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   --workers N          images upscaled at once, each in a worker thread that loads the model once and
                        runs its convolutions on one thread (default 1: one after another in this process,
@@ -129,6 +131,7 @@ export const upscaleCommand: Command = {
       tile: { type: 'string' },
       'tile-overlap': { type: 'string' },
       'max-memory': { type: 'string' },
+      packed: { type: 'boolean' },
       backend: { type: 'string' },
       workers: { type: 'string' },
     });
@@ -167,7 +170,7 @@ export const upscaleCommand: Command = {
     const backendWanted = backendPreference('upscale', str(p, 'backend'));
     const jobs = planJobs(inputs, str(p, 'output') ?? str(p, 'out'), scale, flag(p, 'force'), ctx.cwd);
     const settings: UpscaleSettings = {
-      weights, scale, tile, overlap, inputRange, outputRange, maxMemoryBytes: maxMemory, force: flag(p, 'force'),
+      weights, scale, tile, overlap, inputRange, outputRange, maxMemoryBytes: maxMemory, force: flag(p, 'force'), packed: flag(p, 'packed'),
     };
 
     // Headers first: the bar's total is known, and unreadable files are reported before the model loads.
@@ -217,7 +220,7 @@ export const upscaleCommand: Command = {
             const d = await upscaleImage(model, job, settings, info, () => bar.tick(1, basename(job.input)));
             if (single) {
               ctx.stderr.write(
-                `upscale: ${d.lrWidth}x${d.lrHeight} -> ${d.srWidth}x${d.srHeight} (x${scale}, ${'file' in weights ? weights.file : `${MODEL} '${w}'`}, ` +
+                `upscale: ${d.lrWidth}x${d.lrHeight} -> ${d.srWidth}x${d.srHeight} (x${scale}, ${'file' in weights ? weights.file : `${MODEL} '${w}'`}${settings.packed ? ' packed' : ''}, ` +
                   `${d.tiles} tile${d.tiles === 1 ? '' : 's'}, ${backend}, ${d.seconds.toFixed(2)} s)${d.notes.length ? `; ${d.notes.join('; ')}` : ''}\n`,
               );
             }

@@ -12,6 +12,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { checkOrder, makeActivation, type PackedBinaryArgs } from './packed-common.js';
 import { WeightCache, type PreparedWeights } from './prepared.js';
+import type { SummaryCounts, SummaryShape } from '../summary.js';
 
 export interface PackedBinaryLayerArgs extends LayerArgs, PackedBinaryArgs {
   useBias?: boolean;
@@ -39,6 +40,30 @@ export abstract class PackedBinaryLayer extends tfl.layers.Layer {
     this.inputQuantizer = args.inputQuantizer ?? 'sign';
     this.activationFn = makeActivation(args.activation, who);
     this.trainable = false;
+  }
+
+  /** Latent weights per output unit of one base: kh·kw·Cin (conv) or Cin (dense); valid once built. */
+  protected abstract get fanIn(): number;
+  /** Output channels / units. */
+  protected abstract get outUnits(): number;
+
+  /**
+   * binarySummary counts (its SummaryCountsLayer protocol), the same as for the SRB layer this was packed from,
+   * so a model and its deployed form report the same Params / OPs: binary params = fanIn·Cout·order (the logical
+   * weights, not the int32 words padded to 32 input channels), binary MACs = output positions·fanIn·Cout·order,
+   * scalars = α's and the RSign threshold, FP params = the bias.
+   */
+  summaryCounts(_inputShapes: SummaryShape[], outputShapes: SummaryShape[]): SummaryCounts {
+    const weights = this.fanIn * this.outUnits;
+    const positions = outputShapes[0].slice(0, -1).reduce<number>((a, d) => a * (d ?? NaN), 1);
+    const size = (v: LayerVariable | null) => (v ? v.shape.reduce<number>((a, d) => a * (d as number), 1) : 0);
+    return {
+      fpMacs: 0,
+      binaryMacs: positions * weights * this.order,
+      fpParams: size(this.bias),
+      binaryParams: weights * this.order,
+      scalars: size(this.alpha) + size(this.threshold),
+    };
   }
 
   /** "PackedDense 'name'" etc., for error messages. */

@@ -77,6 +77,14 @@ export class PackedConv2D extends PackedBinaryLayer {
     return this.kernelSize[0] * this.kernelSize[1];
   }
 
+  protected get fanIn(): number {
+    return this.taps * this.inputChannels;
+  }
+
+  protected get outUnits(): number {
+    return this.filters;
+  }
+
   /** The conv's sizes as plain numbers, unpacked once per call by the forward paths. */
   private geometry() {
     const [kh, kw] = this.kernelSize;

@@ -34,6 +34,14 @@ export class PackedDense extends PackedBinaryLayer {
     this.units = args.units;
   }
 
+  protected get fanIn(): number {
+    return this.inputUnits;
+  }
+
+  protected get outUnits(): number {
+    return this.units;
+  }
+
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = singleShape(inputShape, this.who);
     const cin = shape[shape.length - 1];

@@ -8,18 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ATTENTION_FORMS, DEFAULT_DBT_FORM, DEFAULT_DBT_GRAD_FRACTION, DEFAULT_DBT_WEIGHT, type AttentionForm } from '@frb/distill';
 
-/** The compared methods: zoo model and row label (as in the paper's Table 1). */
-export const METHODS: Record<string, { label: string; model: string; binary: boolean; ours?: boolean }> = {
+/**
+ * The compared methods: zoo model and row label (as in the paper's Table 1), and for binary rows the method id of
+ * their FP twin (the zoo's ModelInfo.fpTwin; a DBT teacher is a run of it). 'frbc-m' is this project's extension
+ * beyond the paper (BBCU-M's binarized upsampler on FRBC), listed so a preset can measure its quality cost.
+ */
+export const METHODS: Record<string, { label: string; model: string; binary: boolean; ours?: boolean; fpTwin?: string }> = {
   fp: { label: 'SRResNet (FP twin)', model: 'srresnet', binary: false },
-  bnn: { label: 'BNN', model: 'srresnet-bnn', binary: true },
-  xnor: { label: 'XNOR', model: 'srresnet-xnor', binary: true },
-  bireal: { label: 'Bi-Real', model: 'srresnet-bireal', binary: true },
-  reactnet: { label: 'ReActNet', model: 'srresnet-reactnet', binary: true },
-  bbcu: { label: 'BBCU-L', model: 'bbcu-l', binary: true },
-  frb1: { label: 'FRB order 1', model: 'frbc-o1', binary: true, ours: true },
-  frb2: { label: 'FRB order 2', model: 'frbc', binary: true, ours: true },
+  bnn: { label: 'BNN', model: 'srresnet-bnn', binary: true, fpTwin: 'fp' },
+  xnor: { label: 'XNOR', model: 'srresnet-xnor', binary: true, fpTwin: 'fp' },
+  bireal: { label: 'Bi-Real', model: 'srresnet-bireal', binary: true, fpTwin: 'fp' },
+  reactnet: { label: 'ReActNet', model: 'srresnet-reactnet', binary: true, fpTwin: 'fp' },
+  bbcu: { label: 'BBCU-L', model: 'bbcu-l', binary: true, fpTwin: 'fp' },
+  frb1: { label: 'FRB order 1', model: 'frbc-o1', binary: true, ours: true, fpTwin: 'fp' },
+  frb2: { label: 'FRB order 2', model: 'frbc', binary: true, ours: true, fpTwin: 'fp' },
+  'frbc-m': { label: 'FRBC-M (binary upsampler, ours)', model: 'frbc-m', binary: true, ours: true, fpTwin: 'fp' },
   swinir: { label: 'SwinIR-S (FP twin of FRBT)', model: 'swinir-s', binary: false },
-  frbt: { label: 'FRBT', model: 'frbt', binary: true, ours: true },
+  frbt: { label: 'FRBT', model: 'frbt', binary: true, ours: true, fpTwin: 'swinir' },
 };
 
 export interface DbtSetting {

@@ -1,0 +1,167 @@
+// frb deploy and --packed on frb eval / frb upscale, with a tiny seeded FRBC-M saved as a model.json.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { imresize, modcrop, readImage, writePng, type RawImage } from '@frb/datasets';
+import { evaluateSet, superResolve } from '@frb/bench';
+import { createModel, deployModel } from '@frb/models';
+import { loadModel } from '@frb/models/node';
+import { frb, makeToyData, saveModelJson, smoothImage } from './helpers.js';
+
+let root = '';
+let hr: Record<string, RawImage> = {};
+let model: tfl.LayersModel;
+let modelDir = '';
+// eval picks its own backend (initBackend 'auto'); give the suite its backend back after each test.
+const suiteBackend = tf.getBackend();
+afterEach(async () => {
+  if (tf.getBackend() !== suiteBackend) await tf.setBackend(suiteBackend);
+});
+
+beforeAll(async () => {
+  ({ root, hr } = await makeToyData());
+  model = createModel('frbc-m', { scale: 2, features: 8, blocks: 1 });
+  // Seeded weights off their initial values: thresholds, RPReLU and biases non-trivial, the same model every run.
+  tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.05, 'float32', 500 + i)))));
+  modelDir = join(root, 'frbc-m-x2');
+  await saveModelJson(model, modelDir);
+});
+afterAll(() => {
+  model?.dispose();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+describe('frb deploy', () => {
+  it('packs a model.json: the saved model loads and predicts the float simulation within 1e-4; bytes reported', async () => {
+    const out = join(root, 'deployed');
+    const n0 = tf.memory().numTensors;
+    const r = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu', '--json']);
+    expect(r.stderr).not.toMatch(/frb deploy:/);
+    expect(r.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(n0);
+    const report = JSON.parse(r.stdout);
+    expect(report.output).toBe(out);
+    expect(report.packedLayers).toBe(4); // 2 body convs, upconv1, conv_hr
+    expect(report.latentBytes).toBe(statSync(join(modelDir, 'weights.bin')).size);
+    expect(report.packedBytes).toBe(statSync(join(out, 'weights.bin')).size);
+    expect(report.packedBytes).toBeLessThan(report.latentBytes);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(readdirSync(root).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+    const loaded = await loadModel(out);
+    expect(loaded.layers.filter((l) => l.getClassName() === 'PackedConv2D').map((l) => l.name))
+      .toEqual(['body/block_00/unit1/conv', 'body/block_00/unit2/conv', 'upsampler/upconv1', 'tail/conv_hr/conv']);
+    expect(report.packedBytes).toBe(loaded.countParams() * 4);
+    const x = tf.randomUniform([1, 7, 6, 3], 0, 1, 'float32', 9);
+    const want = model.predict(x) as tf.Tensor;
+    const got = loaded.predict(x) as tf.Tensor;
+    expect(got.shape).toEqual([1, 14, 12, 3]);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+    tf.dispose([x, want, got]);
+    loaded.dispose();
+  });
+
+  it('refuses to overwrite without --force, replaces a saved model with it, never a folder with other files', async () => {
+    const out = join(root, 'deployed-twice');
+    const first = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`deploy: frbc-m-x2 -> ${out}\\n  packed layers: 4\\n  weights: [\\d,]+ bytes latent \\(float simulation\\) -> [\\d,]+ bytes packed weights\\.bin \\(0\\.\\d{3}\\)`));
+    expect(first.stdout).toMatch(/Params \d+\.\d\d K, OPs \d+\.\d\d G/);
+    const bytes = readFileSync(join(out, 'weights.bin'));
+    const again = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`frb deploy: --output "${out}" already exists; not overwritten (--force replaces a saved model)`);
+    const forced = await frb(['deploy', modelDir, '-o', out, '--force', '--backend', 'cpu']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(out, 'weights.bin')).equals(bytes)).toBe(true); // same input, same packed bytes
+    writeFileSync(join(out, 'README.txt'), 'mine');
+    const other = await frb(['deploy', modelDir, '-o', out, '--force', '--backend', 'cpu']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds other files than model\.json and weights\.bin \(README\.txt\); not replaced/);
+    expect(readFileSync(join(out, 'README.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('errors name the argument: no -o, the input folder as output, a full-precision model, zoo weights', async () => {
+    const noOut = await frb(['deploy', modelDir]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/-o\/--output DIR is required/);
+    const self = await frb(['deploy', modelDir, '-o', modelDir, '--force']);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/refusing to overwrite the input model in ".*frbc-m-x2"/);
+    const fpZoo = await frb(['deploy', 'srresnet', '--random-weights', '-o', join(root, 'x')]);
+    expect(fpZoo.code).toBe(2);
+    expect(fpZoo.stderr).toMatch(/zoo model 'srresnet' is full precision/);
+    const noWeights = await frb(['deploy', 'frbc-m', '-o', join(root, 'x')]);
+    expect(noWeights.code).toBe(2);
+    expect(noWeights.stderr).toMatch(/zoo model 'frbc-m' has no trained weights unless you name them/);
+    const fpDir = join(root, 'fp-model');
+    const fp = createModel('srresnet', { scale: 2, features: 4, blocks: 1 });
+    await saveModelJson(fp, fpDir);
+    fp.dispose();
+    const fpFile = await frb(['deploy', fpDir, '-o', join(root, 'fp-packed'), '--backend', 'cpu']);
+    expect(fpFile.code).toBe(1);
+    expect(fpFile.stderr).toMatch(/cannot pack model ".*fp-model\/model\.json": deployModel: model '.*' has no SRBConv2D \/ SRBDense layers/);
+    expect(existsSync(join(root, 'fp-packed'))).toBe(false);
+    const twice = await frb(['eval', join(root, 'deployed'), '--packed', '--data', root, '--sets', 'Toy', '--scale', '2', '--backend', 'cpu']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/cannot pack ".*deployed\/model\.json" for --packed: it is already packed/);
+  });
+
+  it('a zoo model with --random-weights: bytes of its latent form, one packed layer per binary conv', async () => {
+    const out = join(root, 'zoo-packed');
+    const r = await frb(['deploy', 'frbc-m', '--random-weights', '--scale', '4', '--features', '4', '--blocks', '1', '-o', out, '--backend', 'cpu', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const fresh = createModel('frbc-m', { scale: 4, features: 4, blocks: 1 });
+    expect(report.latentBytes).toBe(fresh.countParams() * 4);
+    expect(report.packedLayers).toBe(5); // 2 body, 2 upconv, conv_hr
+    expect(report.scale).toBe(4);
+    fresh.dispose();
+  });
+});
+
+describe('--packed on frb eval and frb upscale', () => {
+  it('frb eval --packed measures the deployed model (same numbers as the library on it), labelled packed', async () => {
+    const args = [modelDir, '--data', root, '--sets', 'Toy', '--scale', '2', '--backend', 'cpu', '--json'];
+    const plain = await frb(['eval', ...args]);
+    const n0 = tf.memory().numTensors;
+    const packed = await frb(['eval', ...args, '--packed']);
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(packed.stderr).not.toMatch(/frb eval:/);
+    expect(packed.code).toBe(0);
+    const [a, b] = [JSON.parse(plain.stdout), JSON.parse(packed.stdout)];
+    expect(b.method).toBe('frbc-m-x2 packed');
+    expect(b.options.packed).toBe(true);
+    expect(b.cost['2']).toEqual(a.cost['2']); // the summary counts a model and its packed form alike
+    const d = await deployModel(model);
+    const want = await evaluateSet(d, ['a', 'b', 'c'].map((n) => ({ name: n, hr: hr[n]!, lr: imresize(modcrop(hr[n]!, 2), 1 / 2) })), { scale: 2 });
+    d.dispose();
+    expect(b.results[0].psnr).toBeCloseTo(want.psnr, 6);
+    expect(Math.abs(b.results[0].psnr - a.results[0].psnr)).toBeLessThan(0.05); // float rounding can flip a uint8 level
+  });
+
+  it('frb upscale --packed writes the deployed model\'s image', async () => {
+    const dir = join(root, 'up');
+    mkdirSync(dir, { recursive: true });
+    const lr = smoothImage(13, 11, 3, 4);
+    await writePng(join(dir, 'img.png'), lr);
+    const out = join(dir, 'img_packed.png');
+    const n0 = tf.memory().numTensors;
+    const r = await frb(['upscale', join(dir, 'img.png'), '--weights', modelDir, '--scale', '2', '--packed', '-o', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/11x13 -> 22x26 \(x2, .*frbc-m-x2\/model\.json packed, 1 tile, cpu/);
+    expect(tf.memory().numTensors).toBe(n0);
+    const sr = await readImage(out);
+    const d = await deployModel(model);
+    const want = await superResolve(d, lr, { scale: 2, tile: 128 });
+    d.dispose();
+    expect(Buffer.from(sr.data).equals(Buffer.from(want.data))).toBe(true);
+    const fp = await frb(['upscale', join(dir, 'img.png'), '--scale', '2', '--packed', '--weights', join(root, 'fp-model'), '-o', join(dir, 'fp.png'), '--backend', 'cpu']);
+    expect(fp.code).toBe(1);
+    expect(fp.stderr).toMatch(/cannot pack --weights ".*fp-model\/model\.json" for --packed: .*no SRBConv2D/);
+  });
+});
