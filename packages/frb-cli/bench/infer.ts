@@ -8,11 +8,15 @@
 //
 //   per-layer  one FRBC body conv (3x3, 64->64, order 2) on a 1x{size}x{size}x64 feature map:
 //              float simulation (SRBConv2D.apply: RSign + SRB binarize + tf.conv2d), packed PackedConv2D with the
-//              wasm i64.popcnt kernel and with the JS kernel, and the FP twin's Conv2D (tf.conv2d + bias)
+//              wasm i64.popcnt kernel and with the JS kernel, and the FP twin's Conv2D (tf.conv2d + bias); and one
+//              whole binary unit (conv -> RPReLU -> add of its input): PackedBinaryUnit with the fused epilogue
+//              (unit_fused) vs PackedConv2D + RPReLU + add (unit_unfused)
 //   body       FRBC's binary body alone (16 blocks x 2 units of SRBConv2D + RPReLU + add) on 1x{size}x{size}x64:
-//              float simulation vs deployModel's packed body (both through model.predict)
+//              float simulation vs deployModel's packed body, fused units (packed) and deployModel(.., {fuse: false})
+//              (packed_unfused), all through model.predict
 //   model      FRBC x{scale} (64 features, 16 blocks) on a 1x{size}x{size}x3 LR input: float simulation, packed
-//              (deployModel) and the FP twin SRResNet, through model.predict (skipped with --no-model)
+//              (deployModel, fused units), packed unfused and the FP twin SRResNet, through model.predict
+//              (skipped with --no-model)
 //   files      saved weights.bin bytes of the three models
 // --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
 // wasm and cpu backends, whose kernels finish synchronously; it isolates the kernels themselves.
@@ -25,7 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { PackedConv2D, SRBConv2D, packLayer, rprelu, setPackedKernel, srbConv2d } from '@frb/layers';
+import { PackedConv2D, RPReLU, SRBConv2D, packLayer, packUnit, rprelu, setPackedKernel, srbConv2d } from '@frb/layers';
 import { useNativeConvKernels } from '@frb/layers/node';
 import { createModel, deployModel } from '@frb/models';
 
@@ -131,9 +135,13 @@ async function main(): Promise<void> {
   const fp = createModel('srresnet', { scale: SCALE, features, blocks });
   const body = bodyOf(frbc, features, blocks);
   const packedBody = await deployModel(body);
+  const packedBodyUnfused = await deployModel(body, { fuse: false });
+  const packedUnfused = await deployModel(frbc, { fuse: false });
 
   const conv = frbc.getLayer('body/block_00/unit1/conv') as SRBConv2D;
   const pconv = packLayer(conv);
+  const act = frbc.getLayer('body/block_00/unit1/rprelu') as RPReLU;
+  const punit = packUnit(conv, act);
   const fpConv = fp.getLayer('body/block_00/conv1');
 
   const configs: { backend: string; native: boolean }[] = [];
@@ -160,6 +168,8 @@ async function main(): Promise<void> {
     };
     if (!c.native) cases.packed_wasm = () => pconv.apply(x) as tf.Tensor;
     else cases.packed_native = () => pconv.apply(x) as tf.Tensor;
+    cases.unit_fused = () => punit.apply(x) as tf.Tensor;
+    cases.unit_unfused = () => tf.tidy(() => tf.add(act.apply(pconv.apply(x)) as tf.Tensor, x));
     setPackedKernel(c.native ? 'native' : 'wasm');
     // The cpu backend's float convs take seconds each at 256x256: one timed round there.
     const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
@@ -177,6 +187,7 @@ async function main(): Promise<void> {
       const stockSim = (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim;
       if (stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t.packed_native);
     }
+    r.unit_fused_speedup = ratio(r.unit_unfused as Timing, r.unit_fused as Timing);
     perLayer[name] = r;
     log(r);
 
@@ -188,8 +199,13 @@ async function main(): Promise<void> {
     log(`== ${name}: binary body (${blocks} blocks x 2 units) on 1x${SIZE}x${SIZE}x64 ==`);
     const bodyRuns = c.backend === 'cpu' ? 1 : RUNS;
     setPackedKernel(c.native ? 'native' : 'wasm');
-    const b: Record<string, unknown> = timeCases({ float_sim: () => body.predict(x) as tf.Tensor, packed: () => packedBody.predict(x) as tf.Tensor }, bodyRuns);
+    const b: Record<string, unknown> = timeCases({
+      float_sim: () => body.predict(x) as tf.Tensor,
+      packed: () => packedBody.predict(x) as tf.Tensor,
+      packed_unfused: () => packedBodyUnfused.predict(x) as tf.Tensor,
+    }, bodyRuns);
     b.speedup = ratio(b.float_sim as Timing, b.packed as Timing);
+    b.fused_speedup = ratio(b.packed_unfused as Timing, b.packed as Timing);
     const stockBody = (bodyRes[c.backend] as Record<string, Timing> | undefined)?.float_sim;
     if (c.native && stockBody) b.speedup_vs_stock_float_sim = ratio(stockBody, b.packed as Timing);
     bodyRes[name] = b;
@@ -214,8 +230,10 @@ async function main(): Promise<void> {
       const m: Record<string, unknown> = timeCases({
         frbc_float_sim: () => frbc.predict(lr) as tf.Tensor,
         frbc_packed: () => packed.predict(lr) as tf.Tensor,
+        frbc_packed_unfused: () => packedUnfused.predict(lr) as tf.Tensor,
         srresnet_fp: () => fp.predict(lr) as tf.Tensor,
       });
+      m.fused_speedup = ratio(m.frbc_packed_unfused as Timing, m.frbc_packed as Timing);
       m.packed_speedup_vs_float_sim = ratio(m.frbc_float_sim as Timing, m.frbc_packed as Timing);
       m.packed_speedup_vs_fp = ratio(m.srresnet_fp as Timing, m.frbc_packed as Timing);
       model[name] = m;

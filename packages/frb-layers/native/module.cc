@@ -113,7 +113,10 @@ Geo Args::geo() {
 float* Args::f32(size_t i, const char* name, size_t n, bool optional) {
   if (!ok()) return nullptr;
   const std::string subject = "argument " + std::to_string(i) + " (" + name + ")";
-  if (i >= argc_) { problem(subject + " is missing"); return nullptr; }
+  if (i >= argc_) {
+    if (!optional) problem(subject + " is missing");
+    return nullptr;
+  }
   napi_valuetype vt;
   napi_typeof(env_, argv_[i], &vt);
   if (optional && (vt == napi_null || vt == napi_undefined)) return nullptr;

@@ -43,10 +43,23 @@ inline void pack_pixel(const float* xp, const float* thr, int Ci, uint64_t* dst)
   }
 }
 
-// out[c] = bias[c] + Σ_k α_k[c] · (K − 2·acc[k·Co + c]), in double (the counts are exact integers).
-inline void xnor_epilogue(const uint64_t* acc, double K, const float* alpha, const float* bias, int Co, int order, float* o) {
-  // Loops kept simple and separate so the compiler vectorizes each one.
+// The epilogue of one output pixel: out[c] = bias[c] + Σ_k α_k[c] · (K − 2·acc[k·Co + c]), summed in double (the
+// counts are exact integers) and rounded to float32 once; then, for a deployed BBCU/FRB unit (binary conv →
+// RPReLU → add the unit's input), t = y − γ, y = (t < 0 ? t·β : t) + ζ (layers/rprelu.ts) and y += res, each step
+// rounded to float32 as the separate RPReLU and Add kernels round it (no FMA contraction: fp-contract=off), so the
+// fused output equals the unfused one bit for bit. One function serves both, so the conv part is the same code.
+struct UnitEpilogue {
+  const float *gamma, *slope, *zeta;  // RPReLU [Co] each, or all null
+  const float* res;                   // residual [N][Ho][Wo][Co], or null
+};
+
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off", "no-trapping-math")
+// Out of line: GCC does not inline across the optimize pragma; one call per pixel is small next to its popcounts.
+__attribute__((noinline)) void xnor_epilogue(const uint64_t* acc, double K, const float* alpha, const float* bias,
+                                             int Co, int order, const UnitEpilogue& u, size_t at, float* o) {
   double s[256];
+  float y[256];
   for (int c0 = 0; c0 < Co; c0 += 256) {
     const int n = std::min(256, Co - c0);
     if (bias) for (int c = 0; c < n; c++) s[c] = bias[c0 + c];
@@ -54,14 +67,31 @@ inline void xnor_epilogue(const uint64_t* acc, double K, const float* alpha, con
     for (int k = 0; k < order; k++) {
       const uint64_t* a = acc + (size_t)k * Co + c0;
       const float* al = alpha + (size_t)k * Co + c0;
+#if defined(__FMA__)
+      for (int c = 0; c < n; c++) s[c] = __builtin_fma((double)al[c], K - 2.0 * (double)(int64_t)a[c], s[c]);
+#else
       for (int c = 0; c < n; c++) s[c] += (double)al[c] * (K - 2.0 * (double)(int64_t)a[c]);
+#endif
     }
-    for (int c = 0; c < n; c++) o[c0 + c] = (float)s[c];
+    for (int c = 0; c < n; c++) y[c] = (float)s[c];
+    if (u.gamma) {
+      const float *g = u.gamma + c0, *b = u.slope + c0, *z = u.zeta + c0;
+      for (int c = 0; c < n; c++) {
+        const float t = y[c] - g[c], neg = t * b[c];
+        y[c] = (t < 0.f ? neg : t) + z[c];
+      }
+    }
+    if (u.res) {
+      const float* r = u.res + at + c0;
+      for (int c = 0; c < n; c++) y[c] += r[c];
+    }
+    for (int c = 0; c < n; c++) o[c0 + c] = y[c];
   }
 }
+#pragma GCC pop_options
 
 void xnor_conv(const Geo& g, int order, int threads, const float* x, const float* thr, const uint64_t* w,
-               const float* alpha, const float* bias, float* out) {
+               const float* alpha, const float* bias, const UnitEpilogue& unit, float* out) {
   const int N = g.N, H = g.H, W = g.W, Ci = g.Ci, kH = g.kH, kW = g.kW, sH = g.sH, sW = g.sW, dH = g.dH, dW = g.dW,
             pT = g.pT, pL = g.pL, Ho = g.Ho, Wo = g.Wo, Co = g.Co;
   const int W64 = (Ci + 63) / 64, R = order * Co;
@@ -104,7 +134,8 @@ void xnor_conv(const Geo& g, int order, int threads, const float* x, const float
             }
           }
         }
-        xnor_epilogue(ac, (double)valid * Ci, alpha, bias, Co, order, out + ((size_t)r * Wo + ox) * Co);
+        const size_t at = ((size_t)r * Wo + ox) * Co;
+        xnor_epilogue(ac, (double)valid * Ci, alpha, bias, Co, order, unit, at, out + at);
       };
       int ox = 0;
       for (; ox < std::min(oxLo, Wo); ox++) generic(ox);
@@ -140,9 +171,9 @@ void xnor_conv(const Geo& g, int order, int threads, const float* x, const float
               _mm512_storeu_si512(acc.data() + R + q0 + 8 * v, s1[v]);
             }
           }
-          float* o = out + ((size_t)r * Wo + ox) * Co;
-          xnor_epilogue(acc.data(), K, alpha, bias, Co, order, o);
-          xnor_epilogue(acc.data() + R, K, alpha, bias, Co, order, o + Co);
+          const size_t at = ((size_t)r * Wo + ox) * Co;
+          xnor_epilogue(acc.data(), K, alpha, bias, Co, order, unit, at, out + at);
+          xnor_epilogue(acc.data() + R, K, alpha, bias, Co, order, unit, at + Co, out + at + Co);
         }
       }
 #endif
@@ -153,22 +184,30 @@ void xnor_conv(const Geo& g, int order, int threads, const float* x, const float
 
 // xnorConv(params [threads, ...geometry, order], x [N][H][W][Ci], threshold [Ci] | null,
 //          weights Int32Array (u64 as little-endian pairs, [tap][word][base][Co]), alpha [order·Co], bias [Co] | null,
-//          out [N][Ho][Wo][Co])
+//          out [N][Ho][Wo][Co], gamma | null, slope | null, zeta | null ([Co] each: the fused RPReLU, all or none),
+//          residual [N][Ho][Wo][Co] | null (added last))
 napi_value XnorConv(napi_env env, napi_callback_info info) {
-  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order], x, threshold|null, weights Int32Array, alpha, bias|null, out)", 2 + kGeoInts);
+  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
   const Geo g = a.geo();
   const int order = a.dim(1 + kGeoInts, 1);
   a.dim(4, 1);   // Ci
   a.dim(15, 1);  // Co
   const size_t W64 = ((size_t)g.Ci + 63) / 64;
+  const size_t outN = (size_t)g.N * g.Ho * g.Wo * g.Co;
   const float* x = a.f32(1, "x", (size_t)g.N * g.H * g.W * g.Ci);
   const float* thr = a.f32(2, "threshold", g.Ci, true);
   const int32_t* wi = a.i32(3, "weights", 2 * (size_t)g.kH * g.kW * W64 * order * g.Co);
   const float* alpha = a.f32(4, "alpha", (size_t)order * g.Co);
   const float* bias = a.f32(5, "bias", g.Co, true);
-  float* out = a.f32(6, "out", (size_t)g.N * g.Ho * g.Wo * g.Co);
+  float* out = a.f32(6, "out", outN);
+  UnitEpilogue unit{a.f32(7, "gamma", g.Co, true), a.f32(8, "slope", g.Co, true), a.f32(9, "zeta", g.Co, true),
+                    a.f32(10, "residual", outN, true)};
+  const int rprelu = (unit.gamma != nullptr) + (unit.slope != nullptr) + (unit.zeta != nullptr);
+  if (a.ok() && rprelu != 0 && rprelu != 3) {
+    a.invalid("gamma, slope and zeta (the fused RPReLU) must be given together or all be null");
+  }
   if (!a.ok()) return a.fail();
-  xnor_conv(g, order, a.threads(), x, thr, reinterpret_cast<const uint64_t*>(wi), alpha, bias, out);
+  xnor_conv(g, order, a.threads(), x, thr, reinterpret_cast<const uint64_t*>(wi), alpha, bias, unit, out);
   return nullptr;
 }
 

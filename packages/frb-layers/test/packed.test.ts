@@ -5,6 +5,7 @@ import {
   PackedConv2D, PackedDense, SRBConv2D, SRBDense, getPackedKernel, packActivations, packLayer, packSRBLayer,
   packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
   xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, type XnorImpl,
+  PackedBinaryUnit, packUnit, packUnitSpec, rprelu, unitFusionProblem,
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
 import { useNativeConvKernels } from '../src/backend.js';
@@ -239,6 +240,16 @@ describe('direct (im2col-free) wasm conv', () => {
   });
 });
 
+/** A layer rebuilt from its class name and getConfig, with its weights, gives its outputs on x exactly. */
+function expectConfigRoundTrip(layer: PackedConv2D, x: tf.Tensor): void {
+  const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
+  const again = fromConfig(cls, layer.getConfig()) as PackedConv2D;
+  expect(again.getClassName()).toBe(layer.getClassName());
+  again.build([null, null, null, x.shape[3]!]);
+  again.setWeights(layer.getWeights());
+  expectClose(again.apply(x) as tf.Tensor, layer.apply(x) as tf.Tensor, 0, 0);
+}
+
 describe('packed layers in models', () => {
   it('run through model.predict on the cpu and wasm backends, leaking no tensors', async () => {
     const before = tf.getBackend();
@@ -273,13 +284,7 @@ describe('packed layers in models', () => {
     expect(spec.weights[0].shape).toEqual([16, 18]);
     expect(spec.weights[0].size).toBe((2 * 8 * 9 * 64) / 32);
     tf.dispose(spec.weights);
-    const packed = packLayer(srb);
-    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap.PackedConv2D;
-    const again = fromConfig(cls, packed.getConfig()) as PackedConv2D;
-    again.build([null, null, null, 64]);
-    again.setWeights(packed.getWeights());
-    const x = rand([1, 5, 4, 64], 4);
-    expectClose(again.apply(x) as tf.Tensor, packed.apply(x) as tf.Tensor, 0, 0);
+    expectConfigRoundTrip(packLayer(srb) as PackedConv2D, rand([1, 5, 4, 64], 4));
   });
 
   it('errors name the layer and what is wrong', () => {
@@ -297,5 +302,95 @@ describe('packed layers in models', () => {
     expect(() => new PackedDense({ units: 0, order: 1 })).toThrow(/units must be a positive integer/);
     expect(() => new PackedConv2D({ filters: 2, kernelSize: 3, order: 0 })).toThrow(/order must be an integer/);
     expect(() => setPackedKernel('simd' as XnorImpl)).toThrow(/'auto', 'native', 'wasm' or 'js'/);
+  });
+});
+
+// A deployed BBCU/FRB unit, RPReLU(SRBConv2D(x)) + x, as one PackedBinaryUnit: the same output as the packed conv
+// followed by the RPReLU and Add layers (bit for bit: every epilogue step rounds as those ops do), and as the float
+// simulation within its rounding, on every kernel. Channel counts cover the direct wasm kernel (64, 32: % 4 = 0),
+// the im2col path (6) and a two-word native row (100); dilation 2, odd sizes, batch 2, 1-pixel images.
+const unitCases = [
+  { cin: 64, kernelSize: 3, dilationRate: 1, hw: [9, 7], order: 2 },
+  { cin: 32, kernelSize: 3, dilationRate: 2, hw: [6, 5], order: 1 },
+  { cin: 6, kernelSize: 3, dilationRate: 1, hw: [5, 4], order: 2 },
+  { cin: 100, kernelSize: 1, dilationRate: 1, hw: [3, 4], order: 3 },
+  { cin: 8, kernelSize: 3, dilationRate: 1, hw: [1, 1], order: 2 },
+];
+
+/** An SRB conv and RPReLU with random weights (RPReLU slopes of both signs around 0.25). */
+function randomUnit(cin: number, conv: Omit<(typeof unitCases)[number], 'cin' | 'hw'>, useBias: boolean, seed: number) {
+  const srb = srbConv2d({ filters: cin, padding: 'same', useBias, ...conv });
+  randomize(srb, [1, 4, 4, cin], seed);
+  const act = rprelu();
+  act.build([null, cin]);
+  const p = [rand([cin], seed + 1, 0.3), tf.add(0.25, rand([cin], seed + 2, 0.3)), rand([cin], seed + 3, 0.3)];
+  act.setWeights(p);
+  tf.dispose(p);
+  return { srb, act };
+}
+
+for (const { impl, backend } of IMPLS) {
+  const label = backend ? `${impl} kernel on ${backend}` : `${impl} kernel`;
+  describe(`PackedBinaryUnit (${label}) = packed conv → RPReLU → add`, () => {
+    unitCases.forEach((c, ci) => {
+      it(`${c.cin} ch, ${c.kernelSize}x${c.kernelSize} dilation ${c.dilationRate}, order ${c.order}, ${c.hw.join('x')}`, async () => {
+        const undo = await useImpl(impl, backend);
+        try {
+          for (const useBias of [false, true]) {
+            const { cin, hw, ...conv } = c;
+            const { srb, act } = randomUnit(cin, conv, useBias, 50 + 10 * ci);
+            const unit = packUnit(srb, act);
+            const packed = packLayer(srb);
+            const x = rand([2, hw[0], hw[1], cin], 200 + ci);
+            const unfused = tf.tidy(() => tf.add(act.apply(packed.apply(x)) as tf.Tensor, x));
+            const simulated = tf.tidy(() => tf.add(act.apply(srb.apply(x)) as tf.Tensor, x));
+            const n0 = tf.memory().numTensors;
+            const got = unit.apply(x) as tf.Tensor;
+            expect(tf.memory().numTensors).toBe(n0 + 1); // the output only
+            expect(got.shape).toEqual(x.shape);
+            expect(Array.from(got.dataSync())).toEqual(Array.from(unfused.dataSync()));
+            expectClose(got, simulated, 2e-6, 1e-4);
+            tf.dispose([x, unfused, simulated, got]);
+          }
+        } finally {
+          await undo();
+        }
+      });
+    });
+  });
+}
+
+describe('PackedBinaryUnit layer', () => {
+  it('getConfig / fromConfig round trip with its RPReLU weights; a weight change is seen by the next call', () => {
+    const { srb, act } = randomUnit(16, { kernelSize: 3, dilationRate: 1, order: 2 }, true, 7);
+    const unit = packUnit(srb, act, 'u');
+    expect(unit.getClassName()).toBe('PackedBinaryUnit');
+    expect(unit.weights.map((w) => w.originalName)).toEqual(
+      ['packed_kernel', 'alpha', 'threshold', 'bias', 'rprelu_gamma', 'rprelu_alpha', 'rprelu_zeta'],
+    );
+    const x = rand([1, 5, 6, 16], 4);
+    expectConfigRoundTrip(unit, x);
+    // zeta += 1 moves every output by exactly the float32 rounding of +1.
+    const before = (unit.apply(x) as tf.Tensor).dataSync();
+    const w = unit.getWeights();
+    w[6] = tf.add(w[6], 1);
+    unit.setWeights(w);
+    const after = (unit.apply(x) as tf.Tensor).dataSync();
+    expect(Math.abs(after[0] - before[0] - 1)).toBeLessThan(1e-5);
+  });
+
+  it('errors name the layer and what is wrong', () => {
+    const ok = { filters: 4, kernelSize: 3, order: 2, name: 'bad' };
+    expect(() => new PackedBinaryUnit({ ...ok, padding: 'valid' })).toThrow(/PackedBinaryUnit 'bad'.*strides 1 and padding 'same'/);
+    expect(() => new PackedBinaryUnit({ ...ok, padding: 'same', strides: 2 })).toThrow(/strides 1/);
+    expect(() => new PackedBinaryUnit({ ...ok, padding: 'same', activation: 'relu' })).toThrow(/PackedBinaryUnit 'bad'.*activation 'relu'/);
+    expect(() => new PackedBinaryUnit({ ...ok, padding: 'same' }).build([null, null, null, 3])).toThrow(/PackedBinaryUnit 'bad'.*4 filters for 3 channels/);
+    const s = srbConv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'widen' });
+    s.build([null, 4, 4, 3]);
+    const a = rprelu({ name: 'act' });
+    a.build([null, 4]);
+    expect(unitFusionProblem(s, a)).toMatch(/SRBConv2D 'widen' maps 3 channels to 4/);
+    expect(() => packUnitSpec(s, a, 'u')).toThrow(/packUnitSpec: SRBConv2D 'widen'/);
+    expect(unitFusionProblem(a, a)).toMatch(/RPReLU 'act' is not an SRBConv2D/);
   });
 });

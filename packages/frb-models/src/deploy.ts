@@ -1,16 +1,23 @@
 // deployModel: the inference form of a trained binary model. Every SRBConv2D / SRBDense is swapped for its
 // bit-packed twin (@frb/layers' PackedConv2D / PackedDense: 1-bit weight signs, α's, RSign thresholds and biases
-// folded into per-channel multipliers), computing the same outputs with XNOR-popcount kernels. Everything else is
+// folded into per-channel multipliers), computing the same outputs with XNOR-popcount kernels; a binary unit
+// (SRBConv2D → RPReLU → residual Add) becomes one PackedBinaryUnit (deploy_units.ts). Everything else is
 // copied unchanged. Like binarizeModel, it rewrites the model's JSON topology and rebuilds it with tfjs' own
 // deserializer, so the deployed model saves and loads as a standard tfjs LayersModel (packed signs are int32
 // words in weights.bin, one bit per weight).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isPackable, isSRBLayer, packSRBLayer, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
+import { isPackable, isSRBLayer, packSRBLayer, packUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
+import { findUnits } from './deploy_units.js';
 
 export interface DeployOptions {
   /** Name of the deployed model (default: the old name + '_packed'). */
   name?: string;
+  /**
+   * Fuse each binary unit SRBConv2D → RPReLU → Add(·, the conv's input) into one PackedBinaryUnit named after the
+   * Add, whose kernel applies RPReLU and the add in its epilogue (default true; same outputs either way).
+   */
+  fuse?: boolean;
 }
 
 type PyDict = { [k: string]: unknown };
@@ -47,17 +54,22 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
     const config = topology.config as PyDict;
     const layers = config.layers as PyDict[] | undefined;
     if (!Array.isArray(layers)) throw new Error(`deployModel: model '${model.name}' has no layer list in its topology (only functional/sequential graphs are supported)`);
+    const units = opts.fuse === false ? new Map() : findUnits(model, layers, config.output_layers);
+    const fused = new Set([...units.values()].flatMap((u) => [u.conv.name, u.act.name]));
     for (const entry of layers) {
       const cfg = entry.config as PyDict;
       const name = (entry.name ?? cfg?.name) as string;
-      if (!pack.has(name)) continue;
-      const spec = packSRBLayer(model.getLayer(name) as SRBLayer);
+      const unit = units.get(name);
+      if (!unit && (!pack.has(name) || fused.has(name))) continue;
+      const spec = unit ? packUnitSpec(unit.conv, unit.act, name) : packSRBLayer(model.getLayer(name) as SRBLayer);
       specs.set(name, spec);
       entry.class_name = spec.className;
       entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));
+      if (unit) entry.inbound_nodes = unit.inbound;
     }
+    if (fused.size) config.layers = layers.filter((e) => !fused.has((e.name ?? (e.config as PyDict)?.name) as string));
     for (const n of pack) {
-      if (!specs.has(n)) throw new Error(`deployModel: layer '${n}' was not found in the saved topology of '${model.name}'`);
+      if (!specs.has(n) && !fused.has(n)) throw new Error(`deployModel: layer '${n}' was not found in the saved topology of '${model.name}'`);
     }
     config.name = opts.name ?? `${model.name}_packed`;
 

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PackedConv2D, PackedDense, getPackedKernel, nativeXnorPreferred, setPackedKernel, srbConv2d, srbDense, type XnorImpl } from '@frb/layers';
+import {
+  PackedBinaryUnit, PackedConv2D, PackedDense, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
+  srbConv2d, srbDense, type XnorImpl,
+} from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
 import { saveModel, loadModel } from '@frb/models/node';
 import { useNativeConvKernels } from '@frb/layers/node';
@@ -36,15 +39,23 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 /**
  * Asserts the deployed model's output equals the float simulation's within 1e-4 on x, and that its predict leaves
- * only its output behind; disposes x and both outputs.
+ * only its output behind; with `unfused` (the same model deployed with fuse: false), that d's output equals its
+ * output bit for bit (the fused epilogue rounds every step as the separate layers do). Disposes x and the outputs.
  */
-function expectSamePrediction(m: tfl.LayersModel, d: tfl.LayersModel, x: tf.Tensor, what?: string): void {
+function expectSamePrediction(m: tfl.LayersModel, d: tfl.LayersModel, x: tf.Tensor, what?: string, unfused?: tfl.LayersModel): void {
   const want = m.predict(x) as tf.Tensor;
+  const plain = unfused?.predict(x) as tf.Tensor | undefined;
   const n0 = tf.memory().numTensors;
   const got = d.predict(x) as tf.Tensor;
   expect(tf.memory().numTensors, `${what ?? ''} leak`).toBe(n0 + 1);
   expect(maxAbsDiff(got, want), what).toBeLessThan(1e-4);
-  tf.dispose([x, want, got]);
+  if (plain) expect(Array.from(got.dataSync()), `${what ?? ''} fused vs unfused`).toEqual(Array.from(plain.dataSync()));
+  tf.dispose([x, want, got, ...(plain ? [plain] : [])]);
+}
+
+/** The layer names of m without the binary units' conv and RPReLU (which deployModel fuses into the unit). */
+function fusedNames(m: tfl.LayersModel): string[] {
+  return m.layers.map((l) => l.name).filter((n) => !/\/unit\d\/(conv|rprelu)$/.test(n));
 }
 
 /** Bytes of each weight in saved artifacts, by name. */
@@ -59,17 +70,25 @@ describe('deployModel: FRBC', () => {
       const m = createModel('frbc', { scale, features, blocks: 2 });
       perturb(m, scale);
       const d = await deployModel(m);
+      const du = await deployModel(m, { fuse: false });
       expect(d.name).toBe(`${m.name}_packed`);
-      const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
+      const packed = du.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
       expect(packed).toEqual(planDeployment(m));
       expect(packed.length).toBe(4); // 2 blocks × 2 binary units
-      expect(d.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+      expect(du.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
+      // Fused: each unit is one PackedBinaryUnit named after its residual Add; no RPReLU or plain packed conv is left.
+      expect(d.layers.filter((l) => l instanceof PackedBinaryUnit).map((l) => l.name)).toEqual(
+        ['body/block_00/unit1/out', 'body/block_00', 'body/block_01/unit1/out', 'body/block_01'],
+      );
+      expect(d.layers.filter((l) => l instanceof RPReLU || l.getClassName() === 'PackedConv2D')).toEqual([]);
+      expect(d.layers.map((l) => l.name)).toEqual(fusedNames(m));
       for (const [h, w] of [[11, 9], [1, 6], [4, 4]]) {
         const x = tf.randomUniform([scale === 4 ? 1 : 2, h, w, 3], 0, 1, 'float32', h * w);
-        expectSamePrediction(m, d, x, `${h}x${w}`);
+        expectSamePrediction(m, d, x, `${h}x${w}`, du);
       }
       m.dispose();
       d.dispose();
+      du.dispose();
     });
   }
 
@@ -159,10 +178,12 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
         const m = c.make();
         perturb(m, 60 + i);
         const d = await deployModel(m);
+        const du = await deployModel(m, { fuse: false });
         const x = tf.randomUniform([...c.x], 0, 1, 'float32', i);
-        expectSamePrediction(m, d, x);
+        expectSamePrediction(m, d, x, c.name, du);
         m.dispose();
         d.dispose();
+        du.dispose();
       } finally {
         setPackedKernel('auto');
         useNativeConvKernels(false);
@@ -189,6 +210,39 @@ describe('deployModel: other topologies', () => {
     expectSamePrediction(m, d, x);
     m.dispose();
     d.dispose();
+  });
+});
+
+describe('deployModel: which units fuse', () => {
+  it('fuses conv → RPReLU → add(·, conv input) only; a used-twice RPReLU, a reactnet unit and a widening conv stay apart', async () => {
+    const x = tfl.input({ shape: [null, null, 8] });
+    const conv = (name: string, filters = 8) => srbConv2d({ filters, kernelSize: 3, padding: 'same', name });
+    const sym = (l: tfl.layers.Layer, v: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => l.apply(v) as tfl.SymbolicTensor;
+    // 1: a bbcu unit (fused, input order [x, r]); 2: its RPReLU output is also a model output (not fused);
+    // 3: reactnet order, add before RPReLU (not fused); 4: 8 → 16 channels, no residual (a plain packed conv).
+    const u1 = sym(tfl.layers.add({ name: 'u1' }), [x, sym(rprelu({ name: 'r1' }), sym(conv('c1'), x))]);
+    const r2 = sym(rprelu({ name: 'r2' }), sym(conv('c2'), u1));
+    const u2 = sym(tfl.layers.add({ name: 'u2' }), [r2, u1]);
+    const u3 = sym(rprelu({ name: 'r3' }), sym(tfl.layers.add({ name: 'a3' }), [sym(conv('c3'), u2), u2]));
+    const y = sym(conv('c4', 16), u3);
+    const m = tfl.model({ inputs: x, outputs: [y, r2] });
+    perturb(m, 50);
+    const d = await deployModel(m);
+    const du = await deployModel(m, { fuse: false });
+    expect(d.layers.map((l) => `${l.name}:${l.getClassName()}`)).toEqual([
+      'input1:InputLayer', 'u1:PackedBinaryUnit', 'c2:PackedConv2D', 'r2:RPReLU', 'u2:Add', 'c3:PackedConv2D', 'a3:Add',
+      'r3:RPReLU', 'c4:PackedConv2D',
+    ].map((s) => s.replace('input1', m.layers[0].name)));
+    const xin = tf.randomUniform([1, 6, 7, 8], -1, 1, 'float32', 9);
+    const [want, got, plain] = [m, d, du].map((k) => k.predict(xin) as tf.Tensor[]);
+    for (let i = 0; i < 2; i++) {
+      expect(maxAbsDiff(got[i], want[i])).toBeLessThan(1e-4);
+      expect(Array.from(got[i].dataSync())).toEqual(Array.from(plain[i].dataSync()));
+    }
+    tf.dispose([xin, ...want, ...got, ...plain]);
+    m.dispose();
+    d.dispose();
+    du.dispose();
   });
 });
 

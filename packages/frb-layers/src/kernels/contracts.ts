@@ -51,9 +51,13 @@ export interface FrbLeakyReluGradAttrs {
   alpha: number;
 }
 
-/** The packed binary conv (XNOR-popcount), the inference form of an SRB conv or dense layer. Input x, float32 NHWC. */
+/**
+ * The packed binary conv (XNOR-popcount), the inference form of an SRB conv or dense layer. Input x, float32 NHWC;
+ * optional input residual (the output's shape), added after the optional RPReLU of attrs.rprelu: the fused
+ * epilogue of a deployed binary unit, y = rprelu(conv(x)) + residual, each step rounded as the separate ops round it.
+ */
 export const FrbXnorConv = 'FrbXnorConv';
-export type FrbXnorConvInputs = Inputs<'x'>;
+export type FrbXnorConvInputs = Inputs<'x', 'residual'>;
 /**
  * geometry: [N, H, W, Ci, kH, kW, sH, sW, dH, dW, padTop, padLeft, Ho, Wo, Co, order] (the native geometry layout
  * plus the order; a dense layer is a 1×1 conv over its N rows); weights: sign bits as u64 words (Int32 pairs) laid
@@ -67,6 +71,8 @@ export interface FrbXnorConvAttrs {
   bias: Float32Array | null;
   threshold: Float32Array | null;
   outShape: number[];
+  /** RPReLU applied to the conv output in the same pass (layers/rprelu.ts' gamma, alpha = slope, zeta; [Co] each). */
+  rprelu?: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array } | null;
 }
 
 /** Every kernel name this package defines (stock tfjs has none of them). */

@@ -8,4 +8,5 @@ export { nativeXnorAvailable, nativeXnorPreferred, nativeXnorWeights } from './x
 export { setPackedKernel, getPackedKernel, BINARY_INPUT_QUANTIZERS, type PackedBinaryArgs } from './packed-common.js';
 export * from './packed-conv2d.js';
 export * from './packed-dense.js';
+export * from './packed-unit.js';
 export * from './pack.js';

@@ -12,6 +12,8 @@ import { packWeightSigns, restrideRows, wordsFor } from './bits.js';
 import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
 import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
+import { PackedBinaryUnit } from './packed-unit.js';
+import { RPReLU } from '../layers/rprelu.js';
 
 export interface PackedLayerSpec {
   /** 'PackedConv2D' or 'PackedDense'. */
@@ -92,4 +94,46 @@ export function packLayer(layer: SRBLayer): PackedConv2D | PackedDense {
   packed.setWeights(spec.weights);
   tf.dispose(spec.weights);
   return packed;
+}
+
+/**
+ * Why `conv` → `act` → add(·, conv's input) cannot be one PackedBinaryUnit, or null when it can: the conv must be
+ * a packable SRBConv2D with strides 1, padding 'same', no activation and filters = input channels, and `act` an
+ * RPReLU over those channels.
+ */
+export function unitFusionProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer): string | null {
+  if (!(conv instanceof SRBConv2D)) return `${who(conv)} is not an SRBConv2D`;
+  if (!isPackable(conv)) return `${who(conv)} has full-precision activations`;
+  if (!(act instanceof RPReLU)) return `${who(act)} is not an RPReLU`;
+  if (!conv.built || !act.built) return `${who(conv)} and ${who(act)} must be built`;
+  const cfg = conv.getConfig();
+  const one = (v: unknown) => [v].flat().every((s) => s === 1);
+  if (!one(cfg.strides) || cfg.padding !== 'same') return `${who(conv)} needs strides 1 and padding 'same'`;
+  if ((cfg.activation ?? 'linear') !== 'linear') return `${who(conv)} has activation '${String(cfg.activation)}'`;
+  const shape = conv.latentKernel!.shape as number[];
+  if (shape[2] !== shape[3]) return `${who(conv)} maps ${shape[2]} channels to ${shape[3]}, so its input cannot be added`;
+  if (act.gamma!.shape[0] !== shape[3] || act.gamma!.shape.length !== 1) return `${who(act)} is not per channel of ${who(conv)}'s ${shape[3]} outputs`;
+  return null;
+}
+
+/**
+ * The PackedBinaryUnit config and weights of the unit conv → act → add(·, x) (see unitFusionProblem), named `name`
+ * (deployModel gives it the add's name, so the graph downstream is unchanged). Caller disposes the weights.
+ */
+export function packUnitSpec(conv: SRBConv2D, act: RPReLU, name: string): PackedLayerSpec {
+  const problem = unitFusionProblem(conv, act);
+  if (problem !== null) throw new Error(`packUnitSpec: ${problem}`);
+  const spec = packSRBLayer(conv);
+  spec.weights.push(act.gamma!.read().clone(), act.alpha!.read().clone(), act.zeta!.read().clone());
+  return { className: PackedBinaryUnit.className, config: { ...spec.config, name }, weights: spec.weights };
+}
+
+/** A built PackedBinaryUnit equal to conv → act → add(·, conv's input) (for use outside a model). */
+export function packUnit(conv: SRBConv2D, act: RPReLU, name = `${conv.name}_unit`): PackedBinaryUnit {
+  const spec = packUnitSpec(conv, act, name);
+  const unit = new PackedBinaryUnit(spec.config as unknown as ConstructorParameters<typeof PackedBinaryUnit>[0]);
+  unit.build([null, null, null, conv.latentKernel!.shape[2]]);
+  unit.setWeights(spec.weights);
+  tf.dispose(spec.weights);
+  return unit;
 }

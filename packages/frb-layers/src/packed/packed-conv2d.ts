@@ -50,6 +50,28 @@ export function convAxis(size: number, k: number, stride: number, dilation: numb
   return { out, pad: Math.floor(total / 2) };
 }
 
+/** RPReLU parameters of a deployed binary unit (layers/rprelu.ts: gamma, alpha = slope, zeta), [cout] each. */
+export interface UnitEpilogue {
+  gamma: Float32Array;
+  slope: Float32Array;
+  zeta: Float32Array;
+}
+
+/**
+ * The unit's epilogue on host data: y = rprelu(y) + x elementwise (y and x both [pixels, c]), every step rounded
+ * to float32 as the tfjs ops RPReLU and Add run (Math.fround after each op is exact float32 arithmetic).
+ */
+export function unitEpilogueHost(y: Float32Array, x: Float32Array, u: UnitEpilogue, c: number): void {
+  const { gamma, slope, zeta } = u;
+  for (let p = 0; p < y.length; p += c) {
+    for (let j = 0; j < c; j++) {
+      const t = Math.fround(y[p + j] - gamma[j]);
+      const r = Math.fround((t < 0 ? Math.fround(t * slope[j]) : t) + zeta[j]);
+      y[p + j] = r + x[p + j];
+    }
+  }
+}
+
 export class PackedConv2D extends PackedBinaryLayer {
   static className = 'PackedConv2D';
   readonly filters: number;
@@ -86,7 +108,7 @@ export class PackedConv2D extends PackedBinaryLayer {
   }
 
   /** The conv's sizes as plain numbers, unpacked once per call by the forward paths. */
-  private geometry() {
+  protected geometry() {
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.strides;
     const [dh, dw] = this.dilationRate;
@@ -112,7 +134,7 @@ export class PackedConv2D extends PackedBinaryLayer {
     return [s[0], dim(s[1], 0), dim(s[2], 1), this.filters];
   }
 
-  private prepared(): PreparedWeights {
+  protected prepared(): PreparedWeights {
     return this.preparedWith(() => {
       const rows = this.order * this.filters;
       const kernel = restrideRows(readInt32(this.packedKernel!), rows, this.taps * wordsFor(this.inputChannels), rowWords(this.taps, this.inputChannels));
@@ -128,6 +150,14 @@ export class PackedConv2D extends PackedBinaryLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     const x = singleInput(inputs, this.who);
+    return this.activate(this.convolve(x, null));
+  }
+
+  /**
+   * The packed conv of x on the selected kernel; with `unit`, also RPReLU and the add of x in the same pass
+   * (PackedBinaryUnit). Checks x's rank and channels.
+   */
+  protected convolve(x: tf.Tensor, unit: UnitEpilogue | null): tf.Tensor {
     if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
     const [n, h, w, cin] = x.shape as [number, number, number, number];
     if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
@@ -136,9 +166,9 @@ export class PackedConv2D extends PackedBinaryLayer {
       const ay = convAxis(h, kh, sh, dh, this.padding);
       const ax = convAxis(w, kw, sw, dw, this.padding);
       const geometry = new Int32Array([n, h, w, cin, kh, kw, sh, sw, dh, dw, ay.pad, ax.pad, ay.out, ax.out, cout, order]);
-      return this.activate(xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape: [n, ay.out, ax.out, cout] }));
+      return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape: [n, ay.out, ax.out, cout], rprelu: unit }, unit ? x : undefined);
     }
-    return this.activate(tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w), this.computeOutputShape(x.shape) as [number, number, number, number]));
+    return tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w, unit), this.computeOutputShape(x.shape) as [number, number, number, number]);
   }
 
   /** The native kernel's weight layout and float32 scalars (built once per weight change). */
@@ -148,8 +178,11 @@ export class PackedConv2D extends PackedBinaryLayer {
     return { ...preparedNative(prep, order, cout, taps, cin, this.useBias), threshold: prep.threshold };
   }
 
-  /** The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. */
-  forward(x: Float32Array, n: number, h: number, w: number): Float32Array {
+  /**
+   * The packed conv on host data [n, h, w, cin] (channels last); returns [n, outH, outW, filters]. With `unit`
+   * (same-size output, filters = cin), each output then goes through RPReLU and gets x added, as PackedBinaryUnit.
+   */
+  forward(x: Float32Array, n: number, h: number, w: number, unit: UnitEpilogue | null = null): Float32Array {
     const { kernel, alphas, bias, threshold, tapSums: sums } = this.prepared();
     const { kh, kw, sh, sw, dh, dw, cin, cout, order, taps } = this.geometry();
     const ay = convAxis(h, kh, sh, dh, this.padding);
@@ -164,6 +197,10 @@ export class PackedConv2D extends PackedBinaryLayer {
     const impl = hostPackedKernel(getPackedKernel());
     const prep = this.prepared();
     // Stride-1 convs on the wasm kernel skip im2col: taps are read in place from a zero-bordered bit image.
+    // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
+    const correct = (o: Float32Array, images: number, rowPixels: number) => {
+      if (this.padding === 'same') this.correctBorders(o, images, rowPixels, h, w, oh, ow, ay.pad, ax.pad, sums, alphas);
+    };
     let done = false;
     if (impl === 'wasm' && sh === 1 && sw === 1) {
       const tapWords = wpt + (wpt & 1);
@@ -171,44 +208,56 @@ export class PackedConv2D extends PackedBinaryLayer {
       done = xnorConvDirect({
         x, n, h, w, cin, threshold, weights: prep.tapKernel, tapWords, alphas, bias, cout, order, kh, kw, dh, dw,
         oh, ow, padTop: ay.pad, padLeft: ax.pad, out,
+        // The unit's epilogue runs in the kernel's memory after the border correction (it is not linear).
+        unit: unit ? { ...unit, correct: (o, rowPixels) => correct(o, 1, rowPixels) } : undefined,
       });
     }
+    if (done && unit) return out;
     if (!done) this.im2colForward(x, n, h, w, oh, ow, ay.pad, ax.pad, out, prep, impl);
+    correct(out, n, ow);
+    if (unit) unitEpilogueHost(out, x, unit, cout);
+    return out;
+  }
 
-    // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
-    if (this.padding === 'same') {
-      const padTaps: number[] = [];
-      const corr = new Float64Array(cout);
-      for (let oy = 0; oy < oh; oy++) {
-        const rowEdge = oy * sh - ay.pad < 0 || oy * sh - ay.pad + (kh - 1) * dh >= h;
-        for (let ox = 0; ox < ow; ox++) {
-          const colEdge = ox * sw - ax.pad < 0 || ox * sw - ax.pad + (kw - 1) * dw >= w;
-          if (!rowEdge && !colEdge) continue;
-          padTaps.length = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - ay.pad + ky * dh;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - ax.pad + kx * dw;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) padTaps.push(ky * kw + kx);
-            }
+  /**
+   * Subtracts, at every output pixel with padded taps, Σ_k α_k[o] · Σ_c s_k[t, c, o] over those taps t, in
+   * `images` images of oh rows of `rowPixels` pixels (the first ow of each row are outputs).
+   */
+  private correctBorders(
+    out: Float32Array, images: number, rowPixels: number, h: number, w: number, oh: number, ow: number,
+    padTop: number, padLeft: number, sums: Float64Array, alphas: Float64Array,
+  ): void {
+    const { kh, kw, sh, sw, dh, dw, cout, order, taps } = this.geometry();
+    const padTaps: number[] = [];
+    const corr = new Float64Array(cout);
+    for (let oy = 0; oy < oh; oy++) {
+      const rowEdge = oy * sh - padTop < 0 || oy * sh - padTop + (kh - 1) * dh >= h;
+      for (let ox = 0; ox < ow; ox++) {
+        const colEdge = ox * sw - padLeft < 0 || ox * sw - padLeft + (kw - 1) * dw >= w;
+        if (!rowEdge && !colEdge) continue;
+        padTaps.length = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - padTop + ky * dh;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - padLeft + kx * dw;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) padTaps.push(ky * kw + kx);
           }
-          corr.fill(0);
-          for (let k = 0; k < order; k++) {
-            for (let o = 0; o < cout; o++) {
-              const row = (k * cout + o) * taps;
-              let s = 0;
-              for (const t of padTaps) s += sums[row + t];
-              corr[o] += alphas[k * cout + o] * s;
-            }
+        }
+        corr.fill(0);
+        for (let k = 0; k < order; k++) {
+          for (let o = 0; o < cout; o++) {
+            const row = (k * cout + o) * taps;
+            let s = 0;
+            for (const t of padTaps) s += sums[row + t];
+            corr[o] += alphas[k * cout + o] * s;
           }
-          for (let b = 0; b < n; b++) {
-            const off = ((b * oh + oy) * ow + ox) * cout;
-            for (let o = 0; o < cout; o++) out[off + o] -= corr[o];
-          }
+        }
+        for (let b = 0; b < images; b++) {
+          const off = ((b * oh + oy) * rowPixels + ox) * cout;
+          for (let o = 0; o < cout; o++) out[off + o] -= corr[o];
         }
       }
     }
-    return out;
   }
 
   /** The portable path: im2col on bits, then the XNOR GEMM (xnor-gemm.ts). */

@@ -21,11 +21,11 @@ export interface PreparedWeights {
 }
 
 /** Caches the host copies, keyed by the variables' current data (a write gives a variable new data). */
-export class WeightCache {
+export class WeightCache<T = PreparedWeights> {
   private key: object[] = [];
-  private value: PreparedWeights | null = null;
+  private value: T | null = null;
 
-  get(vars: (LayerVariable | null)[], build: () => PreparedWeights): PreparedWeights {
+  get(vars: (LayerVariable | null)[], build: () => T): T {
     const key = vars.filter((v): v is LayerVariable => v !== null).map((v) => v.read().dataId as object);
     if (this.value && key.length === this.key.length && key.every((k, i) => k === this.key[i])) return this.value;
     this.value = build();

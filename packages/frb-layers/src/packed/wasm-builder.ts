@@ -26,7 +26,8 @@ export const Op = {
 
 /** SIMD (0xfd-prefixed) opcodes, their LEB128 sub-opcode numbers. */
 export const Simd = {
-  v128Load: 0x00, v128Const: 0x0c, f32x4Ge: 0x46, v128Not: 0x4d, i32x4Bitmask: 0xa4, f32x4Add: 0xe4,
+  v128Load: 0x00, v128Store: 0x0b, v128Const: 0x0c, f32x4Lt: 0x43, f32x4Ge: 0x46, v128Not: 0x4d, v128Bitselect: 0x52,
+  i32x4Bitmask: 0xa4, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
 } as const;
 
 export function uleb(n: number): number[] {

@@ -5,7 +5,7 @@
  * top-left corner. The border pixels of the bit image are 0 bits (+1), corrected afterwards exactly as the
  * im2col path does (packed-conv2d.ts). Weight rows are laid out tap by tap with `tapWords` (even) words per tap.
  */
-import { assembleModule, CodeWriter, F64, I32, I64, Op, type FuncSpec } from './wasm-builder.js';
+import { assembleModule, CodeWriter, F64, I32, I64, Op, Simd, V128, type FuncSpec } from './wasm-builder.js';
 import { signPackFunc } from './sign-pack-wasm.js';
 
 /**
@@ -97,9 +97,47 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
   };
 }
 
+/**
+ * unit(out, res, gamma, slope, zeta, ow, oh, outSkip, coutBytes): the deployed binary unit's epilogue in place over
+ * oh rows of ow pixels of the conv output (rows outSkip bytes apart beyond their pixels), four channels per step:
+ * t = y − γ, y = (t < 0 ? t·β : t) + ζ + res (layers/rprelu.ts, then the residual add), each f32x4 op rounding as
+ * the separate tfjs ops do. res is contiguous [oh][ow][cout].
+ */
+function unitFunc(): FuncSpec {
+  const [OUT, RES, G, B, Z, OW, OH, SKIP, COUTB] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [Y, X, C, T, ZERO] = [9, 10, 11, 12, 13];
+  const c = new CodeWriter();
+  const ld = (base: number) => c.get(base).get(C).op(Op.i32Add).simd(Simd.v128Load, 2, 0);
+  c.simd(Simd.v128Const, ...new Array(16).fill(0)).set(ZERO);
+  c.get(OH).set(Y);
+  c.begin(Op.loop); //                                                   rows
+  c.get(OW).set(X);
+  c.begin(Op.loop); //                                                   pixels
+  c.i32(0).set(C);
+  c.begin(Op.loop); //                                                   four channels at a time
+  c.get(OUT).get(C).op(Op.i32Add); //                                    the store's address
+  ld(OUT); ld(G); c.simd(Simd.f32x4Sub).set(T);
+  c.get(T); ld(B); c.simd(Simd.f32x4Mul);
+  c.get(T);
+  c.get(T).get(ZERO).simd(Simd.f32x4Lt).simd(Simd.v128Bitselect);
+  ld(Z); c.simd(Simd.f32x4Add);
+  ld(RES); c.simd(Simd.f32x4Add);
+  c.simd(Simd.v128Store, 2, 0);
+  c.get(C).i32(16).op(Op.i32Add).tee(C).get(COUTB).op(Op.i32LtU).brIf(0);
+  c.end();
+  c.get(OUT).get(COUTB).op(Op.i32Add).set(OUT);
+  c.get(RES).get(COUTB).op(Op.i32Add).set(RES);
+  c.get(X).i32(1).op(Op.i32Sub).tee(X).brIf(0);
+  c.end();
+  c.get(OUT).get(SKIP).op(Op.i32Add).set(OUT);
+  c.get(Y).i32(1).op(Op.i32Sub).tee(Y).brIf(0);
+  c.end();
+  return { name: 'unit', params: Array(9).fill(I32), results: [], locals: [I32, I32, I32, V128, V128], body: c };
+}
+
 export function assembleXnorConv(channels: number, taps: number, tapWords: number, block: number, pixels = 1): Uint8Array {
   if (tapWords % 2 !== 0) throw new Error(`assembleXnorConv: words per tap must be even, got ${tapWords}`);
-  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels)]);
+  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels), unitFunc()]);
 }
 
 interface ConvKernel {
@@ -107,6 +145,8 @@ interface ConvKernel {
   pack: (x: number, th: number, out: number, pixels: number) => void;
   conv: (img: number, w: number, alpha: number, bias: number, out: number, oh: number, ow: number, rowSkip: number,
     cout: number, order: number, k: number, tapOff: number) => void;
+  unit: (out: number, res: number, gamma: number, slope: number, zeta: number, ow: number, oh: number, outSkip: number,
+    coutBytes: number) => void;
 }
 
 const cache = new Map<string, ConvKernel | null>();
@@ -120,7 +160,7 @@ function kernel(channels: number, taps: number, tapWords: number, block: number,
   try {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(assembleXnorConv(channels, taps, tapWords, block, pixels) as BufferSource), {});
     const e = inst.exports as Record<string, unknown>;
-    k = { memory: e.memory as WebAssembly.Memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'] };
+    k = { memory: e.memory as WebAssembly.Memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'], unit: e.unit as ConvKernel['unit'] };
   } catch {
     k = null;
   }
@@ -142,6 +182,11 @@ export interface DirectConvArgs {
   /** Output size and leading padding (stride 1). */
   oh: number; ow: number; padTop: number; padLeft: number;
   out: Float32Array;
+  /**
+   * A deployed binary unit (same-size output, cout = cin): `correct` fixes one image's border pixels in the
+   * kernel's memory ([oh] rows of `rowPixels` pixels), then RPReLU and the add of x run in place before the copy out.
+   */
+  unit?: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array; correct: (out: Float32Array, rowPixels: number) => void };
 }
 
 /**
@@ -172,7 +217,8 @@ export function xnorConvDirect(a: DirectConvArgs): boolean {
   const offAl = offW + a.weights.length * 4;
   const offBi = offAl + a.alphas.length * 8;
   const offTap = offBi + a.bias.length * 8;
-  const offOut = offTap + taps * 4;
+  const offUnit = offTap + taps * 4;
+  const offOut = offUnit + (a.unit ? 3 * a.cout * 4 : 0);
   const outB = oh * owE * a.cout * 4;
   const total = offOut + outB;
   const have = k.memory.buffer.byteLength;
@@ -186,6 +232,13 @@ export function xnorConvDirect(a: DirectConvArgs): boolean {
   new Float64Array(buf, offBi, a.bias.length).set(a.bias);
   const tapOff = new Int32Array(buf, offTap, taps);
   for (let ky = 0; ky < a.kh; ky++) for (let kx = 0; kx < a.kw; kx++) tapOff[ky * a.kw + kx] = (ky * a.dh * wp + kx * a.dw) * pixB;
+  if (a.unit) {
+    if (oh !== h || ow !== w || a.cout !== cin) throw new Error(`xnorConvDirect: a unit's output must have its input's shape, got [${h}, ${w}, ${cin}] → [${oh}, ${ow}, ${a.cout}]`);
+    const u = new Float32Array(buf, offUnit, 3 * a.cout);
+    u.set(a.unit.gamma, 0);
+    u.set(a.unit.slope, a.cout);
+    u.set(a.unit.zeta, 2 * a.cout);
+  }
   const img = new Int32Array(buf, offImg, imgB / 4);
   const xs = new Float32Array(buf, 0, h * w * cin);
   for (let b = 0; b < n; b++) {
@@ -194,6 +247,11 @@ export function xnorConvDirect(a: DirectConvArgs): boolean {
     for (let y = 0; y < h; y++) k.pack(y * w * cin * 4, offTh, offImg + ((y + a.padTop) * wp + a.padLeft) * pixB, w);
     k.conv(offImg, offW, offAl, offBi, offOut, oh, owE, (wp - owE) * pixB, a.cout, a.order, taps * cin, offTap);
     const res = new Float32Array(buf, offOut, oh * owE * a.cout);
+    if (a.unit) {
+      a.unit.correct(res, owE);
+      const cb = a.cout * 4;
+      k.unit(offOut, 0, offUnit, offUnit + cb, offUnit + 2 * cb, ow, oh, (owE - ow) * cb, cb);
+    }
     const dst = b * oh * ow * a.cout;
     if (owE === ow) a.out.set(res, dst);
     else for (let y = 0; y < oh; y++) a.out.set(res.subarray(y * owE * a.cout, (y * owE + ow) * a.cout), dst + y * ow * a.cout);

@@ -64,9 +64,12 @@ export function preparedNative(
   return prep.native;
 }
 
-/** Runs FrbXnorConv on x (float32, channels last) with the layer's prepared attributes. */
-export function xnorConvNative(x: tf.Tensor, attrs: FrbXnorConvAttrs): tf.Tensor {
-  return runFrbKernel(FrbXnorConv, { x }, attrs) as tf.Tensor;
+/**
+ * Runs FrbXnorConv on x (float32, channels last) with the layer's prepared attributes; `residual` (the output's
+ * shape) is added in the kernel's epilogue, after attrs.rprelu.
+ */
+export function xnorConvNative(x: tf.Tensor, attrs: FrbXnorConvAttrs, residual?: tf.Tensor): tf.Tensor {
+  return runFrbKernel(FrbXnorConv, residual ? { x, residual } : { x }, attrs) as tf.Tensor;
 }
 
 export type { FrbXnorConvAttrs };

@@ -10,10 +10,14 @@ export interface NativeModule {
   colsum(params: Int32Array, x: Float32Array, out: Float32Array): void;
   /** Forward (dy null) or gradient of LeakyRelu; params [threads, n]. */
   leakyRelu(params: Int32Array, x: Float32Array, dy: Float32Array | null, alpha: Float32Array, out: Float32Array): void;
-  /** Packed binary (XNOR-popcount) conv; params [threads, ...geometry, order]. */
+  /**
+   * Packed binary (XNOR-popcount) conv; params [threads, ...geometry, order]. With gamma/slope/zeta its epilogue
+   * also applies RPReLU, and with residual it adds that [N, Ho, Wo, Co] tensor last (a deployed binary unit).
+   */
   xnorConv(
     params: Int32Array, x: Float32Array, threshold: Float32Array | null, weights: Int32Array, alpha: Float32Array,
-    bias: Float32Array | null, out: Float32Array,
+    bias: Float32Array | null, out: Float32Array, gamma?: Float32Array | null, slope?: Float32Array | null,
+    zeta?: Float32Array | null, residual?: Float32Array | null,
   ): void;
   /** Whether xnorConv was built with its vector-popcount path (AVX-512 VPOPCNTDQ). */
   xnorVectorPopcount: boolean;

@@ -188,14 +188,21 @@ function leakyRelu(c: NativeContext, grad: boolean): tf.KernelFunc {
 
 function xnorConv(c: NativeContext): tf.KernelFunc {
   return (args) => {
-    const { inputs: { x }, attrs: a } = contractArgs(FrbXnorConv, args);
+    const { inputs: { x, residual }, attrs: a } = contractArgs(FrbXnorConv, args);
     if (x == null || a.geometry == null || a.weights == null || a.alpha == null || a.outShape == null) {
       throw new Error(`${FrbXnorConv} (@frb/layers native): input x and attrs geometry, weights, alpha and outShape are required`);
     }
     if (x.dtype !== 'float32') throw new Error(`${FrbXnorConv}: input must be float32, got ${x.dtype}`);
+    if (residual != null && (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, a.outShape))) {
+      throw new Error(`${FrbXnorConv}: input residual must be float32 of the output's shape [${a.outShape}], got ${residual.dtype} [${residual.shape}]`);
+    }
     const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.outShape]);
-    c.native.xnorConv(convParams(c.threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null, out.view());
+    const u = a.rprelu ?? null;
+    c.native.xnorConv(
+      convParams(c.threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null,
+      out.view(), u?.gamma ?? null, u?.slope ?? null, u?.zeta ?? null, residual ? mem.view(residual) : null,
+    );
     return out.info;
   };
 }

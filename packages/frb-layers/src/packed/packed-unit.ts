@@ -1,0 +1,62 @@
+/**
+ * PackedBinaryUnit: the inference form of a whole BBCU/FRB binary unit, y = RPReLU(SRBConv2D(x)) + x, as one layer.
+ * The packed conv's epilogue applies RPReLU (per channel: t = conv − γ, (t < 0 ? t·β : t) + ζ, layers/rprelu.ts)
+ * and adds the unit's input in the same pass over the output: on the native kernel inside FrbXnorConv, per pixel,
+ * while the conv's sums are in cache; on the wasm direct kernel as one SIMD pass in the kernel's memory (after the
+ * border correction, which must come first); on the JS paths as one host loop. No intermediate tensors.
+ *
+ * Each step rounds to float32 as the separate RPReLU and Add layers do, so a model deployed with units gives the
+ * output of the same model deployed with plain PackedConv2D + RPReLU + Add (deployModel's `fuse: false`).
+ * Weights: PackedConv2D's, then rprelu_gamma, rprelu_alpha, rprelu_zeta [filters] (the RPReLU layer's).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { PackedConv2D, type PackedConv2DArgs, type UnitEpilogue } from './packed-conv2d.js';
+import { readFloat, WeightCache } from './prepared.js';
+import { singleInput } from '../layers/stock.js';
+
+export class PackedBinaryUnit extends PackedConv2D {
+  static override className = 'PackedBinaryUnit';
+  rpreluGamma: LayerVariable | null = null;
+  rpreluAlpha: LayerVariable | null = null;
+  rpreluZeta: LayerVariable | null = null;
+  private readonly unitCache = new WeightCache<UnitEpilogue>();
+
+  constructor(args: PackedConv2DArgs) {
+    super(args);
+    // The residual add needs an output of the input's size.
+    if (this.strides[0] !== 1 || this.strides[1] !== 1 || this.padding !== 'same') {
+      throw new Error(`${this.who}: a binary unit needs strides 1 and padding 'same', got strides [${this.strides}] and padding '${this.padding}'`);
+    }
+    if (this.activationFn.name !== 'linear') {
+      throw new Error(`${this.who}: a binary unit's conv has no activation of its own (RPReLU follows), got activation '${this.activationFn.name}'`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    super.build(inputShape);
+    if (this.inputChannels !== this.filters) {
+      throw new Error(`${this.who}: the residual add needs filters = input channels, got ${this.filters} filters for ${this.inputChannels} channels`);
+    }
+    const c = [this.filters];
+    this.rpreluGamma = this.addWeight('rprelu_gamma', c, 'float32', tfl.initializers.zeros(), undefined, false);
+    this.rpreluAlpha = this.addWeight('rprelu_alpha', c, 'float32', tfl.initializers.constant({ value: 0.25 }), undefined, false);
+    this.rpreluZeta = this.addWeight('rprelu_zeta', c, 'float32', tfl.initializers.zeros(), undefined, false);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return this.convolve(singleInput(inputs, this.who), this.unitParams());
+  }
+
+  /** The RPReLU parameters as float32 host arrays (read once per weight change). */
+  private unitParams(): UnitEpilogue {
+    return this.unitCache.get([this.rpreluGamma, this.rpreluAlpha, this.rpreluZeta], () => ({
+      gamma: readFloat(this.rpreluGamma!).slice(),
+      slope: readFloat(this.rpreluAlpha!).slice(),
+      zeta: readFloat(this.rpreluZeta!).slice(),
+    }));
+  }
+}
+tf.serialization.registerClass(PackedBinaryUnit);
