@@ -120,7 +120,11 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
       setPackedKernel(impl);
       const m = createModel('frbc-m', { scale, features: 8, blocks: 1 });
       perturb(m, 80 + scale);
-      const d = await deployModel(m);
+      // Unfused, every binary conv is its own packed layer under its own name; fused (the default), the units
+      // become PackedBinaryUnits named after their Add, and both give the float simulation's output.
+      const d = await deployModel(m, { fuse: false });
+      const fused = await deployModel(m);
+      expect(fused.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
       const stages = scale === 4 ? 2 : 1;
       const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
       expect(packed).toEqual(planDeployment(m));
@@ -131,9 +135,11 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
       expect(d.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name)).toEqual(['head/conv_first', 'tail/conv_last']);
       for (const [h, w] of [[7, 5], [1, 3]]) {
         expectSamePrediction(m, d, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w}`);
+        expectSamePrediction(m, fused, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w} fused`);
       }
       m.dispose();
       d.dispose();
+      fused.dispose();
     });
   }
 });

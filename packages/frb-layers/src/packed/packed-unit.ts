@@ -14,6 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { PackedConv2D, type PackedConv2DArgs, type UnitEpilogue } from './packed-conv2d.js';
+import type { SummaryCounts, SummaryShape } from '../summary.js';
 import { readFloat, WeightCache } from './prepared.js';
 import { singleInput } from '../layers/stock.js';
 
@@ -48,6 +49,12 @@ export class PackedBinaryUnit extends PackedConv2D {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return this.convolve(singleInput(inputs, this.who), this.unitParams());
+  }
+
+  /** The packed conv's counts plus the RPReLU's 3·C scalars it absorbed, so the fused form reports what the unfused one does. */
+  override summaryCounts(inputShapes: SummaryShape[], outputShapes: SummaryShape[]): SummaryCounts {
+    const c = super.summaryCounts(inputShapes, outputShapes);
+    return { ...c, scalars: (c.scalars ?? 0) + 3 * this.filters };
   }
 
   /** The RPReLU parameters as float32 host arrays (read once per weight change). */
