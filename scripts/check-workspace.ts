@@ -115,14 +115,46 @@ function checkImports(root: string, ws: Workspace, all: Set<string>, order: stri
   }
 }
 
-/** The files (as built: './dist/….js') whose import runs code, against the manifest's `sideEffects`. */
+/** Relative imports and re-exports that survive compilation (not `import type` / `export type`), as .ts paths. */
+function runtimeRelativeImports(sf: ts.SourceFile): string[] {
+  const out: string[] = [];
+  for (const s of sf.statements) {
+    if (!(ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) || !s.moduleSpecifier || !ts.isStringLiteral(s.moduleSpecifier)) continue;
+    if (ts.isImportDeclaration(s) ? s.importClause?.isTypeOnly : s.isTypeOnly) continue;
+    const spec = s.moduleSpecifier.text;
+    if (spec.startsWith('.')) out.push(path.resolve(path.dirname(sf.fileName), spec.replace(/\.js$/, '.ts')));
+  }
+  return out;
+}
+
+/**
+ * The files whose import runs code, against the manifest's `sideEffects` (as built: './dist/p.js'): those with
+ * effects of their own, and those that import one (a barrel re-exporting a registering layer), because a bundler
+ * (rolldown, as the demo's Vite uses) skips the re-exports of a side-effect-free barrel whose exports go unused.
+ */
 function checkSideEffects(root: string, ws: Workspace, problems: Problem[]): void {
   const pkgJson = `${ws.rel}/package.json`;
   const src = path.join(ws.dir, 'src');
-  const want: string[] = [];
-  for (const file of tsFiles(src)) {
-    if (sideEffectLines(parse(file)).length > 0) want.push(`./dist/${path.relative(src, file).split(path.sep).join('/').replace(/\.ts$/, '.js')}`);
+  const files = tsFiles(src);
+  const effectful = new Set<string>();
+  const deps = new Map<string, string[]>();
+  for (const file of files) {
+    const sf = parse(file);
+    if (sideEffectLines(sf).length > 0) effectful.add(file);
+    deps.set(file, runtimeRelativeImports(sf));
   }
+  // Importers of effectful files are effectful; repeat until nothing changes (import cycles included).
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [f, ds] of deps) {
+      if (effectful.has(f) || !ds.some((d) => effectful.has(d))) continue;
+      effectful.add(f);
+      grew = true;
+    }
+  }
+  const want = files
+    .filter((f) => effectful.has(f))
+    .map((f) => `./dist/${path.relative(src, f).split(path.sep).join('/').replace(/\.ts$/, '.js')}`);
   const have = ws.manifest.sideEffects;
   if (have === undefined || have === true) {
     problems.push({ file: pkgJson, message: `sideEffects is ${String(have)}; it must be ${want.length ? JSON.stringify(want) : 'false'}` });

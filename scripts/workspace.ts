@@ -113,3 +113,21 @@ export function sourceAliases(root: string, condition: 'import' | 'browser' = 'i
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   return workspaceEntries(root, condition).map((e) => ({ find: new RegExp(`^${escape(e.specifier)}$`), replacement: e.source }));
 }
+
+/**
+ * The sources of the files each package lists in `sideEffects` (absolute paths). The demo bundles the sources
+ * through aliases, where the `./dist/` patterns match nothing; without these Vite drops the layer registrations.
+ */
+export function sideEffectSources(root: string): Set<string> {
+  const out = new Set<string>();
+  for (const ws of listWorkspaces(root)) {
+    const list = ws.manifest.sideEffects;
+    if (!Array.isArray(list)) continue;
+    for (const f of list) {
+      const m = /^\.\/dist\/(.+)\.js$/.exec(f);
+      if (!m) throw new Error(`workspace: ${path.join(ws.dir, 'package.json')}: sideEffects entry '${f}' is not './dist/….js'`);
+      out.add(path.join(ws.dir, 'src', `${m[1]}.ts`));
+    }
+  }
+  return out;
+}

@@ -36,7 +36,7 @@ beforeEach(() => {
   write('packages/low/src/index.ts', "export const one = 1;\n");
   write('packages/low/src/node.ts', "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n");
   write('packages/low/test/a.test.ts', "import { two } from '@x/high';\nconsole.log(two);\n");
-  json('packages/high/package.json', manifest('@x/high', { dependencies: { '@x/low': '1.0.0' }, sideEffects: ['./dist/register.js'] }));
+  json('packages/high/package.json', manifest('@x/high', { dependencies: { '@x/low': '1.0.0' }, sideEffects: ['./dist/index.js', './dist/register.js'] }));
   write('packages/high/src/index.ts', "import { one } from '@x/low';\nexport { registeredAs } from './register.js';\nexport const two = one + 1;\n");
   write('packages/high/src/node.ts', "export type { Low } from './types.js';\n");
   write('packages/high/src/types.ts', "export type Low = typeof import('@x/low');\n");
@@ -84,8 +84,13 @@ describe('check-workspace', () => {
     write('packages/high/src/node.ts', "import './index.js';\n");
     expect(messages()).toEqual([
       'packages/high/package.json: sideEffects leaves out files that run code on import: ./dist/node.js',
-      'packages/high/package.json: sideEffects lists files that run nothing on import (or do not exist): ./dist/register.js',
+      'packages/high/package.json: sideEffects lists files that run nothing on import (or do not exist): ./dist/index.js, ./dist/register.js',
     ]);
+    // A barrel that re-exports a registering file runs it on import, so it is listed too (not a type-only re-export).
+    write('packages/high/src/register.ts', "export const registeredAs = 'one';\nconsole.log(registeredAs);\n");
+    write('packages/high/src/node.ts', "export type { Low } from './types.js';\n");
+    json('packages/high/package.json', manifest('@x/high', { dependencies: { '@x/low': '1.0.0' }, sideEffects: ['./dist/register.js'] }));
+    expect(messages()).toEqual(['packages/high/package.json: sideEffects leaves out files that run code on import: ./dist/index.js']);
     json('packages/low/package.json', { ...manifest('@x/low', { devDependencies: { '@x/high': '1.0.0' } }), sideEffects: true });
     expect(messages()).toContain('packages/low/package.json: sideEffects is true; it must be false');
   });

@@ -15,7 +15,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 // importing one is followed into it (and its Node imports are caught).
 const FRB_SOURCES: Record<string, string> = Object.fromEntries(workspaceEntries(repoRoot, 'browser').map((e) => [e.specifier, e.source]));
 // The entries documented as browser-clean (docs/architecture.md).
-const BROWSER_ENTRIES = ['@frb/layers', '@frb/models', '@frb/distill'];
+const BROWSER_ENTRIES = ['@frb/layers', '@frb/models', '@frb/distill', '@frb/datasets', '@frb/bench'];
 
 // Peer dependencies a browser app installs itself; anything else bare is reported as unexpected.
 const BROWSER_PEERS = new Set([
