@@ -11,3 +11,4 @@ export * from './tables.js';
 export * from './published.js';
 export * from './stats.js';
 export * from './comparisons.js';
+export * from './chart.js';

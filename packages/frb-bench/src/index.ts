@@ -1,6 +1,6 @@
 // @frb/bench: PSNR/SSIM with published-table conventions, the evaluation harness (tiling, x8
-// self-ensemble), paper-style tables, plots and progress bars. The browser-safe part is ./browser.ts.
+// self-ensemble), paper-style tables, charts and progress bars. The browser-safe part is ./browser.ts.
 export * from './browser.js';
 export * from './evaluate.js';
 export * from './progress.js';
-export * from './plot.js';
+export * from './chart-file.js';
