@@ -1,16 +1,16 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { sideEffectSources, sourceAliases } from '../../scripts/workspace.ts';
 
-// The page imports the packages' TypeScript sources, as the tests do (no build of the packages needed).
-const src = (p: string) => fileURLToPath(new URL(`../../packages/${p}`, import.meta.url));
+// The page imports the packages' TypeScript sources, as the tests do (no build of the packages needed), through
+// their `browser` entries where a package has one (the packages' `exports`, read by scripts/workspace.ts).
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const effects = sideEffectSources(root);
 
 export default defineConfig({
   base: './',
-  resolve: {
-    alias: [
-      { find: /^@frb\/layers$/, replacement: src('frb-layers/src/index.ts') },
-      { find: /^@frb\/models$/, replacement: src('frb-models/src/index.ts') },
-    ],
-  },
+  resolve: { alias: sourceAliases(root, 'browser') },
+  // The packages' `sideEffects` name built files; mark their sources the same, or the layer registrations go.
+  plugins: [{ name: 'frb-source-side-effects', transform: (code, id) => (effects.has(id) ? { code, moduleSideEffects: true } : null) }],
   build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

@@ -9,6 +9,6 @@ export const MODEL_URLS: Record<Scale, string> = {
 export type Scale = 2 | 4;
 export const SCALES: Scale[] = [2, 4];
 
-/** LR tile side and context margin (pixels) of the tiled inference; see tiling.ts. */
+/** LR tile side and context margin (pixels) of the tiled inference (@frb/bench's predictTiled). */
 export const TILE = 64;
 export const TILE_MARGIN = 16;

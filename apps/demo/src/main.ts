@@ -2,13 +2,13 @@
 // under a before/after slider, and download the result.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { predictTiled, type FloatImage } from '@frb/bench';
+import { imresize } from '@frb/datasets';
 import { binarySummary } from '@frb/layers';
 import { createModel } from '@frb/models';
 import { pickBackend } from './backend.js';
-import { bicubicUpscale } from './bicubic.js';
 import { MODEL_URLS, SCALES, TILE, TILE_MARGIN, type Scale } from './config.js';
 import { rgbaToRgb, rgbToRgba } from './image.js';
-import { upscaleTiled, type RgbImage } from './tiling.js';
 
 const $ = <T extends HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -49,7 +49,7 @@ interface LoadedModel {
 }
 
 const models = new Map<Scale, Promise<LoadedModel>>();
-let lr: RgbImage | null = null;
+let lr: FloatImage | null = null;
 let imageName = 'image';
 
 function setStatus(state: 'idle' | 'loading' | 'running' | 'done' | 'error', text: string): void {
@@ -87,7 +87,7 @@ function getModel(scale: Scale): Promise<LoadedModel> {
   return p;
 }
 
-function draw(canvas: HTMLCanvasElement, img: RgbImage): void {
+function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; data: ArrayLike<number> }): void {
   canvas.width = img.width;
   canvas.height = img.height;
   canvas.getContext('2d')!.putImageData(new ImageData(rgbToRgba(img), img.width, img.height), 0, 0);
@@ -133,15 +133,15 @@ async function upscale(): Promise<void> {
     ui.sizeFrbc.textContent = fmtBytes(m.frbcBytes);
     ui.sizeFp.textContent = fmtBytes(m.fpBytes);
     ui.sizeFile.textContent = fmtBytes(m.fileBytes);
-    draw(ui.bicubic, bicubicUpscale(lr, scale));
+    draw(ui.bicubic, imresize(lr, scale)); // MATLAB's bicubic, float in and out
     setStatus('running', `upscaling x${scale} on ${tf.getBackend()}…`);
     ui.progress.value = 0;
     const t0 = performance.now();
-    const sr = await upscaleTiled((x) => m.model.predict(x) as tf.Tensor, lr, {
+    const sr = await predictTiled((x) => m.model.predict(x) as tf.Tensor, lr, {
       scale,
       tile: TILE,
-      margin: TILE_MARGIN,
-      onProgress: async (done, total) => {
+      overlap: TILE_MARGIN,
+      onTile: async (done, total) => {
         ui.progress.value = done / total;
         await new Promise((r) => setTimeout(r, 0)); // let the progress bar paint
       },

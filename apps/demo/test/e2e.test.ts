@@ -19,7 +19,7 @@ import { binarySummary } from '@frb/layers';
 import { copyShippedModel } from '../scripts/make-model.js';
 import { MODEL_URLS, TILE, TILE_MARGIN, type Scale } from '../src/config.js';
 import { rgbToRgba } from '../src/image.js';
-import { upscaleTiled } from '../src/tiling.js';
+import { predictTiled } from '@frb/bench';
 
 const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = path.resolve(demoDir, '../..');
@@ -179,8 +179,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
           for (const v of l.weights.filter((v) => v.shape.length === 4)) v.write(tf.zeros(v.shape as number[]));
         }
       }
-      const lr = { width: w, height: h, data: Float32Array.from(testImage(w, h), (v) => v / 255) };
-      const sr = await upscaleTiled((x) => model.predict(x) as tf.Tensor, lr, { scale, tile: TILE, margin: TILE_MARGIN });
+      const lr = { width: w, height: h, channels: 3, data: Float32Array.from(testImage(w, h), (v) => v / 255) };
+      const sr = await predictTiled((x) => model.predict(x) as tf.Tensor, lr, { scale, tile: TILE, overlap: TILE_MARGIN });
       model.dispose();
       return rgbToRgba(sr);
     } finally {

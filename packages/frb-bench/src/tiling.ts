@@ -31,8 +31,8 @@ export interface TileOptions {
    * for models that need sizes divisible by a window size. Default 1 (no padding).
    */
   padMultiple?: number;
-  /** Called after each tile (for progress). */
-  onTile?: (done: number, total: number) => void;
+  /** Called after each tile (for progress); awaited, so a page can repaint its progress bar between tiles. */
+  onTile?: (done: number, total: number) => unknown;
 }
 
 /** Tile core ranges along one axis. */
@@ -132,7 +132,7 @@ export async function predictTiled(predict: PredictFn, lr: FloatImage, opts: Til
         out.data.set(vals.subarray(src, src + rowLen), dst);
       }
       done++;
-      opts.onTile?.(done, total);
+      await opts.onTile?.(done, total);
     }
   }
   return out!;

@@ -2,11 +2,9 @@
  * @frb/datasets — image IO, MATLAB-exact bicubic degradation, DIV2K / DF2K / benchmark / folder layouts, and
  * the training (random paired patches) and evaluation (full images) pipelines.
  */
-export { type RawImage, assertRawImage, assertScale, modcrop, crop, grayToRgb, splitAlpha, joinAlpha } from './raw-image.js';
+export * from './browser.js';
 export { readImage, readImageInfo, writePng, conversionNote, type ReadImageOptions, type ImageInfo, type WritePngOptions } from './io.js';
 export { writeFileAtomic, FileExistsError, type AtomicWriteOptions } from './atomic.js';
-export { imresize, contributions, type ImresizeOptions, type AxisContributions } from './imresize.js';
-export { toTensor, fromTensor } from './tensor.js';
 export {
   type ImagePair,
   type LayoutOptions,
@@ -33,5 +31,3 @@ export {
   type PatchBatch,
   type AugmentOptions,
 } from './patches.js';
-export { LruCache } from './lru.js';
-export { hashInts, mulberry32, permutation } from './random.js';

@@ -1,4 +1,4 @@
-// Browser-clean: the main entries of @frb/layers, @frb/models and @frb/distill must not reach any Node-only module.
+// Browser-clean: the entries listed in BROWSER_ENTRIES must not reach any Node-only module.
 // We bundle each entry with esbuild for platform 'browser' (esbuild comes with tsx and vite) and record every bare
 // import the bundler meets, static, dynamic (string literal) or require(). Node-only code belongs behind './node'.
 import { describe, expect, it } from 'vitest';
@@ -6,23 +6,16 @@ import * as esbuild from 'esbuild';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceEntries } from '../../../scripts/workspace.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const src = (p: string) => path.join(repoRoot, 'packages', p);
 
-// Same mapping as vitest.config.ts: package specifiers to their TypeScript sources. The './node' entries are
-// mapped too, so that a main entry importing one is followed into it (and its Node imports are caught).
-const FRB_SOURCES: Record<string, string> = {
-  '@frb/layers': src('frb-layers/src/index.ts'),
-  '@frb/layers/node': src('frb-layers/src/node.ts'),
-  '@frb/models': src('frb-models/src/index.ts'),
-  '@frb/models/node': src('frb-models/src/node.ts'),
-  '@frb/distill': src('frb-distill/src/index.ts'),
-  '@frb/distill/node': src('frb-distill/src/node.ts'),
-  '@frb/datasets': src('frb-datasets/src/index.ts'),
-  '@frb/bench': src('frb-bench/src/index.ts'),
-  '@frb/cli': src('frb-cli/src/index.ts'),
-};
+// Package specifiers to their TypeScript sources as a bundler resolves them (the `browser` entry where a package
+// has one), read from the packages' exports. The './node' entries are mapped too, so that a browser-clean entry
+// importing one is followed into it (and its Node imports are caught).
+const FRB_SOURCES: Record<string, string> = Object.fromEntries(workspaceEntries(repoRoot, 'browser').map((e) => [e.specifier, e.source]));
+// The entries documented as browser-clean (docs/architecture.md).
+const BROWSER_ENTRIES = ['@frb/layers', '@frb/models', '@frb/distill', '@frb/datasets', '@frb/bench'];
 
 // Peer dependencies a browser app installs itself; anything else bare is reported as unexpected.
 const BROWSER_PEERS = new Set([
@@ -35,8 +28,8 @@ const BROWSER_PEERS = new Set([
 ]);
 // Packages that only run under Node (native addons or libtensorflow bindings).
 const NODE_ONLY_PACKAGES = ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
-// Node-only @frb packages and entries: reaching one from a main entry is a leak as well.
-const NODE_ONLY_FRB = new Set(['@frb/layers/node', '@frb/models/node', '@frb/distill/node', '@frb/datasets', '@frb/bench', '@frb/cli']);
+// Every other @frb entry is Node-only: reaching one from a browser-clean entry is a leak as well.
+const NODE_ONLY_FRB = new Set(Object.keys(FRB_SOURCES).filter((s) => !BROWSER_ENTRIES.includes(s)));
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const packageName = (spec: string) =>
@@ -102,7 +95,7 @@ async function inspect(entry: string): Promise<{ findings: Finding[]; files: num
 const describeFinding = (f: Finding) => `${f.importer} imports '${f.spec}' (${f.kind}; ${f.why})`;
 
 describe('browser-clean main entries', () => {
-  for (const name of ['@frb/layers', '@frb/models', '@frb/distill']) {
+  for (const name of BROWSER_ENTRIES) {
     it(`${name} reaches no Node-only module when bundled for the browser`, async () => {
       const { findings, files, code } = await inspect(FRB_SOURCES[name]);
       expect(files).toBeGreaterThan(3); // the bundle really walked the package's sources

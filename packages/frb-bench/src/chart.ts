@@ -1,9 +1,6 @@
-// PSNR-vs-OPs (or Params) scatter of compared methods, the figure SR papers put next to Table 1.
-// Written as SVG (readable, diffable) and rasterized to PNG with sharp (librsvg; text needs any
-// sans-serif font installed).
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import sharp from 'sharp';
+// The charts of this repository as SVG text (readable, diffable, browser-safe): the PSNR-vs-OPs (or Params)
+// scatter of compared methods, the figure SR papers put next to Table 1, and stacked line panels sharing an x
+// axis (@frb/train's training curve). chart-file.ts writes them as SVG or PNG.
 import type { ResultTable, SeededCell } from './tables.js';
 
 export interface ScatterPoint {
@@ -55,9 +52,9 @@ export function scatterPoints(
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** "Nice" tick values covering [lo, hi]. */
-function linearTicks(lo: number, hi: number, n = 6): number[] {
-  const span = hi - lo || 1;
+/** "Nice" tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten). */
+export function linearTicks(lo: number, hi: number, n = 6): number[] {
+  const span = hi - lo || Math.abs(hi) || 1;
   const raw = span / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= n) ?? 10 * mag;
@@ -84,6 +81,14 @@ function logTicks(lo: number, hi: number): number[] {
 
 /** A tick label: at most 3 significant digits, no float noise (12.514175999 → 12.5). */
 const tickLabel = (t: number) => String(Number(t.toPrecision(3)));
+
+/** The document's opening: size, font and a white background. */
+function svgOpen(W: number, H: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+  ];
+}
 
 /** The scatter as an SVG document. */
 export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): string {
@@ -117,8 +122,7 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
     m.l + ((logX ? Math.log(x) - Math.log(x0) : x - x0) / (logX ? Math.log(x1) - Math.log(x0) : x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(...svgOpen(W, H));
   if (o.title) parts.push(`<text x="${W / 2}" y="30" text-anchor="middle" font-size="18">${esc(o.title)}</text>`);
   // Grid and ticks.
   for (const t of logX ? logTicks(x0, x1) : linearTicks(x0, x1)) {
@@ -192,17 +196,79 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   return parts.join('\n') + '\n';
 }
 
-/** Write the scatter: `.svg` as text, anything else (normally `.png`) rasterized with sharp. */
-export async function writeScatter(file: string, points: ScatterPoint[], o: ScatterOptions = {}): Promise<void> {
-  const svg = scatterSvg(points, o);
-  await mkdir(dirname(file), { recursive: true });
-  if (file.toLowerCase().endsWith('.svg')) {
-    await writeFile(file, svg);
-    return;
+export interface Series {
+  label: string;
+  color: string;
+  /** [x, y] pairs; non-finite y values are left out. */
+  points: Array<[number, number]>;
+}
+
+export interface LinePanel {
+  yLabel: string;
+  series: Series[];
+  /** Panel height in pixels. */
+  height: number;
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  /** The shared x axis runs from 0 to xMax. */
+  xMax: number;
+  panels: LinePanel[];
+  width?: number;
+  height?: number;
+}
+
+/** One panel of line series in `box`; an empty panel says so. */
+function linePanel(p: LinePanel, box: { x: number; y: number; w: number; h: number }, xMax: number): string[] {
+  const parts: string[] = [];
+  const pts = p.series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+  parts.push(`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="#333"/>`);
+  parts.push(`<text transform="translate(${box.x - 52} ${box.y + box.h / 2}) rotate(-90)" text-anchor="middle" font-size="13">${esc(p.yLabel)}</text>`);
+  if (pts.length === 0) {
+    parts.push(`<text x="${box.x + box.w / 2}" y="${box.y + box.h / 2}" text-anchor="middle" font-size="13" fill="#777">no data yet</text>`);
+    return parts;
   }
-  try {
-    await sharp(Buffer.from(svg)).png().toFile(file);
-  } catch (err) {
-    throw new Error(`plot: cannot write "${file}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  let y0 = Math.min(...pts.map((q) => q[1]));
+  let y1 = Math.max(...pts.map((q) => q[1]));
+  const pad = (y1 - y0 || Math.abs(y1) || 1) * 0.08;
+  y0 -= pad;
+  y1 += pad;
+  const px = (x: number) => box.x + (x / (xMax || 1)) * box.w;
+  const py = (y: number) => box.y + box.h - ((y - y0) / (y1 - y0)) * box.h;
+  for (const t of linearTicks(0, xMax, 5)) {
+    parts.push(`<line x1="${px(t).toFixed(1)}" y1="${box.y}" x2="${px(t).toFixed(1)}" y2="${box.y + box.h}" stroke="#eee"/>`);
+    parts.push(`<text x="${px(t).toFixed(1)}" y="${box.y + box.h + 16}" text-anchor="middle" font-size="11">${t}</text>`);
   }
+  for (const t of linearTicks(y0, y1, 5)) {
+    parts.push(`<line x1="${box.x}" y1="${py(t).toFixed(1)}" x2="${box.x + box.w}" y2="${py(t).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${box.x - 6}" y="${py(t).toFixed(1)}" dy="4" text-anchor="end" font-size="11">${t}</text>`);
+  }
+  p.series.forEach((s, k) => {
+    const ok = s.points.filter(([, y]) => Number.isFinite(y));
+    if (ok.length === 0) return;
+    const d = ok.map(([x, y], i) => `${i ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
+    if (ok.length < 30) for (const [x, y] of ok) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
+    parts.push(`<text x="${box.x + box.w - 8}" y="${box.y + 16 + 15 * k}" text-anchor="end" font-size="12" fill="${s.color}">${esc(s.label)}</text>`);
+  });
+  return parts;
+}
+
+/** Line panels stacked top to bottom over one x axis, as an SVG document. */
+export function lineChartSvg(o: LineChartOptions): string {
+  if (o.panels.length === 0) throw new Error('chart: lineChartSvg needs at least one panel');
+  const W = o.width ?? 820;
+  const H = o.height ?? 620;
+  const left = 80;
+  const gap = 45;
+  const parts = [...svgOpen(W, H), `<text x="${W / 2}" y="28" text-anchor="middle" font-size="17">${esc(o.title)}</text>`];
+  let y = 50;
+  for (const p of o.panels) {
+    parts.push(...linePanel(p, { x: left, y, w: W - 110, h: p.height }, o.xMax));
+    y += p.height + gap;
+  }
+  parts.push(`<text x="${left + (W - 110) / 2}" y="${H - 18}" text-anchor="middle" font-size="13">${esc(o.xLabel)}</text>`, '</svg>');
+  return parts.join('\n') + '\n';
 }
