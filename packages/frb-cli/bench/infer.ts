@@ -1,5 +1,6 @@
 // npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model]
-//                      [--no-body] [--cpu-body] [--threads N] [--no-readback] [--json]
+//                      [--no-layer] [--no-body] [--cpu-body] [--threads N] [--no-readback] [--json]
+//                      [--rows LIST] [--forms float,packed,unfused,fp] [--tiers wasm,native] [--model-threads 1,2]
 //
 // Real 1-bit inference vs its float simulation vs the full-precision twin (issue 10). Medians of --runs
 // interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; with the default
@@ -14,9 +15,18 @@
 //   body       FRBC's binary body alone (16 blocks x 2 units of SRBConv2D + RPReLU + add) on 1x{size}x{size}x64:
 //              float simulation vs deployModel's packed body, fused units (packed) and deployModel(.., {fuse: false})
 //              (packed_unfused), all through model.predict
-//   model      FRBC x{scale} (64 features, 16 blocks) on a 1x{size}x{size}x3 LR input: float simulation, packed
-//              (deployModel, fused units), packed unfused and the FP twin SRResNet, through model.predict
-//              (skipped with --no-model)
+//   model      the whole-model table (issue 21), on a 1x{size}x{size}x3 LR input at x{scale}, through model.predict:
+//              rows (--rows) FRBC at the shipped size (frbc-32x4) and at 64 features / 16 blocks (frbc-64x16), the
+//              binarized-upsampler variant frbc-m at both sizes (frbc-m-32x4, frbc-m-64x16), each as float
+//              simulation, packed (deployModel, fused units) and, with --forms ...,unfused, packed unfused, with
+//              their FP twin SRResNet of the same size; and UpscalerJS esrgan-slim x{scale} (esrgan-slim; the npm
+//              package, a devDependency of @frb/cli) on the same input and backend. Columns (--tiers): plain wasm
+//              (tfjs-backend-wasm and this project's wasm packed kernel; one thread: tfjs-backend-wasm has no threads
+//              under Node) and the native tier at each of --model-threads (default 1,2). Printed as a Markdown table
+//              (median wall ms, CPU ms in parentheses) with packed-vs-float / FP twin / esrgan-slim ratios and
+//              weights.bin bytes. Skipped with --no-model.
+//   Quick run of the table alone: --no-layer --no-body --rows frbc-m-32x4,esrgan-slim --tiers native
+//              --model-threads 2 --runs 1
 //   files      saved weights.bin bytes of the three models
 // --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
 // wasm and cpu backends, whose kernels finish synchronously; it isolates the kernels themselves.
@@ -32,6 +42,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { PackedConv2D, RPReLU, SRBConv2D, packLayer, packUnit, rprelu, setPackedKernel, srbConv2d } from '@frb/layers';
 import { useNativeConvKernels } from '@frb/layers/node';
 import { createModel, deployModel } from '@frb/models';
+import { formatOpsG, formatParamsK, type Cost } from '@frb/bench';
+import { loadavg } from 'node:os';
+import { COST_INPUT, modelCost } from '../src/cost.js';
+import { loadUpscalerModel, upscalerModels } from './upscalerjs-models.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -47,6 +61,7 @@ const MODEL = !args.includes('--no-model');
 // The cpu backend's JS conv takes seconds per body conv at 256x256; its whole-body float run is opt-in.
 const CPU_BODY = args.includes('--cpu-body');
 const BODY = !args.includes('--no-body');
+const LAYER = !args.includes('--no-layer');
 const JSON_OUT = args.includes('--json');
 const THREADS = Number(opt('threads', '1'));
 const READBACK = !args.includes('--no-readback');
@@ -124,19 +139,17 @@ function bodyOf(m: tfl.LayersModel, features: number, blocks: number): tfl.Layer
   return body;
 }
 
-async function main(): Promise<void> {
+async function layersAndBody(): Promise<void> {
   await tf.setBackend(BACKENDS[0]);
   const features = 64;
   const blocks = 16;
   const frbc = createModel('frbc', { scale: SCALE, features, blocks });
-  // Untrained weights, moved off their initial values (timing does not depend on the values).
-  tf.tidy(() => frbc.setWeights(frbc.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.05, 'float32', i)))));
+  perturb(frbc);
   const packed = await deployModel(frbc);
   const fp = createModel('srresnet', { scale: SCALE, features, blocks });
   const body = bodyOf(frbc, features, blocks);
   const packedBody = await deployModel(body);
   const packedBodyUnfused = await deployModel(body, { fuse: false });
-  const packedUnfused = await deployModel(frbc, { fuse: false });
 
   const conv = frbc.getLayer('body/block_00/unit1/conv') as SRBConv2D;
   const pconv = packLayer(conv);
@@ -160,36 +173,38 @@ async function main(): Promise<void> {
     } else {
       useNativeConvKernels(false);
     }
-    log(`\n== ${name}: per-layer, 1x${SIZE}x${SIZE}x64 -> 64, 3x3 ==`);
     const x = tf.randomNormal([1, SIZE, SIZE, features], 0, 1, 'float32', 1);
-    const cases: Record<string, () => tf.Tensor> = {
-      float_sim: () => conv.apply(x) as tf.Tensor,
-      fp_conv: () => fpConv.apply(x) as tf.Tensor,
-    };
-    if (!c.native) cases.packed_wasm = () => pconv.apply(x) as tf.Tensor;
-    else cases.packed_native = () => pconv.apply(x) as tf.Tensor;
-    cases.unit_fused = () => punit.apply(x) as tf.Tensor;
-    cases.unit_unfused = () => tf.tidy(() => tf.add(act.apply(pconv.apply(x)) as tf.Tensor, x));
-    setPackedKernel(c.native ? 'native' : 'wasm');
-    // The cpu backend's float convs take seconds each at 256x256: one timed round there.
-    const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
-    if (!c.native) {
-      setPackedKernel('js');
-      r.packed_js = timeCases({ packed_js: () => pconv.apply(x) as tf.Tensor }, 1).packed_js;
-      setPackedKernel('wasm');
-      const t = r as Record<string, Timing>;
-      r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_wasm);
-      r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_wasm);
-    } else {
-      const t = r as Record<string, Timing>;
-      r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_native);
-      r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_native);
-      const stockSim = (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim;
-      if (stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t.packed_native);
+    if (LAYER) {
+      log(`\n== ${name}: per-layer, 1x${SIZE}x${SIZE}x64 -> 64, 3x3 ==`);
+      const cases: Record<string, () => tf.Tensor> = {
+        float_sim: () => conv.apply(x) as tf.Tensor,
+        fp_conv: () => fpConv.apply(x) as tf.Tensor,
+      };
+      if (!c.native) cases.packed_wasm = () => pconv.apply(x) as tf.Tensor;
+      else cases.packed_native = () => pconv.apply(x) as tf.Tensor;
+      cases.unit_fused = () => punit.apply(x) as tf.Tensor;
+      cases.unit_unfused = () => tf.tidy(() => tf.add(act.apply(pconv.apply(x)) as tf.Tensor, x));
+      setPackedKernel(c.native ? 'native' : 'wasm');
+      // The cpu backend's float convs take seconds each at 256x256: one timed round there.
+      const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
+      if (!c.native) {
+        setPackedKernel('js');
+        r.packed_js = timeCases({ packed_js: () => pconv.apply(x) as tf.Tensor }, 1).packed_js;
+        setPackedKernel('wasm');
+        const t = r as Record<string, Timing>;
+        r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_wasm);
+        r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_wasm);
+      } else {
+        const t = r as Record<string, Timing>;
+        r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_native);
+        r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_native);
+        const stockSim = (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim;
+        if (stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t.packed_native);
+      }
+      r.unit_fused_speedup = ratio(r.unit_unfused as Timing, r.unit_fused as Timing);
+      perLayer[name] = r;
+      log(r);
     }
-    r.unit_fused_speedup = ratio(r.unit_unfused as Timing, r.unit_fused as Timing);
-    perLayer[name] = r;
-    log(r);
 
     if (!BODY || (c.backend === 'cpu' && !CPU_BODY)) {
       log(`== ${name}: binary body skipped (${BODY ? 'pass --cpu-body' : '--no-body'}) ==`);
@@ -218,32 +233,6 @@ async function main(): Promise<void> {
   results.readback = READBACK;
   useNativeConvKernels(false);
 
-  if (MODEL) {
-    await tf.setBackend(BACKENDS[0]);
-    const model: Record<string, unknown> = {};
-    for (const native of NATIVE ? [false, true] : [false]) {
-      const name = `${BACKENDS[0]}${native ? '+native' : ''}`;
-      if (native && !useNativeConvKernels(true, THREADS).active) continue;
-      setPackedKernel(native ? 'native' : 'wasm');
-      log(`\n== ${name}: whole models x${SCALE}, LR 1x${SIZE}x${SIZE}x3 ==`);
-      const lr = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2);
-      const m: Record<string, unknown> = timeCases({
-        frbc_float_sim: () => frbc.predict(lr) as tf.Tensor,
-        frbc_packed: () => packed.predict(lr) as tf.Tensor,
-        frbc_packed_unfused: () => packedUnfused.predict(lr) as tf.Tensor,
-        srresnet_fp: () => fp.predict(lr) as tf.Tensor,
-      });
-      m.fused_speedup = ratio(m.frbc_packed_unfused as Timing, m.frbc_packed as Timing);
-      m.packed_speedup_vs_float_sim = ratio(m.frbc_float_sim as Timing, m.frbc_packed as Timing);
-      m.packed_speedup_vs_fp = ratio(m.srresnet_fp as Timing, m.frbc_packed as Timing);
-      model[name] = m;
-      log(m);
-      lr.dispose();
-    }
-    useNativeConvKernels(false);
-    results.model = model;
-  }
-
   const files = {
     frbc_float_sim_bytes: await weightBytes(frbc),
     frbc_packed_bytes: await weightBytes(packed),
@@ -258,8 +247,167 @@ async function main(): Promise<void> {
   };
   log('\n== weights.bin sizes ==');
   log(results.files);
-  if (JSON_OUT) console.log(JSON.stringify(results, null, 2));
   void PackedConv2D;
+}
+
+// ---- Whole-model table (issue 21): x{scale} models on a 1x{size}x{size}x3 LR input, per tier and thread count ----
+
+/** Rows of the whole-model table: binary zoo models at two sizes, with their FP twin (srresnet at the same size). */
+const TABLE_MODELS: Record<string, { model: 'frbc' | 'frbc-m'; features: number; blocks: number; label: string }> = {
+  'frbc-32x4': { model: 'frbc', features: 32, blocks: 4, label: 'FRBC 32/4 (shipped size)' },
+  'frbc-64x16': { model: 'frbc', features: 64, blocks: 16, label: 'FRBC 64/16' },
+  'frbc-m-32x4': { model: 'frbc-m', features: 32, blocks: 4, label: 'FRBC-M 32/4 (binary upsampler)' },
+  'frbc-m-64x16': { model: 'frbc-m', features: 64, blocks: 16, label: 'FRBC-M 64/16 (binary upsampler)' },
+};
+const SLIM = 'esrgan-slim';
+/** Forms of a binary row: float simulation, deployModel (fused units), deployModel(.., {fuse: false}); and its FP twin. */
+const FORMS = { float: 'float simulation', packed: 'packed (deployModel)', unfused: 'packed, unfused units', fp: 'FP twin (srresnet)' } as const;
+type Form = keyof typeof FORMS;
+
+function listOpt<T extends string>(name: string, dflt: string, allowed: readonly string[]): T[] {
+  const v = opt(name, dflt).split(',').map((x) => x.trim()).filter(Boolean);
+  for (const x of v) if (!allowed.includes(x)) throw new Error(`bench:infer: --${name} entries must be among ${allowed.join(', ')}; got '${x}'`);
+  if (v.length === 0) throw new Error(`bench:infer: --${name} needs at least one entry`);
+  return v as T[];
+}
+const TABLE_ROWS = listOpt<string>('rows', [...Object.keys(TABLE_MODELS), SLIM].join(','), [...Object.keys(TABLE_MODELS), SLIM]);
+const TABLE_FORMS = listOpt<Form>('forms', 'float,packed,fp', Object.keys(FORMS));
+const TIERS = listOpt<'wasm' | 'native'>('tiers', 'wasm,native', ['wasm', 'native']);
+const MODEL_THREADS = opt('model-threads', '1,2').split(',').map(Number);
+if (!MODEL_THREADS.every((t) => Number.isInteger(t) && t >= 1)) throw new Error(`bench:infer: --model-threads takes integers >= 1, got '${opt('model-threads', '')}'`);
+
+interface TableCase { row: string; label: string; form: Form | 'fp-upscalerjs'; model: tfl.LayersModel; input: 1 | 255; cost?: Cost }
+
+const fmtMs = (t: Timing | undefined) => (t ? `${Math.round(t.wall_ms).toLocaleString('en-US')} (${Math.round(t.cpu_ms).toLocaleString('en-US')})` : '-');
+const fmtX = (a: Timing | undefined, b: Timing | undefined) => (a && b ? `${(a.wall_ms / b.wall_ms).toFixed(2)}x` : '-');
+
+/** Untrained weights moved off their initial values (timing does not depend on the values). */
+function perturb(m: tfl.LayersModel): void {
+  tf.tidy(() => m.setWeights(m.getWeights().map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.05, 'float32', i)))));
+}
+
+function costOf(m: tfl.LayersModel): Cost | undefined {
+  try {
+    return modelCost(m, COST_INPUT);
+  } catch (err) {
+    log(`Params/OPs of '${m.name}' not counted: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
+/**
+ * The whole-model table: every row's forms timed on the wasm backend with this project's wasm kernels (plain wasm,
+ * what a browser runs) and with the native tier at each --model-threads, interleaved per configuration (timeCases),
+ * each model's output read back unless --no-readback. Prints a Markdown table (median wall ms, CPU ms in
+ * parentheses) and the speedups; returns the medians for --json.
+ */
+async function wholeModelTable(): Promise<Record<string, unknown>> {
+  await tf.setBackend('wasm');
+  useNativeConvKernels(false);
+  const cases: TableCase[] = [];
+  const twins = new Map<string, TableCase>();
+  const bytes: Record<string, { packed?: number; fp?: number }> = {};
+  for (const row of TABLE_ROWS) {
+    if (row === SLIM) {
+      const m = upscalerModels(log).find((u) => u.row === SLIM && u.scale === SCALE);
+      if (!m) { log(`whole-model table: @upscalerjs/esrgan-slim x${SCALE} is not installed (a devDependency of @frb/cli); its row is left out`); continue; }
+      const model = await loadUpscalerModel(m);
+      cases.push({ row, label: `UpscalerJS esrgan-slim x${SCALE} (${m.pkg}@${m.version}, full precision)`, form: 'fp-upscalerjs', model, input: m.inputRange, cost: costOf(model) });
+      continue;
+    }
+    const spec = TABLE_MODELS[row];
+    const float = createModel(spec.model, { scale: SCALE, features: spec.features, blocks: spec.blocks });
+    perturb(float);
+    const cost = costOf(float);
+    const label = spec.label;
+    if (TABLE_FORMS.includes('float')) cases.push({ row, label, form: 'float', model: float, input: 1, cost });
+    if (TABLE_FORMS.includes('packed')) {
+      const packed = await deployModel(float);
+      cases.push({ row, label, form: 'packed', model: packed, input: 1, cost });
+      bytes[row] = { packed: await weightBytes(packed) };
+    }
+    if (TABLE_FORMS.includes('unfused')) cases.push({ row, label, form: 'unfused', model: await deployModel(float, { fuse: false }), input: 1, cost });
+    if (!TABLE_FORMS.includes('float')) float.dispose();
+    const size = `${spec.features}x${spec.blocks}`;
+    if (TABLE_FORMS.includes('fp') && !twins.has(size)) {
+      const fp = createModel('srresnet', { scale: SCALE, features: spec.features, blocks: spec.blocks });
+      twins.set(size, { row: `srresnet-${size}`, label: `SRResNet ${spec.features}/${spec.blocks} (FP twin)`, form: 'fp', model: fp, input: 1, cost: costOf(fp) });
+    }
+    if (twins.has(size)) (bytes[row] ??= {}).fp = await weightBytes(twins.get(size)!.model);
+  }
+  // FP twins after the binary rows, the UpscalerJS row last.
+  const ordered = [...cases.filter((c) => c.form !== 'fp-upscalerjs'), ...twins.values(), ...cases.filter((c) => c.form === 'fp-upscalerjs')];
+
+  const configs: Array<{ name: string; native: boolean; threads: number }> = [];
+  if (TIERS.includes('wasm')) configs.push({ name: 'plain wasm', native: false, threads: 1 });
+  if (TIERS.includes('native')) for (const t of MODEL_THREADS) configs.push({ name: `native tier, ${t} thread${t > 1 ? 's' : ''}`, native: true, threads: t });
+  const wasmThreads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  const load0 = loadavg();
+  const times: Record<string, Record<string, Timing>> = {};
+  const ran: typeof configs = [];
+  for (const c of configs) {
+    if (c.native) {
+      const st = useNativeConvKernels(true, c.threads);
+      if (!st.active) { log(`whole-model table: ${c.name} skipped (native kernels unavailable: ${st.reason})`); continue; }
+      setPackedKernel('native');
+    } else {
+      useNativeConvKernels(false);
+      setPackedKernel('wasm');
+    }
+    log(`\n== whole models x${SCALE}, LR 1x${SIZE}x${SIZE}x3, ${c.name} ==`);
+    const lr = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2);
+    const lr255 = tf.mul(lr, 255);
+    const fns: Record<string, () => tf.Tensor> = {};
+    for (const k of ordered) fns[`${k.row}/${k.form}`] = () => k.model.predict(k.input === 255 ? lr255 : lr) as tf.Tensor;
+    times[c.name] = timeCases(fns);
+    log(times[c.name]);
+    ran.push(c);
+    tf.dispose([lr, lr255]);
+  }
+  useNativeConvKernels(false);
+  const load1 = loadavg();
+
+  const head = ['model', 'Params (K)', 'OPs (G)', 'form', ...ran.map((c) => c.name)];
+  const md = [
+    `Whole models x${SCALE}, LR 1×${SIZE}×${SIZE}×3 → ${SIZE * SCALE}×${SIZE * SCALE}: median wall ms of ${RUNS} interleaved runs after a warm-up (CPU ms of the process in parentheses)` +
+      `${READBACK ? ', output read back' : ''}; wasm backend; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    `Plain wasm: tfjs-backend-wasm's kernels and this project's wasm packed kernel, one thread (WASM_HAS_MULTITHREAD_SUPPORT is ${wasmThreads} under this Node${wasmThreads ? '' : ', so a thread count does not apply'}); native tier: this project's native float conv and XNOR-popcount kernels with N threads. Untrained weights (timing does not depend on them).`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 || i === 3 ? ' --- ' : ' ---: ')).join('|')}|`,
+  ];
+  for (const k of ordered) {
+    const form = k.form === 'fp-upscalerjs' ? 'full precision' : FORMS[k.form];
+    md.push(`| ${[k.label, formatParamsK(k.cost?.params), formatOpsG(k.cost?.ops), form, ...ran.map((c) => fmtMs(times[c.name][`${k.row}/${k.form}`]))].join(' | ')} |`);
+  }
+  const binRows = [...new Set(cases.filter((c) => c.form === 'packed').map((c) => c.row))];
+  if (binRows.length) {
+    md.push('', `Packed (wall-time ratios; > 1: packed is faster):`, '', `| packed model | against | ${ran.map((c) => c.name).join(' | ')} |`, `| --- | --- |${ran.map(() => ' ---: |').join('')}`);
+    for (const row of binRows) {
+      const spec = TABLE_MODELS[row];
+      const twin = `srresnet-${spec.features}x${spec.blocks}/fp`;
+      const against: Array<[string, string]> = [[`${row}/float`, 'its float simulation'], [twin, 'its FP twin'], [`${SLIM}/fp-upscalerjs`, `UpscalerJS esrgan-slim x${SCALE}`]];
+      for (const [key, what] of against) {
+        if (!ran.some((c) => times[c.name][key])) continue;
+        md.push(`| ${spec.label} | ${what} | ${ran.map((c) => fmtX(times[c.name][key], times[c.name][`${row}/packed`])).join(' | ')} |`);
+      }
+    }
+    md.push('', 'weights.bin bytes, packed vs FP twin:', '');
+    for (const row of binRows) {
+      const b = bytes[row];
+      md.push(`- ${TABLE_MODELS[row].label}: ${b.packed?.toLocaleString('en-US')} packed${b.fp ? ` vs ${b.fp.toLocaleString('en-US')} (1/${(b.fp / b.packed!).toFixed(1)})` : ''}`);
+    }
+  }
+  log(`\n${md.join('\n')}\n`);
+  for (const k of ordered) k.model.dispose();
+  return { configs: ran, times, bytes, loadavg: { start: load0, end: load1 }, wasm_multithread: wasmThreads };
+}
+
+async function main(): Promise<void> {
+  if (LAYER || BODY) await layersAndBody();
+  if (MODEL) results.model = await wholeModelTable();
+  useNativeConvKernels(false);
+  if (JSON_OUT) console.log(JSON.stringify(results, null, 2));
 }
 
 await main();
