@@ -28,10 +28,13 @@ export interface PretrainedWeights {
   scale: number;
   /** Architecture options the weights were trained with; contradicting createModel options are errors. */
   architecture: { features: number; blocks: number; channels: number; [option: string]: number | boolean | string };
-  /** model.json (topology + weight manifest) and weights.bin. */
-  files: { modelJson: PinnedFile; weightsBin: PinnedFile };
+  /**
+   * model.json (topology + weight manifest) and weights.bin of the training form (latent float32 weights), and, when
+   * shipped, of the packed form `deployModel` makes from it (packed/model.json + packed/weights.bin: 1-bit sign words).
+   */
+  files: { modelJson: PinnedFile; weightsBin: PinnedFile; packed?: { modelJson: PinnedFile; weightsBin: PinnedFile } };
   /** URLs of the shipped files (literal `new URL(...)` so that bundlers pick them up). */
-  urls: () => { modelJson: URL; weightsBin: URL };
+  urls: () => { modelJson: URL; weightsBin: URL; packedJson?: URL; packedBin?: URL };
   /** Where the weights come from. */
   provenance: {
     /** Iterations actually trained (the checkpoint or final model that was pinned). */
@@ -74,6 +77,18 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         file: "weights.bin",
         sha256: "01303e2b66b2a1e0a0da89fbc712c17794bb3391177daf1714f8c8f39949333f",
         bytes: 491020
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "055bef02f79fb6e7738e5310dd19abc9fe3150528f8cbbfc4bb75703c90facac",
+          bytes: 11216
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "750581664a904ff49577e35ed571889838dd656126fa91ac299fbb3852b2c92f",
+          bytes: 216588
+        }
       }
     },
     provenance: {
@@ -90,6 +105,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
     urls: () => ({
       modelJson: new URL('../weights/frbc-x2-small-291/model.json', import.meta.url),
       weightsBin: new URL('../weights/frbc-x2-small-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x2-small-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x2-small-291/packed/weights.bin', import.meta.url),
     }),
   },
   {
@@ -111,6 +128,18 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         file: "weights.bin",
         sha256: "953ef75e3bd479bb653ee2479c0672355430e0b8649d33bac0d5c868b92a1b3c",
         bytes: 638988
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "2b508efd892300e266deb64050d845d1e769b3924db276bf567c969b972ee9f1",
+          bytes: 12320
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "54db0e1b5eb56e64a39e3c117345ed4435bf3f9a3927eb2c4b2184962a508fa4",
+          bytes: 364556
+        }
       }
     },
     provenance: {
@@ -127,6 +156,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
     urls: () => ({
       modelJson: new URL('../weights/frbc-x4-small-291/model.json', import.meta.url),
       weightsBin: new URL('../weights/frbc-x4-small-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x4-small-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x4-small-291/packed/weights.bin', import.meta.url),
     }),
   },
 ];
@@ -189,10 +220,16 @@ export interface PretrainedOptions {
   weightsUrl?: string | URL;
   /** Reads the files instead of `fetch` / the registered file reader (e.g. from a cache). */
   fetcher?: WeightsFetcher;
+  /**
+   * Load the set's packed (deployed) form: PackedConv2D / PackedBinaryUnit layers holding 1-bit sign words, the model
+   * `deployModel` makes from the latent weights, shipped pre-made so nothing is packed at load time. Its files sit in
+   * the folder's `packed/` subfolder (also under `weightsUrl`). Default false: the training form.
+   */
+  packed?: boolean;
   [option: string]: unknown;
 }
 
-const ALLOWED = ['weights', 'scale', 'features', 'blocks', 'channels', 'order', 'alignment', 'weightsUrl', 'fetcher'];
+const ALLOWED = ['weights', 'scale', 'features', 'blocks', 'channels', 'order', 'alignment', 'weightsUrl', 'fetcher', 'packed'];
 
 /** Lower-case hex SHA-256 via WebCrypto (browsers in secure contexts, Node >= 20). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -254,8 +291,30 @@ function checkOptions(model: string, entry: PretrainedWeights, opts: PretrainedO
   }
 }
 
-function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): { modelJson: URL; weightsBin: URL } {
-  if (base === undefined) return entry.urls();
+/** The pinned files and URLs of the form asked for (training or packed); names the set when it has no packed form. */
+function pickForm(entry: PretrainedWeights, opts: PretrainedOptions): { files: { modelJson: PinnedFile; weightsBin: PinnedFile }; urls: { modelJson: URL; weightsBin: URL } } {
+  if (opts.packed !== undefined && typeof opts.packed !== 'boolean') {
+    throw new Error(`createModel '${entry.model}' with weights '${entry.name}': packed must be true or false, got ${JSON.stringify(opts.packed)}`);
+  }
+  if (!opts.packed) return { files: entry.files, urls: resolveUrls(entry, opts.weightsUrl, '') };
+  const packed = entry.files.packed;
+  if (!packed) {
+    const withPacked = PRETRAINED.filter((p) => p.model === entry.model && p.files.packed).map((p) => `'${p.name}' x${p.scale}`);
+    throw new Error(
+      `createModel '${entry.model}' with weights '${entry.name}' (x${entry.scale}): this set ships no packed form; ` +
+        `load it without packed and call deployModel()` + (withPacked.length ? `, or use a set that ships one: ${withPacked.join(', ')}` : ''),
+    );
+  }
+  return { files: packed, urls: resolveUrls(entry, opts.weightsUrl, 'packed/') };
+}
+
+function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined, sub: '' | 'packed/'): { modelJson: URL; weightsBin: URL } {
+  if (base === undefined) {
+    const u = entry.urls();
+    if (sub === '') return { modelJson: u.modelJson, weightsBin: u.weightsBin };
+    if (!u.packedJson || !u.packedBin) throw new Error(`pretrained '${entry.model}' x${entry.scale} '${entry.name}': the table pins a packed form but lists no URLs for it`);
+    return { modelJson: u.packedJson, weightsBin: u.packedBin };
+  }
   let dir: URL;
   try {
     dir = new URL(String(base));
@@ -263,7 +322,7 @@ function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): 
     throw new Error(`weightsUrl must be an absolute URL of the folder holding model.json and weights.bin, got '${String(base)}'`);
   }
   if (!dir.pathname.endsWith('/')) dir = new URL(`${dir.href}/`);
-  return { modelJson: new URL(entry.files.modelJson.file, dir), weightsBin: new URL(entry.files.weightsBin.file, dir) };
+  return { modelJson: new URL(`${sub}${entry.files.modelJson.file}`, dir), weightsBin: new URL(`${sub}${entry.files.weightsBin.file}`, dir) };
 }
 
 /**
@@ -287,19 +346,29 @@ export function resolvePretrained(model: string, opts: PretrainedOptions): Pretr
     throw new Error(`createModel '${model}': weight set '${name}' has no x${scale} weights; scales available: ${scales.join(', ')}`);
   }
   checkOptions(model, entry, opts);
+  pickForm(entry, opts);
   return entry;
+}
+
+/**
+ * The pinned set of `model` at `scale` with the highest logged Set5 PSNR (the CLI's and the demo's default), or
+ * undefined when none is pinned at that scale.
+ */
+export function bestPretrained(model: string, scale: number): PretrainedWeights | undefined {
+  const sets = PRETRAINED.filter((p) => p.model === model && p.scale === scale);
+  return sets.sort((a, b) => (b.provenance.set5Psnr ?? -Infinity) - (a.provenance.set5Psnr ?? -Infinity))[0];
 }
 
 /** Fetches the entry's two files, checks both SHA-256 hashes and builds the tfjs model from them. */
 async function loadEntry(entry: PretrainedWeights, opts: PretrainedOptions): Promise<tfl.LayersModel> {
-  const what = `pretrained '${entry.model}' x${entry.scale} '${entry.name}'`;
-  const urls = resolveUrls(entry, opts.weightsUrl);
+  const what = `pretrained '${entry.model}' x${entry.scale} '${entry.name}'${opts.packed ? ' (packed)' : ''}`;
+  const { files, urls } = pickForm(entry, opts);
   const [jsonBytes, binBytes] = await Promise.all([
     readBytes(urls.modelJson, opts.fetcher, what),
     readBytes(urls.weightsBin, opts.fetcher, what),
   ]);
-  await checkHash(jsonBytes, entry.files.modelJson, urls.modelJson, what);
-  await checkHash(binBytes, entry.files.weightsBin, urls.weightsBin, what);
+  await checkHash(jsonBytes, files.modelJson, urls.modelJson, what);
+  await checkHash(binBytes, files.weightsBin, urls.weightsBin, what);
   const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as tf.io.ModelJSON;
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const weightData = binBytes.slice().buffer as ArrayBuffer;
