@@ -4,7 +4,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { conversionNote, readImage, readImageInfo, writePng, type ImageInfo } from '@frb/datasets';
 import { MemoryBudgetError, formatBytes, superResolve, tileRanges } from '@frb/bench';
-import { createModel } from '@frb/models';
+import { createModel, findPretrained } from '@frb/models';
 import { UsageError } from '../context.js';
 import { loadModelFile, packModel } from '../model-source.js';
 
@@ -51,6 +51,11 @@ export function tilesOf(s: UpscaleSettings, height: number, width: number): numb
 }
 
 export async function loadUpscaleModel(s: UpscaleSettings): Promise<tfl.LayersModel> {
+  if (!('file' in s.weights)) {
+    // A shipped set's packed form is shipped pre-made (pinned like the latent weights): nothing to pack at load.
+    const shipped = s.packed && findPretrained(MODEL, s.weights.set, s.scale)?.files.packed !== undefined;
+    if (shipped || !s.packed) return createModel(MODEL, { scale: s.scale, weights: s.weights.set, packed: shipped });
+  }
   const model = 'file' in s.weights ? await loadModelFile(s.weights.file) : await createModel(MODEL, { scale: s.scale, weights: s.weights.set });
   if (!s.packed) return model;
   const what = 'file' in s.weights ? `--weights "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`;

@@ -6,12 +6,11 @@ import { FileExistsError, readImageInfo } from '@frb/datasets';
 import { Progress } from '@frb/bench';
 import { flag, parse, parseInt0, parseRange, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
-import { resolveWeights, shippedScales } from '../model-source.js';
+import { bestShippedSet, resolveWeights, shippedScales } from '../model-source.js';
 import { backendPreference, useBackend } from '../backend.js';
 import type { Command } from './command.js';
 import { MODEL, describeModel, loadUpscaleModel, tilesOf, upscaleImage, type ImageDone, type UpscaleJob, type UpscaleSettings } from './upscale-image.js';
 
-const DEFAULT_WEIGHTS = 'small-291';
 const DEFAULT_TILE = 128;
 const DEFAULT_MAX_MEMORY_MIB = 2048;
 /** Extensions taken from a folder argument (files named one by one may be anything libvips reads). */
@@ -24,12 +23,13 @@ weights shipped in @frb/models (no data folder needed), tile by tile, and write 
 for the images directly in it.
 
 Options:
-  --scale S            upscale factor: 2 or 4 (the scales with shipped weights; default 4)
+  --scale S            upscale factor: ${shippedScales(MODEL).join(' or ')} (the scales with shipped weights; default 4)
   -o, --output PATH    output PNG (one image), or a folder (several images, or a path ending in /);
                        default: <name>_x<S>.png beside each input. (--out is the same option.)
   --force              replace output files that already exist (default: refuse, before any work)
-  --weights W          a shipped weight set (default ${DEFAULT_WEIGHTS}) or a path to a tfjs layers-model
-                       model.json (or its folder) that upscales RGB by S
+  --weights W          a shipped weight set (default: the one with the best Set5 PSNR at S:
+                       ${shippedScales(MODEL).map((s) => `x${s} ${bestShippedSet(MODEL, s)}`).join(', ')}) or a path to a tfjs
+                       layers-model model.json (or its folder) that upscales RGB by S
   --input-range R      value range a --weights model.json takes: 1 ([0, 1], default) or 255
   --output-range R     value range it returns (default: the input range)
   --tile N             LR tile size in pixels (default ${DEFAULT_TILE}; 0 = whole image at once)
@@ -37,8 +37,8 @@ Options:
                        so tiles join without seams)
   --max-memory MIB     --tile 0 is refused when one call is estimated to need more tensor memory than
                        this (default ${DEFAULT_MAX_MEMORY_MIB}); the message names a tile size that fits
-  --packed             pack the model's binary layers to 1-bit XNOR-popcount layers (deployModel)
-                       before running; the same image within float rounding
+  --packed             run 1-bit XNOR-popcount layers: a shipped set's packed files, or a model.json
+                       packed at load (deployModel); the same image within float rounding
   --backend B          auto (default: tfjs-node if installed, else wasm), wasm, cpu, tensorflow
   --workers N          images upscaled at once, each in a worker thread that loads the model once and
                        runs its convolutions on one thread (default 1: one after another in this process,
@@ -143,8 +143,9 @@ export const upscaleCommand: Command = {
     if (str(p, 'out') !== undefined && str(p, 'output') !== undefined) throw new UsageError('frb upscale: give --output or --out, not both');
     const inputs = expandInputs(p.positionals, ctx.cwd);
 
-    // --weights: a shipped set name, or a model.json path.
-    const w = str(p, 'weights') ?? DEFAULT_WEIGHTS;
+    // --weights: a shipped set name, or a model.json path; by default the best shipped set at --scale.
+    const scaleArg = str(p, 'scale') ?? '4';
+    const w = str(p, 'weights') ?? bestShippedSet(MODEL, Number(scaleArg)) ?? bestShippedSet(MODEL, 4)!;
     const weights = resolveWeights('upscale', MODEL, w, ctx.cwd);
     const weightsFile = 'file' in weights ? weights.file : undefined;
     const inputRange = parseRange('upscale', 'input-range', str(p, 'input-range'));
@@ -153,13 +154,14 @@ export const upscaleCommand: Command = {
       throw new UsageError(`frb upscale: --input-range/--output-range describe a --weights model.json; the shipped '${w}' weights take [0, 1]`);
     }
 
-    const scaleArg = str(p, 'scale') ?? '4';
     const scale = Number(scaleArg);
-    const allowed = weightsFile ? undefined : shippedScales(MODEL, w);
+    const named = str(p, 'weights') !== undefined;
+    const allowed = weightsFile ? undefined : shippedScales(MODEL, named ? w : undefined);
     if (!Number.isInteger(scale) || scale < 2 || scale > 16 || (allowed && !allowed.includes(scale))) {
+      const which = named ? `the scales weights '${w}' exist for` : 'the scales with shipped weights';
       throw new UsageError(
         allowed
-          ? `frb upscale: --scale must be ${allowed.join(' or ')} (the scales weights '${w}' exist for), got '${scaleArg}'`
+          ? `frb upscale: --scale must be ${allowed.join(' or ')} (${which}), got '${scaleArg}'`
           : `frb upscale: --scale must be an integer 2..16, got '${scaleArg}'`,
       );
     }
