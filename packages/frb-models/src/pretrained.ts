@@ -49,6 +49,8 @@ export interface PretrainedWeights {
     config: string;
     trainCommand: string;
     pinCommand: string;
+    /** Seconds of training wall time (summed over the run's sessions, from its log), when the pin recorded it. */
+    trainSeconds?: number;
     /** Date the weights were pinned (ISO). */
     pinned: string;
     /** Free-text remarks (e.g. a run not trained to the end). */
@@ -86,7 +88,7 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "750581664a904ff49577e35ed571889838dd656126fa91ac299fbb3852b2c92f",
+          sha256: "f8eb9b108f0f63bbf86a1779a26e21710fbcc340d44aa20bf57ce66fc0f61f2e",
           bytes: 216588
         }
       }
@@ -137,7 +139,7 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "54db0e1b5eb56e64a39e3c117345ed4435bf3f9a3927eb2c4b2184962a508fa4",
+          sha256: "f811577359352725c9bf41ee5d854e2fa390f95d5b16e1a8f4142f2a342a3d3a",
           bytes: 364556
         }
       }
