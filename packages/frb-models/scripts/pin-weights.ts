@@ -154,6 +154,20 @@ if (ckpt) iterations = Number(ckpt[1]);
 else if (done) iterations = done.iter;
 else fail(`'${modelDir}' is not a checkpoint folder and the log has no 'done' event: cannot tell how many iterations it holds`);
 const vals = log.filter((e) => e.kind === 'val' && e.set === 'Set5' && e.iter <= iterations);
+// Training wall time: each session runs from its start/resume event to its last timed record up to `iterations`.
+let trainMs = 0;
+let from: number | undefined;
+let last: number | undefined;
+for (const e of log) {
+  if (!e.time || e.iter > iterations) continue;
+  const t = Date.parse(e.time);
+  if (e.kind === 'event' && (e.event === 'start' || e.event === 'resume')) {
+    if (from !== undefined && last !== undefined) trainMs += last - from;
+    from = t;
+  }
+  last = t;
+}
+if (from !== undefined && last !== undefined) trainMs += last - from;
 const val = vals[vals.length - 1];
 
 // The files must load and upscale by `scale`.
@@ -198,6 +212,7 @@ const entry = {
     config,
     trainCommand: values['train-command'] ?? `frb train <config of run '${cfg.name}'>`,
     pinCommand: `npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts ${relative(repoRoot, modelDir)} ${name} ${scale}`,
+    ...(trainMs > 0 ? { trainSeconds: Math.round(trainMs / 1000) } : {}),
     pinned: new Date().toISOString().slice(0, 10),
     ...(note ? { note } : {}),
   },
