@@ -18,10 +18,10 @@ const hasSharedData = existsSync(resolve(data, 'benchmark', 'Set5', 'HR'));
 if (!hasSharedData) console.warn(`shipped-weights check skipped: ${data} is absent`);
 
 /** Set5 PSNR of set `name` at x<scale> as its model card states it, float and packed (by the table's header). */
-function cardPsnr(name: string, scale: number): { float: number; packed: number | undefined } {
+function cardPsnr(model: string, name: string, scale: number): { float: number; packed: number | undefined } {
   const lines = readFileSync(resolve(repo, 'packages/frb-models/README.md'), 'utf8').split('\n');
-  const at = lines.findIndex((l) => l.startsWith(`| \`${name}\` x${scale} |`));
-  if (at < 0) throw new Error(`packages/frb-models/README.md has no model-card row for ${name} x${scale}: run npm run cards -- --write`);
+  const at = lines.findIndex((l) => l.startsWith(`| ${model} \`${name}\` x${scale} |`));
+  if (at < 0) throw new Error(`packages/frb-models/README.md has no model-card row for ${model} ${name} x${scale}: run npm run cards -- --write`);
   let h = at;
   while (h > 0 && !lines[h]!.startsWith('| model |')) h--;
   const header = lines[h]!.split('|').map((c) => c.trim());
@@ -42,7 +42,7 @@ describe.skipIf(!hasSharedData)('shipped weights measure what their model cards 
   });
   for (const p of PRETRAINED) {
     it(`${p.model} x${p.scale} ${p.name}: Set5 PSNR within 0.01 dB of its card, float${p.files.packed ? ' and packed' : ''}`, async () => {
-      const stated = cardPsnr(p.name, p.scale);
+      const stated = cardPsnr(p.model, p.name, p.scale);
       expect(stated.float).toBeGreaterThan(25);
       const pairs = await benchmarkSet(resolve(data, 'benchmark'), 'Set5', p.scale);
       const forms = p.files.packed ? [false, true] : [false];

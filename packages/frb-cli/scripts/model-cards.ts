@@ -165,7 +165,7 @@ for (const scale of scales) {
   for (const c of mine) {
     const f = c.entry.files;
     const files = `${kib(f.modelJson.bytes + f.weightsBin.bytes)} / ${f.packed ? kib(f.packed.modelJson.bytes + f.packed.weightsBin.bytes) : 'not shipped'}`;
-    out.push(`| \`${c.entry.name}\` x${scale} | ${sets.map((s) => cell(c.float[s]!)).join(' | ')} | ${c.packedSet5 ? cell(c.packedSet5) : 'not shipped'} | ` +
+    out.push(`| ${c.entry.model} \`${c.entry.name}\` x${scale} | ${sets.map((s) => cell(c.float[s]!)).join(' | ')} | ${c.packedSet5 ? cell(c.packedSet5) : 'not shipped'} | ` +
       `${(c.params / 1000).toFixed(1)} K / ${(c.ops / 1e9).toFixed(2)} G | ${files} |`);
   }
   out.push(`| bicubic (measured) | ${sets.map((s) => cell(bic[s]!)).join(' | ')} | | | |`);
@@ -174,7 +174,7 @@ for (const scale of scales) {
   for (const c of mine) {
     const pv = c.entry.provenance;
     const wall = pv.trainSeconds !== undefined ? `${(pv.trainSeconds / 60).toFixed(0)} min of training wall time` : 'wall time not recorded by the pin';
-    out.push(`- \`${c.entry.name}\` x${scale}: ${pv.config}; ${pv.data}; ${pv.iterations} of ${pv.iterationsPlanned} iterations, ` +
+    out.push(`- ${c.entry.model} \`${c.entry.name}\` x${scale}: ${pv.config}; ${pv.data}; ${pv.iterations} of ${pv.iterationsPlanned} iterations, ` +
       `${wall}; trained by \`${pv.trainCommand}\`; pinned ${pv.pinned}.${pv.note ? ` ${pv.note}` : ''}` +
       (c.agree ? ` Set5, packed vs float simulation (wasm): ${said(c.agree.packed)}; for scale, the float simulation on cpu vs wasm: ${said(c.agree.backends)}.` : ''));
   }

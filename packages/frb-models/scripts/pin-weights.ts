@@ -168,7 +168,18 @@ for (const e of log) {
   last = t;
 }
 if (from !== undefined && last !== undefined) trainMs += last - from;
-const val = vals[vals.length - 1];
+let val: { psnr: number; iter: number } | undefined = vals[vals.length - 1];
+// Runs without validation (frb reproduce evaluates after training instead): the run's eval.json, when it scored
+// the final model.
+if (!val && !ckpt) {
+  try {
+    const ev = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as { results?: Array<{ set: string; scale: number; psnr: number }> };
+    const set5 = ev.results?.find((r) => r.set === 'Set5' && r.scale === scale);
+    if (set5) val = { psnr: set5.psnr, iter: iterations };
+  } catch {
+    // no eval.json: Set5 stays unlogged
+  }
+}
 
 // The files must load and upscale by `scale`.
 await tf.setBackend('cpu');

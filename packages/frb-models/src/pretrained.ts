@@ -162,6 +162,58 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packedBin: new URL('../weights/frbc-x4-small-291/packed/weights.bin', import.meta.url),
     }),
   },
+  {
+    model: "frbc-m",
+    name: "medium-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "9660f89b4fb544d34f9da7f407660261fe2960f81012faceafe5d1d5b7922acc",
+        bytes: 32747
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "39b853b10233be5e68d4a5075585c2b3101ef024070b65fd451ab6247d800b44",
+        bytes: 940684
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "94c49e7f93b622bb93e3ecb6026e9c603ad1663ad6aa715627920eb598ece9c7",
+          bytes: 19613
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "8be624c2ba2ccd43b0bfedcdc76c1e9243e2650e322231acb4b269584583be8a",
+          bytes: 83084
+        }
+      }
+    },
+    provenance: {
+      iterations: 3000,
+      iterationsPlanned: 3000,
+      set5Psnr: 30.495,
+      set5PsnrIter: 3000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc-m x4 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 3000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb reproduce --preset medium --methods frbc-m (its run frbc-m-s0)",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/reproduce-medium/x4/frbc-m-s0/model medium-291 4",
+      trainSeconds: 1146,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-m-x4-medium-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-m-x4-medium-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-m-x4-medium-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-m-x4-medium-291/packed/weights.bin', import.meta.url),
+    }),
+  },
 ];
 // END PINNED
 
