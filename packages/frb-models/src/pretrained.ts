@@ -62,6 +62,58 @@ export interface PretrainedWeights {
 export const PRETRAINED: readonly PretrainedWeights[] = [
   {
     model: "frbc",
+    name: "long-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "79f79d4c2609b00de13315d2b28374d285e5dfb73a02068b2d4a1472c1b1330c",
+        bytes: 30542
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "04ae8fda9f3b529eb7df9e520b8c41cdf25292512bf64af5a0e0ff0918d0b243",
+        bytes: 937996
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "c5ebb12c7b7210096a1905a90f0c1d2911d0f768100440043d9b711b540edcb6",
+          bytes: 18728
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "ac7bce0a6921a315d1b7f537b6c9e122049c4f1c691f9871d8c26b376326c514",
+          bytes: 389132
+        }
+      }
+    },
+    provenance: {
+      iterations: 20000,
+      iterationsPlanned: 20000,
+      set5Psnr: 31.092,
+      set5PsnrIter: 20000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc x4 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 20000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb train packages/frb-cli/configs/frbc-x4-long-291.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x4-long-291/model long-291 4",
+      trainSeconds: 5894,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x4-long-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x4-long-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x4-long-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x4-long-291/packed/weights.bin', import.meta.url),
+    }),
+  },
+  {
+    model: "frbc",
     name: "small-291",
     scale: 2,
     architecture: {
