@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PRETRAINED, bestPretrained, createModel, deployModel, listModels, loadPretrained, modelInfo, setPretrainedFileReader, sha256Hex,
+  PRETRAINED, bestPretrained, createModel, pretrainedNames, deployModel, listModels, loadPretrained, modelInfo, setPretrainedFileReader, sha256Hex,
 } from '@frb/models';
 import { loadModel } from '@frb/models/node';
 
@@ -109,7 +109,7 @@ describe('shipped packed forms', () => {
     });
     expect(seen.sort()).toEqual([path.join('packed', 'model.json'), path.join('packed', 'weights.bin')]);
     m.dispose();
-    expect(() => loadPretrained('frbc', { scale: first.scale, weights: first.name, packed: 'yes' })).toThrow(/weights 'small-291'.*packed must be true or false/);
+    expect(() => loadPretrained('frbc', { scale: first.scale, weights: first.name, packed: 'yes' })).toThrow(new RegExp(`weights '${first.name}'.*packed must be true or false`));
   });
 
   it('bestPretrained picks the set with the highest logged Set5 PSNR at that scale', () => {
@@ -167,7 +167,7 @@ describe('loading errors', () => {
 
   it('an unknown weight name lists the available ones; an unpublished scale lists the scales (thrown before any reading)', () => {
     expect(() => createModel('frbc', { scale: 4, weights: 'huge-div2k' }))
-      .toThrow("createModel 'frbc': no pretrained weight set 'huge-div2k'; available: small-291");
+      .toThrow(`createModel 'frbc': no pretrained weight set 'huge-div2k'; available: ${pretrainedNames('frbc').join(', ')}`);
     expect(() => createModel('srresnet', { weights: 'small-291' }))
       .toThrow("createModel 'srresnet': no pretrained weight set 'small-291'; none is published for this model");
     expect(() => createModel('frbc', { scale: 3, weights: 'small-291' }))
