@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { LAYOUTS } from '@frb/datasets';
 import { ATTENTION_FORMS, DEFAULT_DBT_FORM, DEFAULT_DBT_GRAD_FRACTION, DEFAULT_DBT_WEIGHT } from '@frb/distill';
 import { bool, choice, firstProblem, mappingError, nonEmpty, num, numList, show } from './schema.js';
 
@@ -73,7 +74,7 @@ const modelSchema = z
   });
 
 const dataSchema = section({
-  /** Folders of HR training images (LR made by MATLAB bicubic, cached). */
+  /** Training folders: of HR images (LR made by MATLAB bicubic, cached), or as `layout` says. */
   train: folders,
   /** LR patch side. */
   patchSize: num({ int: true, min: 4 }).default(48),
@@ -85,6 +86,12 @@ const dataSchema = section({
   cacheDir: folderOrFalse.default('.frb-cache'),
   /** Decoded pairs kept in memory. */
   cacheSize: num({ int: true, min: 1 }).default(64),
+  /**
+   * How each `train` folder is laid out (layoutPairs of @frb/datasets): folder (HR images only; when left out),
+   * div2k (a DIV2K root), df2k (a root with DIV2K and Flickr2K), benchmark (a set folder with HR and
+   * LR_bicubic). Left unset rather than defaulted, so configs written before it resolve as they did.
+   */
+  layout: choice(LAYOUTS).optional(),
 });
 
 const optimizerSchema = section({
