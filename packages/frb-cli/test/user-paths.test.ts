@@ -249,9 +249,14 @@ describe('frb doctor and the native kernels', () => {
 });
 
 describe('start-up', () => {
-  it('the command table repeats each command module\'s own summary', async () => {
+  it('each entry of the command table loads the module of its name, with the table\'s summary', async () => {
     const { COMMANDS, loadCommand } = await import('@frb/cli');
-    for (const entry of COMMANDS) expect((await loadCommand(entry)).summary, entry.name).toBe(entry.summary);
+    for (const entry of COMMANDS) {
+      const c = await loadCommand(entry);
+      expect(c.name).toBe(entry.name);
+      expect(c.summary, entry.name).toBe(entry.summary);
+      expect(c.help, entry.name).toContain(`Usage: frb ${entry.name}`);
+    }
   });
 
   // Against the built dist/, as `npx frb` runs it (tsx would spend minutes transpiling on a loaded machine).
