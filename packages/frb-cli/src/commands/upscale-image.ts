@@ -51,15 +51,14 @@ export function tilesOf(s: UpscaleSettings, height: number, width: number): numb
 }
 
 export async function loadUpscaleModel(s: UpscaleSettings): Promise<tfl.LayersModel> {
-  if (!('file' in s.weights)) {
-    // A shipped set's packed form is shipped pre-made (pinned like the latent weights): nothing to pack at load.
-    const shipped = s.packed && findPretrained(MODEL, s.weights.set, s.scale)?.files.packed !== undefined;
-    if (shipped || !s.packed) return createModel(MODEL, { scale: s.scale, weights: s.weights.set, packed: shipped });
+  if ('file' in s.weights) {
+    const model = await loadModelFile(s.weights.file);
+    return s.packed ? packModel(model, `--weights "${s.weights.file}" for --packed`) : model;
   }
-  const model = 'file' in s.weights ? await loadModelFile(s.weights.file) : await createModel(MODEL, { scale: s.scale, weights: s.weights.set });
-  if (!s.packed) return model;
-  const what = 'file' in s.weights ? `--weights "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`;
-  return packModel(model, `${what} for --packed`);
+  // A shipped set's packed form is shipped pre-made (pinned like the latent weights): nothing to pack at load.
+  const shipped = s.packed === true && findPretrained(MODEL, s.weights.set, s.scale)?.files.packed !== undefined;
+  const model = await createModel(MODEL, { scale: s.scale, weights: s.weights.set, packed: shipped });
+  return s.packed && !shipped ? packModel(model, `${MODEL} '${s.weights.set}' for --packed`) : model;
 }
 
 /** Upscales `job.input` into `job.out`; `info` is the header when the caller has read it already. */
