@@ -20,7 +20,7 @@
 //              binarized-upsampler variant frbc-m at both sizes (frbc-m-32x4, frbc-m-64x16), each as float
 //              simulation, packed (deployModel, fused units) and, with --forms ...,unfused, packed unfused, with
 //              their FP twin SRResNet of the same size; and UpscalerJS esrgan-slim x{scale} (esrgan-slim; the npm
-//              package, a devDependency of @frb/cli) on the same input and backend. Columns (--tiers): plain wasm
+//              package, pinned in bench/upscalerjs/ and installed on first use) on the same input and backend. Columns (--tiers): plain wasm
 //              (tfjs-backend-wasm and this project's wasm packed kernel; one thread: tfjs-backend-wasm has no threads
 //              under Node) and the native tier at each of --model-threads (default 1,2). Printed as a Markdown table
 //              (median wall ms, CPU ms in parentheses) with packed-vs-float / FP twin / esrgan-slim ratios and
@@ -310,7 +310,7 @@ async function wholeModelTable(): Promise<Record<string, unknown>> {
   for (const row of TABLE_ROWS) {
     if (row === SLIM) {
       const m = upscalerModels(log).find((u) => u.row === SLIM && u.scale === SCALE);
-      if (!m) { log(`whole-model table: @upscalerjs/esrgan-slim x${SCALE} is not installed (a devDependency of @frb/cli); its row is left out`); continue; }
+      if (!m) { log(`whole-model table: @upscalerjs/esrgan-slim x${SCALE} is not among the pinned UpscalerJS models; its row is left out`); continue; }
       const model = await loadUpscalerModel(m);
       cases.push({ row, label: `UpscalerJS esrgan-slim x${SCALE} (${m.pkg}@${m.version}, full precision)`, form: 'fp-upscalerjs', model, input: m.inputRange, cost: costOf(model) });
       continue;

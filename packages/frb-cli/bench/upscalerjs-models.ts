@@ -1,18 +1,23 @@
-// The UpscalerJS models published on npm (devDependencies of @frb/cli, for the benchmarks only), read from the
+// The UpscalerJS models published on npm (installed into ./upscalerjs on first use, outside the workspace, so that
+// npm ci does not download their ~150 MB), read from the
 // packages' own model definitions: the CommonJS entry of each package gives, per export, the scale, the model.json
 // path inside the package, the value ranges in and out, and for the RRDN models a `setup` that registers their two
 // custom layers with tfjs. Nothing else of the packages runs; the model.json is loaded with this project's loader.
 // Used by bench/upscalerjs.ts (quality) and bench/infer.ts (speed).
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ValueRange } from '@frb/bench';
 import { loadModelFile } from '../src/model-source.js';
 
-// Named `require` so that the dependency check sees which packages the table below loads.
-const require = createRequire(import.meta.url);
+/** The folder whose package.json pins the UpscalerJS packages (with its own lockfile). */
+const INSTALL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'upscalerjs');
+// Named `require` so that the dependency check sees which packages the table below loads; it resolves from INSTALL_DIR.
+const require = createRequire(join(INSTALL_DIR, 'package.json'));
 
 /** The UpscalerJS packages measured, with the row name of each export of their CommonJS entry. */
 const PACKAGES: Array<{ pkg: string; load: () => unknown; row: (exportName: string) => string }> = [
@@ -65,13 +70,22 @@ function packageDir(pkg: string): string | undefined {
   return entry.slice(0, i + join('node_modules', pkg).length);
 }
 
-/** Every model the installed UpscalerJS packages define, from their own definitions; notes what is missing. */
+/** Installs the pinned packages into INSTALL_DIR when they are not there yet (npm ci: the lockfile's exact files). */
+function ensureInstalled(note: (s: string) => void): void {
+  if (existsSync(join(INSTALL_DIR, 'node_modules'))) return;
+  note(`installing the UpscalerJS packages into ${INSTALL_DIR} (once; npm ci from its lockfile)`);
+  // Their tfjs peer is not needed: only the model.json files and definitions are read.
+  execFileSync('npm', ['ci', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: INSTALL_DIR, stdio: 'inherit' });
+}
+
+/** Every model the pinned UpscalerJS packages define, from their own definitions; notes what is missing. */
 export function upscalerModels(note: (s: string) => void): UpscalerModel[] {
+  ensureInstalled(note);
   const out: UpscalerModel[] = [];
   for (const { pkg, load, row } of PACKAGES) {
     const dir = packageDir(pkg);
     if (!dir) {
-      note(`${pkg} is not installed (a devDependency of @frb/cli: npm ci installs it); its rows are left out`);
+      note(`${pkg} is not installed in ${INSTALL_DIR} (delete its node_modules to reinstall); its rows are left out`);
       continue;
     }
     const version = (require(join(dir, 'package.json')) as { version: string }).version;

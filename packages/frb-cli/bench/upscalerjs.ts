@@ -11,7 +11,7 @@
 //   Bicubic     MATLAB-compatible bicubic of the LR files (the anchor row of every scale block)
 //   shipped     every entry of PRETRAINED (packages/frb-models/src/pretrained.ts), loaded with
 //               createModel(model, {scale, weights: name}); a newly pinned set shows up here without edits
-//   UpscalerJS  every model that the installed @upscalerjs/* packages (devDependencies of @frb/cli) export, at the
+//   UpscalerJS  every model the @upscalerjs/* packages pinned in bench/upscalerjs/package.json export, at the
 //               asked scales: esrgan-slim, esrgan-medium, esrgan-thick (x2, x3, x4; their x8 has no LR files here)
 //               and esrgan-legacy (div2k x2/x3/x4, psnr-small x2, gans x4, a GAN-trained model PSNR does not
 //               favour). @upscalerjs/default-model is not listed: its weights are byte-identical to esrgan-slim x2.
