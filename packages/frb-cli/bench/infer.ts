@@ -139,29 +139,90 @@ function bodyOf(m: tfl.LayersModel, features: number, blocks: number): tfl.Layer
   return body;
 }
 
-async function layersAndBody(): Promise<void> {
-  await tf.setBackend(BACKENDS[0]);
+/** The 64-feature, 16-block FRBC of the per-layer and body tables, its packed forms, FP twin and one unit's layers. */
+async function layerModels() {
   const features = 64;
   const blocks = 16;
   const frbc = createModel('frbc', { scale: SCALE, features, blocks });
   perturb(frbc);
-  const packed = await deployModel(frbc);
   const fp = createModel('srresnet', { scale: SCALE, features, blocks });
   const body = bodyOf(frbc, features, blocks);
-  const packedBody = await deployModel(body);
-  const packedBodyUnfused = await deployModel(body, { fuse: false });
-
   const conv = frbc.getLayer('body/block_00/unit1/conv') as SRBConv2D;
-  const pconv = packLayer(conv);
   const act = frbc.getLayer('body/block_00/unit1/rprelu') as RPReLU;
-  const punit = packUnit(conv, act);
-  const fpConv = fp.getLayer('body/block_00/conv1');
+  return {
+    features, blocks, frbc, fp, body, conv, act,
+    packed: await deployModel(frbc),
+    packedBody: await deployModel(body),
+    packedBodyUnfused: await deployModel(body, { fuse: false }),
+    pconv: packLayer(conv),
+    punit: packUnit(conv, act),
+    fpConv: fp.getLayer('body/block_00/conv1'),
+  };
+}
+type LayerModels = Awaited<ReturnType<typeof layerModels>>;
+type Config = { backend: string; native: boolean };
 
-  const configs: { backend: string; native: boolean }[] = [];
-  for (const b of BACKENDS) {
-    configs.push({ backend: b, native: false });
-    if (NATIVE) configs.push({ backend: b, native: true });
+/** One layer (float simulation, FP conv, packed, unit fused and unfused) on one backend/tier. */
+function timeLayer(m: LayerModels, c: Config, x: tf.Tensor, stockSim: Timing | undefined): Record<string, unknown> {
+  const { conv, fpConv, pconv, punit, act } = m;
+  const packedCase = c.native ? 'packed_native' : 'packed_wasm';
+  const cases: Record<string, () => tf.Tensor> = {
+    float_sim: () => conv.apply(x) as tf.Tensor,
+    fp_conv: () => fpConv.apply(x) as tf.Tensor,
+    [packedCase]: () => pconv.apply(x) as tf.Tensor,
+    unit_fused: () => punit.apply(x) as tf.Tensor,
+    unit_unfused: () => tf.tidy(() => tf.add(act.apply(pconv.apply(x)) as tf.Tensor, x)),
+  };
+  setPackedKernel(c.native ? 'native' : 'wasm');
+  // The cpu backend's float convs take seconds each at 256x256: one timed round there.
+  const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
+  if (!c.native) {
+    setPackedKernel('js');
+    r.packed_js = timeCases({ packed_js: () => pconv.apply(x) as tf.Tensor }, 1).packed_js;
+    setPackedKernel('wasm');
   }
+  const t = r as Record<string, Timing>;
+  r.speedup_vs_float_sim = ratio(t.float_sim, t[packedCase]);
+  r.speedup_vs_fp_conv = ratio(t.fp_conv, t[packedCase]);
+  if (c.native && stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t[packedCase]);
+  r.unit_fused_speedup = ratio(t.unit_unfused, t.unit_fused);
+  return r;
+}
+
+/** The binary body alone: float simulation, packed with fused units, packed unfused. */
+function timeBody(m: LayerModels, c: Config, x: tf.Tensor, stockBody: Timing | undefined): Record<string, unknown> {
+  setPackedKernel(c.native ? 'native' : 'wasm');
+  const b: Record<string, unknown> = timeCases({
+    float_sim: () => m.body.predict(x) as tf.Tensor,
+    packed: () => m.packedBody.predict(x) as tf.Tensor,
+    packed_unfused: () => m.packedBodyUnfused.predict(x) as tf.Tensor,
+  }, c.backend === 'cpu' ? 1 : RUNS);
+  b.speedup = ratio(b.float_sim as Timing, b.packed as Timing);
+  b.fused_speedup = ratio(b.packed_unfused as Timing, b.packed as Timing);
+  if (c.native && stockBody) b.speedup_vs_stock_float_sim = ratio(stockBody, b.packed as Timing);
+  return b;
+}
+
+/** weights.bin bytes of the float and packed forms. */
+async function fileSizes(m: LayerModels): Promise<Record<string, number>> {
+  const files = {
+    frbc_float_sim_bytes: await weightBytes(m.frbc),
+    frbc_packed_bytes: await weightBytes(m.packed),
+    srresnet_fp_bytes: await weightBytes(m.fp),
+    body_float_sim_bytes: await weightBytes(m.body),
+    body_packed_bytes: await weightBytes(m.packedBody),
+  };
+  return {
+    ...files,
+    packed_over_fp: +(files.frbc_packed_bytes / files.srresnet_fp_bytes).toFixed(4),
+    body_packed_over_float: +(files.body_packed_bytes / files.body_float_sim_bytes).toFixed(4),
+  };
+}
+
+async function layersAndBody(): Promise<void> {
+  await tf.setBackend(BACKENDS[0]);
+  const m = await layerModels();
+  const configs: Config[] = BACKENDS.flatMap((b) => (NATIVE ? [{ backend: b, native: false }, { backend: b, native: true }] : [{ backend: b, native: false }]));
   const perLayer: Record<string, Record<string, unknown>> = {};
   const bodyRes: Record<string, Record<string, unknown>> = {};
   for (const c of configs) {
@@ -173,78 +234,24 @@ async function layersAndBody(): Promise<void> {
     } else {
       useNativeConvKernels(false);
     }
-    const x = tf.randomNormal([1, SIZE, SIZE, features], 0, 1, 'float32', 1);
+    const x = tf.randomNormal([1, SIZE, SIZE, m.features], 0, 1, 'float32', 1);
     if (LAYER) {
       log(`\n== ${name}: per-layer, 1x${SIZE}x${SIZE}x64 -> 64, 3x3 ==`);
-      const cases: Record<string, () => tf.Tensor> = {
-        float_sim: () => conv.apply(x) as tf.Tensor,
-        fp_conv: () => fpConv.apply(x) as tf.Tensor,
-      };
-      if (!c.native) cases.packed_wasm = () => pconv.apply(x) as tf.Tensor;
-      else cases.packed_native = () => pconv.apply(x) as tf.Tensor;
-      cases.unit_fused = () => punit.apply(x) as tf.Tensor;
-      cases.unit_unfused = () => tf.tidy(() => tf.add(act.apply(pconv.apply(x)) as tf.Tensor, x));
-      setPackedKernel(c.native ? 'native' : 'wasm');
-      // The cpu backend's float convs take seconds each at 256x256: one timed round there.
-      const r: Record<string, unknown> = timeCases(cases, c.backend === 'cpu' ? 1 : RUNS);
-      if (!c.native) {
-        setPackedKernel('js');
-        r.packed_js = timeCases({ packed_js: () => pconv.apply(x) as tf.Tensor }, 1).packed_js;
-        setPackedKernel('wasm');
-        const t = r as Record<string, Timing>;
-        r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_wasm);
-        r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_wasm);
-      } else {
-        const t = r as Record<string, Timing>;
-        r.speedup_vs_float_sim = ratio(t.float_sim, t.packed_native);
-        r.speedup_vs_fp_conv = ratio(t.fp_conv, t.packed_native);
-        const stockSim = (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim;
-        if (stockSim) r.speedup_vs_stock_float_sim = ratio(stockSim, t.packed_native);
-      }
-      r.unit_fused_speedup = ratio(r.unit_unfused as Timing, r.unit_fused as Timing);
-      perLayer[name] = r;
-      log(r);
+      perLayer[name] = timeLayer(m, c, x, (perLayer[c.backend] as Record<string, Timing> | undefined)?.float_sim);
+      log(perLayer[name]);
     }
-
     if (!BODY || (c.backend === 'cpu' && !CPU_BODY)) {
       log(`== ${name}: binary body skipped (${BODY ? 'pass --cpu-body' : '--no-body'}) ==`);
-      x.dispose();
-      continue;
+    } else {
+      log(`== ${name}: binary body (${m.blocks} blocks x 2 units) on 1x${SIZE}x${SIZE}x64 ==`);
+      bodyRes[name] = timeBody(m, c, x, (bodyRes[c.backend] as Record<string, Timing> | undefined)?.float_sim);
+      log(bodyRes[name]);
     }
-    log(`== ${name}: binary body (${blocks} blocks x 2 units) on 1x${SIZE}x${SIZE}x64 ==`);
-    const bodyRuns = c.backend === 'cpu' ? 1 : RUNS;
-    setPackedKernel(c.native ? 'native' : 'wasm');
-    const b: Record<string, unknown> = timeCases({
-      float_sim: () => body.predict(x) as tf.Tensor,
-      packed: () => packedBody.predict(x) as tf.Tensor,
-      packed_unfused: () => packedBodyUnfused.predict(x) as tf.Tensor,
-    }, bodyRuns);
-    b.speedup = ratio(b.float_sim as Timing, b.packed as Timing);
-    b.fused_speedup = ratio(b.packed_unfused as Timing, b.packed as Timing);
-    const stockBody = (bodyRes[c.backend] as Record<string, Timing> | undefined)?.float_sim;
-    if (c.native && stockBody) b.speedup_vs_stock_float_sim = ratio(stockBody, b.packed as Timing);
-    bodyRes[name] = b;
-    log(b);
     x.dispose();
   }
-  results.per_layer = perLayer;
-  results.body = bodyRes;
-  results.threads = THREADS;
-  results.readback = READBACK;
+  Object.assign(results, { per_layer: perLayer, body: bodyRes, threads: THREADS, readback: READBACK });
   useNativeConvKernels(false);
-
-  const files = {
-    frbc_float_sim_bytes: await weightBytes(frbc),
-    frbc_packed_bytes: await weightBytes(packed),
-    srresnet_fp_bytes: await weightBytes(fp),
-    body_float_sim_bytes: await weightBytes(body),
-    body_packed_bytes: await weightBytes(packedBody),
-  };
-  results.files = {
-    ...files,
-    packed_over_fp: +(files.frbc_packed_bytes / files.srresnet_fp_bytes).toFixed(4),
-    body_packed_over_float: +(files.body_packed_bytes / files.body_float_sim_bytes).toFixed(4),
-  };
+  results.files = await fileSizes(m);
   log('\n== weights.bin sizes ==');
   log(results.files);
   void PackedConv2D;
@@ -301,7 +308,8 @@ function costOf(m: tfl.LayersModel): Cost | undefined {
  * each model's output read back unless --no-readback. Prints a Markdown table (median wall ms, CPU ms in
  * parentheses) and the speedups; returns the medians for --json.
  */
-async function wholeModelTable(): Promise<Record<string, unknown>> {
+/** The table's models: each row's float, packed (and unfused) forms, one FP twin per size, esrgan-slim last. */
+async function tableCases() {
   await tf.setBackend('wasm');
   useNativeConvKernels(false);
   const cases: TableCase[] = [];
@@ -338,7 +346,15 @@ async function wholeModelTable(): Promise<Record<string, unknown>> {
   // FP twins after the binary rows, the UpscalerJS row last.
   const ordered = [...cases.filter((c) => c.form !== 'fp-upscalerjs'), ...twins.values(), ...cases.filter((c) => c.form === 'fp-upscalerjs')];
 
-  const configs: Array<{ name: string; native: boolean; threads: number }> = [];
+  return { ordered, cases, bytes };
+}
+
+type TableConfig = { name: string; native: boolean; threads: number };
+interface TableTimes { ran: TableConfig[]; times: Record<string, Record<string, Timing>>; load0: number[]; load1: number[]; wasmThreads: boolean }
+
+/** Times every case on plain wasm and on the native tier at each thread count, interleaved per configuration. */
+function timeTable(ordered: TableCase[]): TableTimes {
+  const configs: TableConfig[] = [];
   if (TIERS.includes('wasm')) configs.push({ name: 'plain wasm', native: false, threads: 1 });
   if (TIERS.includes('native')) for (const t of MODEL_THREADS) configs.push({ name: `native tier, ${t} thread${t > 1 ? 's' : ''}`, native: true, threads: t });
   const wasmThreads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
@@ -367,6 +383,12 @@ async function wholeModelTable(): Promise<Record<string, unknown>> {
   useNativeConvKernels(false);
   const load1 = loadavg();
 
+  return { ran, times, load0, load1, wasmThreads };
+}
+
+/** The Markdown table of whole-model times, the packed rows' ratios and their weights.bin bytes. */
+function tableMarkdown(ordered: TableCase[], cases: TableCase[], bytes: Record<string, { packed?: number; fp?: number }>, t: TableTimes): string[] {
+  const { ran, times, load0, load1, wasmThreads } = t;
   const head = ['model', 'Params (K)', 'OPs (G)', 'form', ...ran.map((c) => c.name)];
   const md = [
     `Whole models x${SCALE}, LR 1×${SIZE}×${SIZE}×3 → ${SIZE * SCALE}×${SIZE * SCALE}: median wall ms of ${RUNS} interleaved runs after a warm-up (CPU ms of the process in parentheses)` +
@@ -398,9 +420,15 @@ async function wholeModelTable(): Promise<Record<string, unknown>> {
       md.push(`- ${TABLE_MODELS[row].label}: ${b.packed?.toLocaleString('en-US')} packed${b.fp ? ` vs ${b.fp.toLocaleString('en-US')} (1/${(b.fp / b.packed!).toFixed(1)})` : ''}`);
     }
   }
-  log(`\n${md.join('\n')}\n`);
+  return md;
+}
+
+async function wholeModelTable(): Promise<Record<string, unknown>> {
+  const { ordered, cases, bytes } = await tableCases();
+  const t = timeTable(ordered);
+  log(`\n${tableMarkdown(ordered, cases, bytes, t).join('\n')}\n`);
   for (const k of ordered) k.model.dispose();
-  return { configs: ran, times, bytes, loadavg: { start: load0, end: load1 }, wasm_multithread: wasmThreads };
+  return { configs: t.ran, times: t.times, bytes, loadavg: { start: t.load0, end: t.load1 }, wasm_multithread: t.wasmThreads };
 }
 
 async function main(): Promise<void> {

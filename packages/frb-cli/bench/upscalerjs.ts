@@ -89,6 +89,93 @@ bicubic, in one run; prints a Markdown table. See the header of packages/frb-cli
   --out FILE        write the output to FILE
 `;
 
+/** A row per shipped weight set (PRETRAINED), at the asked scales it has weights for. */
+function shippedMethods(scales: number[], note: (s: string) => void): Method[] {
+  const methods: Method[] = [];
+  const names = [...new Set(PRETRAINED.map((e) => `${e.model}\u0000${e.name}`))];
+  for (const key of names) {
+    const [model, name] = key.split('\u0000');
+    const have = PRETRAINED.filter((e) => e.model === model && e.name === name).map((e) => e.scale);
+    const at = scales.filter((s) => have.includes(s));
+    for (const s of scales.filter((x) => !have.includes(x))) note(`${model} '${name}' has no x${s} weights; its x${s} row is left out`);
+    if (at.length === 0) continue;
+    methods.push({
+      method: `${model} ${name} (1-bit, shipped)`, kind: 'shipped', scales: at,
+      build: (scale) => instantiate({ kind: 'zoo', ref: model, label: model, weights: name }, { scale }),
+      source: `createModel('${model}', {scale, weights: '${name}'})`,
+    });
+  }
+  return methods;
+}
+
+/** A row per UpscalerJS model (one row per model name, its scales as columns), filtered by --models. */
+function upscalerMethods(scales: number[], models: string | undefined, note: (s: string) => void): Method[] {
+  const methods: Method[] = [];
+  const only = models !== undefined ? parseList(models, []) : undefined;
+  const ujs = upscalerModels(note).filter((m) => scales.includes(m.scale));
+  if (only) {
+    const known = new Set(ujs.flatMap((m) => [m.row, m.pkg, m.pkg.replace(/^@upscalerjs\//, '')]));
+    for (const o of only) if (!known.has(o)) throw new UsageError(`frb ${CMD}: --models: no UpscalerJS model '${o}' at x${scales.join(', x')} (known: ${[...new Set(ujs.map((m) => m.row))].join(', ')})`);
+  }
+  for (const row of [...new Set(ujs.map((m) => m.row))]) {
+    const ms = ujs.filter((m) => m.row === row && (!only || [m.row, m.pkg, m.pkg.replace(/^@upscalerjs\//, '')].some((n) => only.includes(n))));
+    if (ms.length === 0) continue;
+    const at = (s: number) => ms.find((m) => m.scale === s)!;
+    methods.push({
+      method: `UpscalerJS ${row}`, kind: 'upscalerjs', scales: ms.map((m) => m.scale).sort((a, b) => a - b),
+      inputRange: (s) => at(s).inputRange, outputRange: (s) => at(s).outputRange,
+      build: (s) => loadUpscalerModel(at(s)),
+      source: `${ms[0].pkg}@${ms[0].version}: ${ms.map((m) => `x${m.scale} ${m.file.slice(m.file.indexOf(ms[0].pkg) + ms[0].pkg.length + 1)} [0, ${m.inputRange}] -> [0, ${m.outputRange}]`).join('; ')}`,
+    });
+  }
+  return methods;
+}
+
+type Run = EvalRun & { results: SetResult[] };
+
+/** Evaluates every row at each of its scales with the harness of frb eval; counts Params/OPs of layers models. */
+async function measure(
+  ctx: ReturnType<typeof defaultContext>, methods: Method[],
+  o: { root: string; sets: string[]; generateLR: boolean; limit: number | undefined }, note: (s: string) => void,
+): Promise<Run[]> {
+  const { root, sets, generateLR, limit } = o;
+  const runs: Run[] = [];
+  for (const m of methods) {
+    const cost: Record<string, Cost> = {};
+    const results: SetResult[] = [];
+    for (const scale of m.scales) {
+      // One runSets call per scale: each scale of an UpscalerJS row has its own value ranges.
+      results.push(...(await runSets(
+        ctx,
+        {
+          benchRoot: root, sets, scales: [scale], generateLR, limit, label: `${m.method} x${scale}`,
+          evalOptions: { inputRange: m.inputRange?.(scale), outputRange: m.outputRange?.(scale) },
+        },
+        async () => {
+          let predictor: Predictor;
+          try {
+            predictor = await m.build(scale);
+          } catch (err) {
+            throw new Error(`${m.method} x${scale} (${m.source}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          }
+          if (typeof (predictor as tfl.LayersModel).predict === 'function') {
+            const model = predictor as tfl.LayersModel;
+            try {
+              cost[String(scale)] = modelCost(model, COST_INPUT);
+            } catch (err) {
+              note(`${m.method} x${scale}: Params/OPs not counted (${err instanceof Error ? err.message : String(err)})`);
+            }
+            return { predictor: model, dispose: () => model.dispose() };
+          }
+          return { predictor };
+        },
+      )));
+    }
+    runs.push({ method: m.method, cost, results, options: { kind: m.kind, source: m.source } });
+  }
+  return runs;
+}
+
 async function main(argv: string[]): Promise<number> {
   const ctx = defaultContext();
   const p = parse(CMD, argv, {
@@ -127,76 +214,15 @@ async function main(argv: string[]): Promise<number> {
     methods.push({ method: 'Bicubic', kind: 'bicubic', scales, build: async () => bicubic, source: 'MATLAB-compatible imresize (@frb/datasets)' });
   }
   if (!flag(p, 'no-shipped')) {
-    const names = [...new Set(PRETRAINED.map((e) => `${e.model}\u0000${e.name}`))];
-    for (const key of names) {
-      const [model, name] = key.split('\u0000');
-      const have = PRETRAINED.filter((e) => e.model === model && e.name === name).map((e) => e.scale);
-      const at = scales.filter((s) => have.includes(s));
-      for (const s of scales.filter((x) => !have.includes(x))) note(`${model} '${name}' has no x${s} weights; its x${s} row is left out`);
-      if (at.length === 0) continue;
-      methods.push({
-        method: `${model} ${name} (1-bit, shipped)`, kind: 'shipped', scales: at,
-        build: (scale) => instantiate({ kind: 'zoo', ref: model, label: model, weights: name }, { scale }),
-        source: `createModel('${model}', {scale, weights: '${name}'})`,
-      });
-    }
+    methods.push(...shippedMethods(scales, note));
   }
-  const only = str(p, 'models') !== undefined ? parseList(str(p, 'models'), []) : undefined;
-  const ujs = upscalerModels(note).filter((m) => scales.includes(m.scale));
-  if (only) {
-    const known = new Set(ujs.flatMap((m) => [m.row, m.pkg, m.pkg.replace(/^@upscalerjs\//, '')]));
-    for (const o of only) if (!known.has(o)) throw new UsageError(`frb ${CMD}: --models: no UpscalerJS model '${o}' at x${scales.join(', x')} (known: ${[...new Set(ujs.map((m) => m.row))].join(', ')})`);
-  }
-  for (const row of [...new Set(ujs.map((m) => m.row))]) {
-    const ms = ujs.filter((m) => m.row === row && (!only || [m.row, m.pkg, m.pkg.replace(/^@upscalerjs\//, '')].some((n) => only.includes(n))));
-    if (ms.length === 0) continue;
-    const at = (s: number) => ms.find((m) => m.scale === s)!;
-    methods.push({
-      method: `UpscalerJS ${row}`, kind: 'upscalerjs', scales: ms.map((m) => m.scale).sort((a, b) => a - b),
-      inputRange: (s) => at(s).inputRange, outputRange: (s) => at(s).outputRange,
-      build: (s) => loadUpscalerModel(at(s)),
-      source: `${ms[0].pkg}@${ms[0].version}: ${ms.map((m) => `x${m.scale} ${m.file.slice(m.file.indexOf(ms[0].pkg) + ms[0].pkg.length + 1)} [0, ${m.inputRange}] -> [0, ${m.outputRange}]`).join('; ')}`,
-    });
-  }
+  methods.push(...upscalerMethods(scales, str(p, 'models'), note));
 
   const backend = await useBackend(CMD, str(p, 'backend'), ctx);
   const native = getNativeStatus();
   const load0 = loadavg();
   const t0 = performance.now();
-  const runs: Array<EvalRun & { results: SetResult[] }> = [];
-  for (const m of methods) {
-    const cost: Record<string, Cost> = {};
-    const results: SetResult[] = [];
-    for (const scale of m.scales) {
-      // One runSets call per scale: each scale of an UpscalerJS row has its own value ranges.
-      results.push(...(await runSets(
-        ctx,
-        {
-          benchRoot: root, sets, scales: [scale], generateLR, limit, label: `${m.method} x${scale}`,
-          evalOptions: { inputRange: m.inputRange?.(scale), outputRange: m.outputRange?.(scale) },
-        },
-        async () => {
-          let predictor: Predictor;
-          try {
-            predictor = await m.build(scale);
-          } catch (err) {
-            throw new Error(`${m.method} x${scale} (${m.source}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          }
-          if (typeof (predictor as tfl.LayersModel).predict === 'function') {
-            const model = predictor as tfl.LayersModel;
-            try {
-              cost[String(scale)] = modelCost(model, COST_INPUT);
-            } catch (err) {
-              note(`${m.method} x${scale}: Params/OPs not counted (${err instanceof Error ? err.message : String(err)})`);
-            }
-            return { predictor: model, dispose: () => model.dispose() };
-          }
-          return { predictor };
-        },
-      )));
-    }
-    runs.push({ method: m.method, cost, results, options: { kind: m.kind, source: m.source } });
-  }
+  const runs = await measure(ctx, methods, { root, sets, generateLR, limit }, note);
   const minutes = (performance.now() - t0) / 60000;
   const load1 = loadavg();
   const leaked = tf.memory().numTensors;
@@ -226,7 +252,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Per scale and set: each shipped row minus the best UpscalerJS row, naming that row. */
-function marginLines(runs: Array<EvalRun & { results: SetResult[] }>, scales: number[], sets: string[]): string[] {
+function marginLines(runs: Run[], scales: number[], sets: string[]): string[] {
   const kind = (r: EvalRun) => (r.options as { kind: string }).kind;
   const psnrOf = (r: EvalRun, scale: number, set: string) => r.results.find((x) => x.scale === scale && x.set === set)?.psnr;
   const out: string[] = [];

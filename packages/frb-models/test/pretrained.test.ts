@@ -109,7 +109,7 @@ describe('shipped packed forms', () => {
     });
     expect(seen.sort()).toEqual([path.join('packed', 'model.json'), path.join('packed', 'weights.bin')]);
     m.dispose();
-    expect(() => loadPretrained('frbc', { scale: first.scale, weights: first.name, packed: 'yes' })).toThrow(new RegExp(`weights '${first.name}'.*packed must be true or false`));
+    expect(() => loadPretrained('frbc', { scale: first.scale, weights: first.name, packed: 'yes' as unknown as boolean })).toThrow(new RegExp(`weights '${first.name}'.*packed must be true or false`));
   });
 
   it('bestPretrained picks the set with the highest logged Set5 PSNR at that scale', () => {
