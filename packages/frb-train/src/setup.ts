@@ -1,5 +1,6 @@
 // The named steps before the loop: the training pairs, the student (seeded) with its Adam, the frozen DBT
 // teacher, and where the run starts (fresh or from its newest checkpoint).
+import { realpathSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import '@frb/layers';
@@ -95,8 +96,21 @@ export async function buildModels(cfg: TrainConfig): Promise<RunModels> {
   }
 }
 
-/** The config parts a resume must not change, by section (so a mismatch names the section). */
-export function resumeDigests(cfg: TrainConfig): Record<string, string> {
+/** The teacher's path with symlinks resolved, so one teacher reached by two paths digests the same. */
+function realTeacher(teacher: string): string {
+  try {
+    return realpathSync(teacher);
+  } catch {
+    return teacher; // not a file path (or gone): compared as written
+  }
+}
+
+/**
+ * The config parts a resume must not change, by section (so a mismatch names the section). `literalTeacher`
+ * gives the digests as written before teacher paths were resolved (checkpoints of that time hold those).
+ */
+export function resumeDigests(cfg: TrainConfig, literalTeacher = false): Record<string, string> {
+  const dbt = cfg.train.dbt && !literalTeacher ? { ...cfg.train.dbt, teacher: realTeacher(cfg.train.dbt.teacher) } : cfg.train.dbt;
   const { train, patchSize, batchSize, augment, skipSmall, layout } = cfg.data;
   // The plain-folder layout is left out of the digest, so checkpoints from before `layout` existed still resume.
   const data = layout && layout !== 'folder' ? { train, patchSize, batchSize, augment, skipSmall, layout } : { train, patchSize, batchSize, augment, skipSmall };
@@ -104,7 +118,7 @@ export function resumeDigests(cfg: TrainConfig): Record<string, string> {
     model: digestOf(cfg.model),
     data: digestOf(data),
     'train.optimizer': digestOf(cfg.train.optimizer),
-    'train.dbt': digestOf(cfg.train.dbt),
+    'train.dbt': digestOf(dbt),
     seed: digestOf(cfg.seed),
   };
 }
@@ -132,8 +146,9 @@ export async function startOrResume(a: {
   }
   if (a.resume && existing) {
     const saved = existing.state.digests ?? {};
+    const legacy = resumeDigests(a.cfg, true);
     for (const [k, v] of Object.entries(resumeDigests(a.cfg))) {
-      if (saved[k] !== undefined && saved[k] !== v) {
+      if (saved[k] !== undefined && saved[k] !== v && saved[k] !== legacy[k]) {
         throw new Error(`--resume: config section '${k}' differs from the one checkpoint "${existing.dir}" was trained with; resume needs the same ${k}`);
       }
     }

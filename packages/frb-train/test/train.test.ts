@@ -1,6 +1,6 @@
 // @frb/train: config validation, schedules, exact resume, NaN/Inf stop, DBT. Tiny models on generated
 // images in a temp folder (no shared data needed).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '@frb/models';
 import { saveModel } from '@frb/layers/node';
 import { ConfigError, JsonlLogger, findCheckpoint, learningRateAt, loadConfig, train, validateConfig, type TrainConfig } from '@frb/train';
+import { resumeDigests } from '../src/setup.js';
 import { baseConfig, makeTrainRoot, quiet, trainLosses as trainLossesOf } from './helpers.js';
 
 let root: string;
@@ -153,6 +154,18 @@ describe('train loop', () => {
     await expect(train(cfgOf(base('runs/full')), { stderr: quiet })).rejects.toThrow(/already holds checkpoints.*--resume/);
     const changed = base('runs/full', { model: { name: 'frbc', scale: 2, features: 12, blocks: 2 } });
     await expect(train(cfgOf(changed), { stderr: quiet, resume: true })).rejects.toThrow(/config section 'model' differs/);
+  });
+
+  it('resume compares a DBT teacher by its real path: a symlink to the same teacher matches, another teacher does not', () => {
+    for (const d of ['teachers/real', 'teachers/other']) mkdirSync(join(root, d), { recursive: true });
+    symlinkSync(join(root, 'teachers/real'), join(root, 'teachers/link'));
+    const digest = (teacher: string, literal = false) =>
+      resumeDigests(cfgOf(base('runs/d', { train: { iterations: 3, dbt: { teacher, weight: 0.5 } } })), literal)['train.dbt'];
+    expect(digest('teachers/link')).toBe(digest('teachers/real'));
+    expect(digest('teachers/other')).not.toBe(digest('teachers/real'));
+    // As written (how older checkpoints were digested), the two paths differ: those still resume through this form.
+    expect(digest('teachers/link', true)).not.toBe(digest('teachers/real', true));
+    expect(digest('teachers/real', true)).toBe(digest('teachers/real'));
   });
 
   it('a non-finite loss stops the run before the step, keeping the last good checkpoint', async () => {
