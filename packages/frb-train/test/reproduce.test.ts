@@ -13,6 +13,7 @@ import {
 } from '@frb/train';
 import { createModel, modelInfo } from '@frb/models';
 import { METHODS } from '@frb/train';
+import { loggedSeconds } from '../src/reproduce/run.js';
 import { smoothImage } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'frb-repro-lib-'));
@@ -132,6 +133,25 @@ describe('presets and plans', () => {
       expect(planRuns(p, { dataRoot: '/d', runsDir: '/r' }).length).toBeGreaterThan(0);
     }
     await expect(loadPreset('nope')).rejects.toThrow(/no preset 'nope'/);
+  });
+});
+
+describe('loggedSeconds', () => {
+  it('sums the sessions of a resumed run (start or resume to its last record), not the gap between them', async () => {
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
+    const file = join(tmp, 'sessions.jsonl');
+    const lines = [
+      { kind: 'event', iter: 0, event: 'start', time: t(0) },
+      { kind: 'train', iter: 10, time: t(60) },
+      { kind: 'event', iter: 10, event: 'interrupted', time: t(100) },
+      { kind: 'event', iter: 10, event: 'resume', time: t(10_000) },
+      { kind: 'train', iter: 20, time: t(10_030) },
+      { kind: 'event', iter: 20, event: 'done', time: t(10_050) },
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"kind":"tr');
+    expect(await loggedSeconds(file)).toBe(150);
+    writeFileSync(file, lines.slice(0, 5).map((l) => JSON.stringify(l)).join('\n'));
+    expect(await loggedSeconds(file)).toBeNull(); // not finished
   });
 });
 

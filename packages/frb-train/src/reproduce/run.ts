@@ -135,11 +135,15 @@ async function readEval(file: string, scale: number, sets: string[]): Promise<Ev
   }
 }
 
-/** Seconds from a run log's first 'start' event to its 'done' event (null when either is missing). */
+/** Training seconds of a finished run by its log (null without a 'done' event). */
 export async function loggedSeconds(logFile: string): Promise<number | null> {
   if (!existsSync(logFile)) return null;
-  let start: number | null = null;
-  let done: number | null = null;
+  // Summed over sessions: each runs from its start/resume event to its last timed record, so the hours between an
+  // interruption and the resume are not counted.
+  let total = 0;
+  let from: number | null = null;
+  let last: number | null = null;
+  let done = false;
   for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
     let e: { kind?: string; event?: string; time?: string };
     try {
@@ -147,9 +151,15 @@ export async function loggedSeconds(logFile: string): Promise<number | null> {
     } catch {
       continue; // blank, or a line cut by a kill mid-write
     }
-    if (e.kind !== 'event' || !e.time) continue;
-    if (e.event === 'start' && start === null) start = Date.parse(e.time);
-    if (e.event === 'done') done = Date.parse(e.time);
+    if (!e.time) continue;
+    const t = Date.parse(e.time);
+    if (e.kind === 'event' && (e.event === 'start' || e.event === 'resume')) {
+      if (from !== null && last !== null) total += last - from;
+      from = t;
+    }
+    if (e.kind === 'event' && e.event === 'done') done = true;
+    last = t;
   }
-  return start !== null && done !== null && done >= start ? (done - start) / 1000 : null;
+  if (from !== null && last !== null) total += last - from;
+  return done && from !== null ? total / 1000 : null;
 }
