@@ -148,7 +148,7 @@ function timeSection(outcomes: RunOutcome[]): string[] {
   const L: string[] = [];
   L.push('## Training time', '', '| run | seed | scale | training seconds | source |', '|---|---|---|---|---|');
   for (const o of outcomes) {
-    const source = o.reused ? 'its log (reused run; start → done)' : o.error ? 'not finished (see Notes)' : 'this invocation';
+    const source = o.reused ? 'its log (reused run; sessions summed)' : o.error ? 'not finished (see Notes)' : 'this invocation';
     L.push(`| ${o.run.entry.label} | ${o.run.seed} | x${o.run.scale} | ${o.trainSeconds === null ? '-' : o.trainSeconds.toFixed(0)} | ${source} |`);
   }
   return L;

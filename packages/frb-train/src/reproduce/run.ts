@@ -15,7 +15,7 @@ export interface RunOutcome {
   eval: EvalRun | null;
   /** Training was found finished rather than done by this invocation. */
   reused: boolean;
-  /** Training seconds: this invocation's, or for a reused run its log's start → done span (null if unknown). */
+  /** Training seconds: this invocation's, or for a reused run its log's sessions summed (null if unknown). */
   trainSeconds: number | null;
   error?: string;
 }
