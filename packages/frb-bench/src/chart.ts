@@ -100,6 +100,34 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   for (const p of points) {
     if (p.yErr !== undefined && !(Number.isFinite(p.yErr) && p.yErr >= 0)) throw new Error(`plot: point '${p.label}': yErr must be a finite number ≥ 0, got ${p.yErr}`);
   }
+  const { px, py, x0, x1, y0, y1 } = scatterScales(points, { W, H, m, logX });
+  const parts: string[] = [];
+  parts.push(...svgOpen(W, H));
+  if (o.title) parts.push(`<text x="${W / 2}" y="30" text-anchor="middle" font-size="18">${esc(o.title)}</text>`);
+  // Grid and ticks.
+  for (const t of logX ? logTicks(x0, x1) : linearTicks(x0, x1)) {
+    const x = px(t).toFixed(1);
+    parts.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${x}" y="${H - m.b + 18}" text-anchor="middle" font-size="12">${tickLabel(t)}</text>`);
+  }
+  for (const t of linearTicks(y0, y1)) {
+    const y = py(t).toFixed(1);
+    parts.push(`<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${m.l - 8}" y="${y}" dy="4" text-anchor="end" font-size="12">${tickLabel(t)}</text>`);
+  }
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">${esc(o.xLabel ?? 'OPs (G)')}${logX ? ' (log scale)' : ''}</text>`);
+  parts.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(o.yLabel ?? 'PSNR (dB)')}</text>`);
+  parts.push(...markersAndLabels(points, px, py, { W, H, m }));
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+type Margins = { l: number; r: number; t: number; b: number };
+
+/** The plot's x and y ranges (the y range covering the error bars) and the maps from data to pixels. */
+function scatterScales(points: ScatterPoint[], f: { W: number; H: number; m: Margins; logX: boolean }) {
+  const { W, H, m, logX } = f;
   const xs = points.map((p) => p.x);
   // The y range covers the error bars too.
   const yLo = points.map((p) => p.y - (p.yErr ?? 0));
@@ -121,23 +149,14 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
   const px = (x: number) =>
     m.l + ((logX ? Math.log(x) - Math.log(x0) : x - x0) / (logX ? Math.log(x1) - Math.log(x0) : x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const parts: string[] = [];
-  parts.push(...svgOpen(W, H));
-  if (o.title) parts.push(`<text x="${W / 2}" y="30" text-anchor="middle" font-size="18">${esc(o.title)}</text>`);
-  // Grid and ticks.
-  for (const t of logX ? logTicks(x0, x1) : linearTicks(x0, x1)) {
-    const x = px(t).toFixed(1);
-    parts.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${x}" y="${H - m.b + 18}" text-anchor="middle" font-size="12">${tickLabel(t)}</text>`);
-  }
-  for (const t of linearTicks(y0, y1)) {
-    const y = py(t).toFixed(1);
-    parts.push(`<line x1="${m.l}" y1="${y}" x2="${W - m.r}" y2="${y}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${m.l - 8}" y="${y}" dy="4" text-anchor="end" font-size="12">${tickLabel(t)}</text>`);
-  }
-  parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">${esc(o.xLabel ?? 'OPs (G)')}${logX ? ' (log scale)' : ''}</text>`);
-  parts.push(`<text transform="translate(18 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(o.yLabel ?? 'PSNR (dB)')}</text>`);
+  return { px, py, x0, x1, y0, y1 };
+}
+
+/**
+ * Markers, error bars, labels and their leader lines, in drawing order (leaders, bars, markers, labels).
+ */
+function markersAndLabels(points: ScatterPoint[], px: (x: number) => number, py: (y: number) => number, f: { W: number; H: number; m: Margins }): string[] {
+  const { W, H, m } = f;
   // Labels: greedy placement around each marker, avoiding other labels, markers and the frame. Methods with
   // nearly equal cost and PSNR form tight clusters, so candidates go further out in steps, and a label placed
   // away from its marker gets a thin leader line.
@@ -155,6 +174,7 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
     for (const dy of [4, -14, 22, -32, 40, -50, 58, -68]) candidates.push([dx, dy, 'start'], [-dx, dy, 'end']);
   }
   const labels: string[] = [];
+  const leaders: string[] = [];
   const circles: string[] = [];
   const errorBars: string[] = [];
   for (const [i, p] of points.entries()) {
@@ -187,13 +207,11 @@ export function scatterSvg(points: ScatterPoint[], o: ScatterOptions = {}): stri
       const lx = cx + pick[0] - Math.sign(pick[0]) * 2;
       const ly = cy + pick[1] - 4;
       const d = Math.hypot(lx - cx, ly - cy) || 1;
-      parts.push(`<line x1="${(cx + ((lx - cx) / d) * 7).toFixed(1)}" y1="${(cy + ((ly - cy) / d) * 7).toFixed(1)}" x2="${lx.toFixed(1)}" y2="${ly.toFixed(1)}" stroke="#888" stroke-width="0.8"/>`);
+      leaders.push(`<line x1="${(cx + ((lx - cx) / d) * 7).toFixed(1)}" y1="${(cy + ((ly - cy) / d) * 7).toFixed(1)}" x2="${lx.toFixed(1)}" y2="${ly.toFixed(1)}" stroke="#888" stroke-width="0.8"/>`);
     }
     labels.push(`<text x="${(cx + pick[0]).toFixed(1)}" y="${(cy + pick[1]).toFixed(1)}" text-anchor="${pick[2]}" font-size="12">${esc(p.label)}</text>`);
   }
-  parts.push(...errorBars, ...circles, ...labels);
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  return [...leaders, ...errorBars, ...circles, ...labels];
 }
 
 export interface Series {

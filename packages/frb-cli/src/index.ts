@@ -1,15 +1,15 @@
 // @frb/cli: the `frb` command. `main(argv)` runs one subcommand and returns its exit code
 // (0 ok, 1 runtime failure, 2 usage error); it never calls process.exit, so tests call it in-process.
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, defaultContext, type CliContext } from './context.js';
-import type { Command, LazyCommand } from './commands/command.js';
+import type { Command, CommandModule, LazyCommand } from './commands/command.js';
 
 export { UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, type CliContext, type Output } from './context.js';
-export type { Command, LazyCommand } from './commands/command.js';
+export type { Command, CommandModule, LazyCommand } from './commands/command.js';
 
 // Each command's module (and with it tfjs, sharp, the native tier) is imported only when that command runs or
-// prints its own help: `frb --help` and a mistyped command load nothing heavy. The summaries are repeated here
-// for the same reason; a test checks they equal the modules' own.
-const lazy = (name: string, summary: string, load: () => Promise<Command>): LazyCommand => ({ name, summary, load });
+// prints its own help: `frb --help` and a mistyped command load nothing heavy. So the one-line summaries live
+// here, in the table, and nowhere else.
+const lazy = (name: string, summary: string, load: () => Promise<CommandModule>): LazyCommand => ({ name, summary, load });
 
 /** The command table. */
 export const COMMANDS: Array<Command | LazyCommand> = [
@@ -32,7 +32,10 @@ export function registerCommand(cmd: Command | LazyCommand): void {
 
 /** The command itself, its module imported if it is a lazy entry. */
 export async function loadCommand(entry: Command | LazyCommand): Promise<Command> {
-  return 'load' in entry ? entry.load() : entry;
+  if (!('load' in entry)) return entry;
+  const m = await entry.load();
+  if (m.name !== entry.name) throw new Error(`frb: the command table's '${entry.name}' loads a module named '${m.name}'`);
+  return { name: entry.name, summary: entry.summary, get help() { return m.help; }, run: (argv, ctx) => m.run(argv, ctx) };
 }
 
 function globalHelp(): string {

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PackedConv2D, PackedDense } from '@frb/layers';
 import { loadModel } from '@frb/layers/node';
-import { PRETRAINED, createModel, deployModel, listModels, modelInfo } from '@frb/models';
+import { PRETRAINED, bestPretrained, createModel, deployModel, listModels, modelInfo } from '@frb/models';
 import { UsageError } from './context.js';
 
 export interface ModelSpec {
@@ -45,8 +45,14 @@ export function resolveModelSpec(cmd: string, arg: string | undefined, cwd: stri
 }
 
 /** Scales shipped weight set `set` of zoo model `model` exists for, ascending. */
-export function shippedScales(model: string, set: string): number[] {
-  return PRETRAINED.filter((p) => p.model === model && p.name === set).map((p) => p.scale).sort((a, b) => a - b);
+/** Scales with shipped weights of `model` (of one set, or of any). */
+export function shippedScales(model: string, set?: string): number[] {
+  return [...new Set(PRETRAINED.filter((p) => p.model === model && (set === undefined || p.name === set)).map((p) => p.scale))].sort((a, b) => a - b);
+}
+
+/** The shipped set of `model` with the best logged Set5 PSNR at `scale` (the upscale default), if any. */
+export function bestShippedSet(model: string, scale: number): string | undefined {
+  return bestPretrained(model, scale)?.name;
 }
 
 /** `--weights W` for zoo model `name`: one of its shipped sets, or a model.json (file or folder). */

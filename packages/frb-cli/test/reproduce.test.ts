@@ -100,7 +100,10 @@ describe('frb reproduce', () => {
     writeFileSync(join(root, 'bad.yaml'), 'name: b\nscales: [4]\nmodel: {features: 8, blocks: 0}\n');
     const bad = await frb(['reproduce', '--preset', join(root, 'bad.yaml')], root);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/methods must be a non-empty list/);
+    // The first problem in the preset's field order is named; the others are listed after it.
+    expect(bad.stderr).toMatch(/model\.blocks must be a positive integer, got 0 \(more problems at [^)]*data\.train/);
+    writeFileSync(join(root, 'bad.yaml'), 'name: b\nscales: [4]\nmodel: {features: 8, blocks: 2}\ndata: {train: [t], patch_size: 8, batch_size: 2}\ntrain: {iterations: 5}\n');
+    expect((await frb(['reproduce', '--preset', join(root, 'bad.yaml')], root)).stderr).toMatch(/train\.lr must be a positive number.*more problems at methods/);
     writeFileSync(join(root, 'bad.yaml'), 'name: b\nscales: [4]\nmodel: {features: 8, blocks: 0}\nmethods: [fp]\n');
     expect((await frb(['reproduce', '--preset', join(root, 'bad.yaml')], root)).stderr).toMatch(/model\.blocks must be a positive integer/);
     expect((await frb(['reproduce', '--preset', 'huge'], root)).stderr).toMatch(/no preset 'huge'/);

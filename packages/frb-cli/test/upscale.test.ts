@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { imresize, readImage, writePng, type RawImage } from '@frb/datasets';
 import { superResolve } from '@frb/bench';
-import { PRETRAINED, createModel } from '@frb/models';
+import { PRETRAINED, bestPretrained, createModel, pretrainedNames } from '@frb/models';
 import { frb, smoothImage } from './helpers.js';
 
 let dir: string;
 let img: string;
 let lr: RawImage;
-const scales = [...new Set(PRETRAINED.filter((p) => p.model === 'frbc' && p.name === 'small-291').map((p) => p.scale))].sort();
+const scales = [...new Set(PRETRAINED.filter((p) => p.model === 'frbc').map((p) => p.scale))].sort();
+/** What frb upscale runs without --weights: the shipped set with the best logged Set5 PSNR at that scale. */
+const defaultSet = (scale: number) => bestPretrained('frbc', scale)!.name;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'frb-upscale-'));
@@ -31,17 +33,17 @@ const meanAbsDiff = (a: RawImage, b: RawImage) => {
 
 describe('frb upscale', () => {
   for (const scale of scales) {
-    it(`x${scale}: writes <name>_x${scale}.png beside the input, equal to the model's tiled prediction, not bicubic`, async () => {
+    it(`x${scale}: writes <name>_x${scale}.png beside the input with the best shipped set, equal to its tiled prediction, not bicubic`, async () => {
       const before = tf.memory().numTensors;
       const r = await frb(['upscale', img, '--scale', String(scale), '--tile', '8', '--backend', 'cpu']);
-      expect(r.stderr).toMatch(new RegExp(`26x19 -> ${26 * scale}x${19 * scale} \\(x${scale}, frbc 'small-291', 12 tiles, cpu`));
+      expect(r.stderr).toMatch(new RegExp(`26x19 -> ${26 * scale}x${19 * scale} \\(x${scale}, frbc '${defaultSet(scale)}', 12 tiles, cpu`));
       expect(r.code).toBe(0);
       const out = join(dir, `photo_x${scale}.png`);
       expect(r.stdout).toBe(`${out}\n`);
       const sr = await readImage(out);
       expect([sr.height, sr.width, sr.channels]).toEqual([19 * scale, 26 * scale, 3]);
 
-      const model = await createModel('frbc', { scale, weights: 'small-291' });
+      const model = await createModel('frbc', { scale, weights: defaultSet(scale) });
       const want = await superResolve(model, lr, { scale, tile: 8 });
       model.dispose();
       expect(Buffer.from(sr.data).equals(Buffer.from(want.data))).toBe(true);
@@ -50,6 +52,27 @@ describe('frb upscale', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+
+  it('--packed on a shipped set runs its shipped packed files: equal to their tiled prediction, within a level of the float model', async () => {
+    const s = scales[scales.length - 1]!;
+    const before = tf.memory().numTensors;
+    const out = join(dir, 'packed.png');
+    const r = await frb(['upscale', img, '--scale', String(s), '--packed', '--tile', '8', '-o', out, '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`frbc '${defaultSet(s)}' packed`);
+    const sr = await readImage(out);
+    const packed = await createModel('frbc', { scale: s, weights: defaultSet(s), packed: true });
+    const want = await superResolve(packed, lr, { scale: s, tile: 8 });
+    packed.dispose();
+    expect(Buffer.from(sr.data).equals(Buffer.from(want.data))).toBe(true);
+    const fm = await createModel('frbc', { scale: s, weights: defaultSet(s) });
+    const float = await superResolve(fm, lr, { scale: s, tile: 8 });
+    fm.dispose();
+    let worst = 0;
+    for (let i = 0; i < sr.data.length; i++) worst = Math.max(worst, Math.abs(sr.data[i]! - float.data[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('--out, a gray image stays gray, --tile 0 (whole image) and --weights <model.json folder>', async () => {
     const gray = join(dir, 'gray.png');
@@ -91,9 +114,13 @@ describe('frb upscale', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/one or more <image> \(or folders of images\) expected, got 0/);
 
-    const bad = await frb(['upscale', img, '--scale', '3']);
+    const badScale = [2, 3, 4, 8].find((k) => !scales.includes(k))!;
+    const bad = await frb(['upscale', img, '--scale', String(badScale)]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`--scale must be ${scales.join(' or ')} (the scales weights 'small-291' exist for), got '3'`);
+    expect(bad.stderr).toContain(`--scale must be ${scales.join(' or ')} (the scales with shipped weights), got '${badScale}'`);
+    const smallScales = PRETRAINED.filter((p) => p.model === 'frbc' && p.name === 'small-291').map((p) => p.scale).sort();
+    const badNamed = await frb(['upscale', img, '--weights', 'small-291', '--scale', '8']);
+    expect(badNamed.stderr).toContain(`--scale must be ${smallScales.join(' or ')} (the scales weights 'small-291' exist for), got '8'`);
     const junk = await frb(['upscale', img, '--scale', 'x4']);
     expect(junk.code).toBe(2);
 
@@ -115,7 +142,7 @@ describe('frb upscale', () => {
 
     const w = await frb(['upscale', img, '--weights', 'huge']);
     expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/--weights 'huge' is neither a shipped weight set of 'frbc' \(small-291\) nor a model.json path/);
+    expect(w.stderr).toContain(`--weights 'huge' is neither a shipped weight set of 'frbc' (${pretrainedNames('frbc').join(', ')}) nor a model.json path`);
 
     const notImage = join(dir, 'notes.png');
     writeFileSync(notImage, 'not an image');

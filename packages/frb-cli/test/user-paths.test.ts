@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { imresize, readImage, readImageInfo, splitAlpha, type RawImage } from '@frb/datasets';
 import { superResolve } from '@frb/bench';
-import { PRETRAINED, createModel } from '@frb/models';
+import { PRETRAINED, createModel, pretrainedNames } from '@frb/models';
 import { cmykJpeg, exifRotatedJpeg, pattern, png16, rgbaPng, rotate90cw } from '../../frb-datasets/test/fixtures.js';
 import { frb, makeToyData, saveModelJson } from './helpers.js';
 
@@ -164,7 +164,7 @@ describe('frb eval: the model contract', () => {
   it('7. a zoo name needs --weights or --random-weights; --random-weights says untrained in every row; --weights small-291 = the shipped folder', async () => {
     const none = await frb(['eval', 'frbc', '--data', toy, '--sets', 'Toy', '--scale', S, '--backend', 'cpu']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/zoo model 'frbc' has no trained weights unless you name them: --weights small-291 \(shipped\) or --weights path\/to\/model.json, or --random-weights/);
+    expect(none.stderr).toContain(`zoo model 'frbc' has no trained weights unless you name them: --weights ${pretrainedNames('frbc').join('|')} (shipped) or --weights path/to/model.json, or --random-weights`);
 
     const rand = await frb(['eval', 'frbc', '--random-weights', '--features', '4', '--blocks', '1', '--data', toy, '--sets', 'Toy', '--scale', S, '--no-cost', '--backend', 'cpu']);
     expect(rand.code, rand.stderr).toBe(0);
@@ -249,9 +249,14 @@ describe('frb doctor and the native kernels', () => {
 });
 
 describe('start-up', () => {
-  it('the command table repeats each command module\'s own summary', async () => {
+  it('each entry of the command table loads the module of its name, with the table\'s summary', async () => {
     const { COMMANDS, loadCommand } = await import('@frb/cli');
-    for (const entry of COMMANDS) expect((await loadCommand(entry)).summary, entry.name).toBe(entry.summary);
+    for (const entry of COMMANDS) {
+      const c = await loadCommand(entry);
+      expect(c.name).toBe(entry.name);
+      expect(c.summary, entry.name).toBe(entry.summary);
+      expect(c.help, entry.name).toContain(`Usage: frb ${entry.name}`);
+    }
   });
 
   // Against the built dist/, as `npx frb` runs it (tsx would spend minutes transpiling on a loaded machine).

@@ -1,5 +1,5 @@
 /** Evaluation loading: full images, pairs by name, HR mod-cropped; lazy (one pair decoded at a time). */
-import type { ImagePair } from './layouts.js';
+import type { ImagePair } from './layouts/pairs.js';
 import { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';
 
 export type EvalPair = LoadedPair;

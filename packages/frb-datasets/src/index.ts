@@ -20,7 +20,10 @@ export {
   expectedLrSize,
   splitBySize,
   type SizeSplit,
-} from './layouts.js';
+  LAYOUTS,
+  layoutPairs,
+  type LayoutName,
+} from './layouts/index.js';
 export { DEFAULT_CACHE_DIR, lrCachePath, generatedLR, decodedCachePath, readImageCached } from './disk-cache.js';
 export { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';
 export { loadEvalPairs, type EvalPair } from './eval.js';

@@ -1,6 +1,6 @@
 /** Decoding one HR/LR pair: mod-cropped HR, LR read from its file or generated (disk-cached), sizes checked. */
 import { readImage } from './io.js';
-import type { ImagePair } from './layouts.js';
+import type { ImagePair } from './layouts/pairs.js';
 import { DEFAULT_CACHE_DIR, generatedLR, readImageCached, sourceStamp } from './disk-cache.js';
 import { assertScale, grayToRgb, modcrop, type RawImage } from './raw-image.js';
 

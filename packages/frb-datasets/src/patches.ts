@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfd from '@tensorflow/tfjs-data';
-import { splitBySize, type ImagePair } from './layouts.js';
+import { splitBySize, type ImagePair } from './layouts/pairs.js';
 import { LruCache } from './lru.js';
 import { loadPair, type LoadedPair, type PairLoadOptions } from './pair-loader.js';
 import { hashInts, mulberry32, permutation } from './random.js';

@@ -2,7 +2,7 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { benchmarkSet, df2k, div2k, imageFolder, imresize, loadEvalPairs, lrCachePath, modcrop, writePng } from '@frb/datasets';
+import { benchmarkSet, df2k, div2k, imageFolder, imresize, layoutPairs, loadEvalPairs, lrCachePath, modcrop, writePng } from '@frb/datasets';
 import { countDiff, randomImage, tempDir } from './helpers.js';
 
 let dir = '';
@@ -103,6 +103,20 @@ describe('div2k / df2k', () => {
     expect(pairs.map((p) => p.name)).toEqual(['0001', '000001']);
     await writePng(join(root, 'Flickr2K', 'Flickr2K_LR_bicubic', 'X2', '000001x2.png'), randomImage(4, 4, 3));
     await expect(df2k(root, 2)).rejects.toThrow(/000001x2\.png" is 4x4 .* needs 4x5/);
+  });
+});
+
+describe('layoutPairs', () => {
+  it('reads training folders by layout name; an unknown name lists the known ones', async () => {
+    const root = join(dir, 'by-name');
+    await makePair(join(root, 'S', 'HR'), join(root, 'S', 'LR_bicubic', 'X2'), 'a', 8, 10, 2, 21);
+    const bench = await layoutPairs('benchmark', [join(root, 'S')], 2);
+    expect(bench.map((p) => p.name)).toEqual(['a']);
+    expect(bench[0]!.lrPath).toMatch(/S[/\\]LR_bicubic[/\\]X2[/\\]ax2\.png$/);
+    const plain = await layoutPairs('folder', [join(root, 'S', 'HR')], 2);
+    expect(plain.map((p) => [p.name, p.lrPath])).toEqual([['a', undefined]]);
+    await expect(layoutPairs('div2k', [root], 2)).rejects.toThrow(/no "DIV2K_train_HR" folder/);
+    await expect(layoutPairs('flat', [root], 2)).rejects.toThrow(/unknown dataset layout 'flat' \(known: folder, div2k, df2k, benchmark\)/);
   });
 });
 

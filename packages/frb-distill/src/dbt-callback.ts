@@ -207,20 +207,7 @@ export class DBTCallback extends tfl.Callback {
    */
   attach(student: tfl.LayersModel): void {
     if (this.att) this.detach();
-    if (student == null || !Array.isArray(student.layers)) {
-      throw new Error('DBTCallback: no student model (the callback must be passed to fit/fitDataset)');
-    }
-    if (student === this.teacher) throw new Error('DBTCallback: the teacher must be a different model than the student');
-    const teacherWeights = new Set<unknown>(this.teacher.weights);
-    const shared = student.trainableWeights.find((w) => teacherWeights.has(w));
-    if (shared) {
-      throw new Error(`DBTCallback: student and teacher share the weight '${shared.name}'; the teacher must stay ` +
-        'frozen, so give the student its own copy');
-    }
-    if (student.inputs.length !== this.teacher.inputs.length) {
-      throw new Error(`DBTCallback: student '${student.name}' has ${student.inputs.length} inputs but teacher ` +
-        `'${this.teacher.name}' has ${this.teacher.inputs.length}`);
-    }
+    checkStudent(student, this.teacher);
     const pairs = resolvePairs(student, this.teacher, this.pairSpecs);
     const teacherBlocks = blockOutputModel(this.teacher, pairs.map((p) => p.teacher), 'teacher');
 
@@ -229,29 +216,7 @@ export class DBTCallback extends tfl.Callback {
       teacherBlocks, captured: pairs.map(() => null), inputs: student.inputs.map(() => null), consumed: false,
     };
     try {
-      // The batch: captured where the model input enters its first consumer layer (fit feeds inputs there).
-      student.inputs.forEach((input, i) => {
-        let slot = -1;
-        const consumer = student.layers.find((l) => {
-          if (l.getClassName() === 'InputLayer') return false;
-          for (const node of l.inboundNodes) {
-            const k = node.inputTensors.indexOf(input);
-            if (k >= 0) {
-              slot = k;
-              return true;
-            }
-          }
-          return false;
-        });
-        if (consumer === undefined) {
-          throw new Error(`DBTCallback: no layer of student '${student.name}' consumes input '${input.name}'`);
-        }
-        att.hooks.push(hookCall(consumer, (inputs, kwargs) => {
-          if (!isTraining(kwargs)) return;
-          const list = Array.isArray(inputs) ? inputs : [inputs];
-          att.inputs[i] = list[slot] ?? null;
-        }));
-      });
+      hookInputs(student, att);
       // The student's block outputs from the same forward pass (they stay on fit's gradient tape).
       pairs.forEach((p, k) => {
         const layer = findLayer(student, p.student, 'student');
@@ -383,4 +348,48 @@ function pairLabel(p: BlockPair): string {
 /** Factory in the tfjs style. */
 export function dbtCallback(args: DBTCallbackArgs): DBTCallback {
   return new DBTCallback(args);
+}
+
+/** A student fit to distill into from `teacher`: a model, not the teacher, with its own weights and as many inputs. */
+function checkStudent(student: tfl.LayersModel, teacher: tfl.LayersModel): void {
+  if (student == null || !Array.isArray(student.layers)) {
+    throw new Error('DBTCallback: no student model (the callback must be passed to fit/fitDataset)');
+  }
+  if (student === teacher) throw new Error('DBTCallback: the teacher must be a different model than the student');
+  const teacherWeights = new Set<unknown>(teacher.weights);
+  const shared = student.trainableWeights.find((w) => teacherWeights.has(w));
+  if (shared) {
+    throw new Error(`DBTCallback: student and teacher share the weight '${shared.name}'; the teacher must stay ` +
+      'frozen, so give the student its own copy');
+  }
+  if (student.inputs.length !== teacher.inputs.length) {
+    throw new Error(`DBTCallback: student '${student.name}' has ${student.inputs.length} inputs but teacher ` +
+      `'${teacher.name}' has ${teacher.inputs.length}`);
+  }
+}
+
+/** The batch: captured where each model input enters its first consumer layer (fit feeds inputs there). */
+function hookInputs(student: tfl.LayersModel, att: Attachment): void {
+  student.inputs.forEach((input, i) => {
+    let slot = -1;
+    const consumer = student.layers.find((l) => {
+      if (l.getClassName() === 'InputLayer') return false;
+      for (const node of l.inboundNodes) {
+        const k = node.inputTensors.indexOf(input);
+        if (k >= 0) {
+          slot = k;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (consumer === undefined) {
+      throw new Error(`DBTCallback: no layer of student '${student.name}' consumes input '${input.name}'`);
+    }
+    att.hooks.push(hookCall(consumer, (inputs, kwargs) => {
+      if (!isTraining(kwargs)) return;
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      att.inputs[i] = list[slot] ?? null;
+    }));
+  });
 }

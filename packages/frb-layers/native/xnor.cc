@@ -1,7 +1,7 @@
 // The packed binary conv (XNOR-popcount), the inference form of an SRB conv; JS side: src/packed/xnor-native.ts.
 #include <memory>
 #include <vector>
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
@@ -12,191 +12,300 @@ namespace {
 
 // ---- packed binary conv (XNOR-popcount), the inference form of an SRB conv ----
 // out[p][o] = bias[o] + Σ_k α_k[o] · (K_p − 2·Σ_{valid taps t} popcount(a_{p,t} XOR w_{k,t,o})), K_p = valid taps · Ci.
-// Activation bits: 1 where x + threshold < 0 (sign(0) = +1), 64 channels per word. Taps that fall in the zero
-// padding are skipped, which is exactly the float simulation's zero padding (no border correction needed).
-// Weights: u64 words laid out [tap][word][base][Co], so (base, Co) lanes are contiguous: with AVX-512 VPOPCNTDQ,
-// interior pixels go two at a time with 32 lanes held in registers across all taps (~2x the auto-vectorized
-// loop); border pixels and other CPUs use the plain loop (auto-vectorized, or scalar popcnt).
+// Activation bits: 1 where x + threshold < 0 (sign(0) = +1), 32 channels per u32 word (a 32-channel layer fills
+// its words; 64-bit words would be half empty). Taps that fall in the zero padding are skipped, which is exactly
+// the float simulation's zero padding (no border correction needed); the valid taps of a pixel form one ky range
+// and one kx range.
+// Weights: u32 words laid out [tap][word][lane], lane = base·Co + o padded with zero lanes to a multiple of 16, so
+// one 512-bit vector holds 16 (base, channel) lanes and every base is counted in the same pass over the bits.
+// With AVX-512 VPOPCNTDQ (checked at run time) a block of P pixels × V lane vectors stays in registers across
+// all taps, so each weight vector loaded serves P pixels and each activation word V·16 lanes; other CPUs run the
+// portable loop. Both give the same integers and the same epilogue arithmetic, hence the same output.
+constexpr int kLanes = 16;
 
-// Sign bits of one pixel's channels: bit c of word c/64 = !(x[c] + thr[c] >= 0) (NaN → 1, sign(0) = +1).
-inline void pack_pixel(const float* xp, const float* thr, int Ci, uint64_t* dst) {
-  const int W64 = (Ci + 63) / 64;
-  for (int j = 0; j < W64; j++) {
-    const int c0 = j * 64, c1 = std::min(Ci, c0 + 64);
-    uint64_t word = 0;
+inline int padded_lanes(int order, int Co) { return (order * Co + kLanes - 1) / kLanes * kLanes; }
+
+// Sign bits of one pixel's channels: bit c of word c/32 = !(x[c] + thr[c] >= 0) (NaN → 1, sign(0) = +1).
+inline void pack_pixel(const float* xp, const float* thr, int Ci, uint32_t* dst) {
+  const int A = (Ci + 31) / 32;
+  for (int j = 0; j < A; j++) {
+    const int c0 = j * 32, c1 = std::min(Ci, c0 + 32);
+    uint32_t word = 0;
     int c = c0;
 #if defined(__AVX512F__)
     for (; c + 16 <= c1; c += 16) {
       __m512 v = _mm512_loadu_ps(xp + c);
       if (thr) v = _mm512_add_ps(v, _mm512_loadu_ps(thr + c));
-      word |= (uint64_t)_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NGE_UQ) << (c - c0);
+      word |= (uint32_t)_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NGE_UQ) << (c - c0);
     }
 #elif defined(__AVX2__)
     for (; c + 8 <= c1; c += 8) {
       __m256 v = _mm256_loadu_ps(xp + c);
       if (thr) v = _mm256_add_ps(v, _mm256_loadu_ps(thr + c));
-      word |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NGE_UQ)) << (c - c0);
+      word |= (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NGE_UQ)) << (c - c0);
     }
 #endif
-    for (; c < c1; c++) { float v = thr ? xp[c] + thr[c] : xp[c]; word |= (uint64_t)!(v >= 0.f) << (c - c0); }
+    for (; c < c1; c++) { float v = thr ? xp[c] + thr[c] : xp[c]; word |= (uint32_t)!(v >= 0.f) << (c - c0); }
     dst[j] = word;
   }
 }
 
 // The epilogue of one output pixel: out[c] = bias[c] + Σ_k α_k[c] · (K − 2·acc[k·Co + c]), summed in double (the
-// counts are exact integers) and rounded to float32 once; then, for a deployed BBCU/FRB unit (binary conv →
-// RPReLU → add the unit's input), t = y − γ, y = (t < 0 ? t·β : t) + ζ (layers/rprelu.ts) and y += res, each step
-// rounded to float32 as the separate RPReLU and Add kernels round it (no FMA contraction: fp-contract=off), so the
-// fused output equals the unfused one bit for bit. One function serves both, so the conv part is the same code.
+// counts are exact integers and each product α·(K − 2·count) is exact in double) and rounded to float32 once;
+// then, for a deployed BBCU/FRB unit (binary conv → RPReLU → add the unit's input), t = y − γ,
+// y = (t < 0 ? t·β : t) + ζ (layers/rprelu.ts) and y += res, each step rounded to float32 as the separate RPReLU
+// and Add kernels round it (no FMA contraction: fp-contract=off), so the fused output equals the unfused one bit
+// for bit. One function serves both, so the conv part is the same code.
 struct UnitEpilogue {
   const float *gamma, *slope, *zeta;  // RPReLU [Co] each, or all null
   const float* res;                   // residual [N][Ho][Wo][Co], or null
 };
 
+// What every pixel of one call shares: geometry, the packed bits, weights, and the epilogue's inputs.
+struct XnorCall {
+  Geo g;
+  int order, A, Rp;            // u32 words per pixel, lanes per tap word (padded)
+  const uint32_t* bits;        // [N][H][W][A]
+  const uint32_t* w;           // [tap][A][Rp]
+  const double *alpha, *bias;  // α [order·Co] and bias [Co] (zeros when none) in double, as the sums are formed
+  UnitEpilogue unit;
+  float* out;
+};
+
+// Output pixels (n, oy, ox .. ox + P − 1), all with valid taps ky ∈ [ky0, ky1), kx ∈ [kx0, kx1).
+struct PixelBlock {
+  const uint32_t* img;  // image n's bits
+  int oy, ox, ky0, ky1, kx0, kx1;
+  int K(int Ci) const { return (ky1 - ky0) * (kx1 - kx0) * Ci; }
+};
+
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
 // Out of line: GCC does not inline across the optimize pragma; one call per pixel is small next to its popcounts.
-__attribute__((noinline)) void xnor_epilogue(const uint64_t* acc, double K, const float* alpha, const float* bias,
-                                             int Co, int order, const UnitEpilogue& u, size_t at, float* o) {
-  double s[256];
-  float y[256];
-  for (int c0 = 0; c0 < Co; c0 += 256) {
-    const int n = std::min(256, Co - c0);
-    if (bias) for (int c = 0; c < n; c++) s[c] = bias[c0 + c];
-    else for (int c = 0; c < n; c++) s[c] = 0.0;
-    for (int k = 0; k < order; k++) {
-      const uint64_t* a = acc + (size_t)k * Co + c0;
-      const float* al = alpha + (size_t)k * Co + c0;
+__attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* acc, int K, size_t at) {
+  const int Co = c.g.Co;
+  const UnitEpilogue& u = c.unit;
+  float* o = c.out + at;
+  for (int ch = 0; ch < Co; ch++) {
+    double s = c.bias[ch];
+    for (int k = 0; k < c.order; k++) {
+      const double d = (double)(K - 2 * acc[k * Co + ch]);
 #if defined(__FMA__)
-      for (int c = 0; c < n; c++) s[c] = __builtin_fma((double)al[c], K - 2.0 * (double)(int64_t)a[c], s[c]);
+      s = __builtin_fma(c.alpha[k * Co + ch], d, s);
 #else
-      for (int c = 0; c < n; c++) s[c] += (double)al[c] * (K - 2.0 * (double)(int64_t)a[c]);
+      s += c.alpha[k * Co + ch] * d;  // exact product: FMA or not, the same sum
 #endif
     }
-    for (int c = 0; c < n; c++) y[c] = (float)s[c];
+    float y = (float)s;
     if (u.gamma) {
-      const float *g = u.gamma + c0, *b = u.slope + c0, *z = u.zeta + c0;
-      for (int c = 0; c < n; c++) {
-        const float t = y[c] - g[c], neg = t * b[c];
-        y[c] = (t < 0.f ? neg : t) + z[c];
-      }
+      const float t = y - u.gamma[ch], neg = t * u.slope[ch];
+      y = (t < 0.f ? neg : t) + u.zeta[ch];
     }
-    if (u.res) {
-      const float* r = u.res + at + c0;
-      for (int c = 0; c < n; c++) y[c] += r[c];
-    }
-    for (int c = 0; c < n; c++) o[c0 + c] = y[c];
+    if (u.res) y += u.res[at + ch];
+    o[ch] = y;
   }
 }
 #pragma GCC pop_options
 
-void xnor_conv(const Geo& g, int order, int threads, const float* x, const float* thr, const uint64_t* w,
-               const float* alpha, const float* bias, const UnitEpilogue& unit, float* out) {
-  const int N = g.N, H = g.H, W = g.W, Ci = g.Ci, kH = g.kH, kW = g.kW, sH = g.sH, sW = g.sW, dH = g.dH, dW = g.dW,
-            pT = g.pT, pL = g.pL, Ho = g.Ho, Wo = g.Wo, Co = g.Co;
-  const int W64 = (Ci + 63) / 64, R = order * Co;
-  const int64_t pixels = (int64_t)N * H * W;
-  // Every word is written by the packing pass, so the buffer is left uninitialized (no zeroing pass per call).
-  std::unique_ptr<uint64_t[]> bitsBuf(new uint64_t[(size_t)pixels * W64]);
-  uint64_t* const bitsData = bitsBuf.get();
-  parallel(threads, (pixels + 255) / 256, [&](int, int64_t b0, int64_t b1) {
-    for (int64_t p = b0 * 256; p < std::min(pixels, b1 * 256); p++) pack_pixel(x + (size_t)p * Ci, thr, Ci, bitsData + (size_t)p * W64);
-  });
-  // Output columns whose taps all fall inside the image along x.
-  int oxLo = 0, oxHi = Wo;
-  while (oxLo < Wo && oxLo * sW - pL < 0) oxLo++;
-  while (oxHi > oxLo && (oxHi - 1) * sW - pL + (kW - 1) * dW >= W) oxHi--;
-  const int64_t rows = (int64_t)N * Ho;
-  parallel(threads, rows, [&](int, int64_t r0, int64_t r1) {
-    std::vector<uint64_t> acc(2 * (size_t)R);
-    std::vector<int> kys(kH);
-    for (int64_t r = r0; r < r1; r++) {
-      const int n = (int)(r / Ho), oy = (int)(r % Ho);
-      int nky = 0;
-      for (int ky = 0; ky < kH; ky++) { const int iy = oy * sH - pT + ky * dH; if (iy >= 0 && iy < H) kys[nky++] = ky; }
-      // Generic pixel: any taps may be padding.
-      auto generic = [&](int ox) {
-        uint64_t* ac = acc.data();
-        std::fill(ac, ac + R, 0);
-        int valid = 0;
-        for (int i = 0; i < nky; i++) {
-          const int ky = kys[i], iy = oy * sH - pT + ky * dH;
-          for (int kx = 0; kx < kW; kx++) {
-            const int ix = ox * sW - pL + kx * dW;
-            if (ix < 0 || ix >= W) continue;
-            valid++;
-            const uint64_t* a = bitsData + (((size_t)n * H + iy) * W + ix) * W64;
-            const uint64_t* wt = w + (size_t)(ky * kW + kx) * W64 * R;
-            for (int j = 0; j < W64; j++) {
-              const uint64_t aj = a[j];
-              const uint64_t* wj = wt + (size_t)j * R;
-              for (int q = 0; q < R; q++) ac[q] += __builtin_popcountll(aj ^ wj[q]);
-            }
-          }
-        }
-        const size_t at = ((size_t)r * Wo + ox) * Co;
-        xnor_epilogue(ac, (double)valid * Ci, alpha, bias, Co, order, unit, at, out + at);
-      };
-      int ox = 0;
-      for (; ox < std::min(oxLo, Wo); ox++) generic(ox);
-#if defined(__AVX512VPOPCNTDQ__)
-      // Interior pixels two at a time, 32 (base, channel) lanes per pass held in registers across all taps:
-      // each weight vector is loaded once for both pixels.
-      if (R % 32 == 0) {
-        const double K = (double)nky * kW * Ci;
-        for (; ox + 1 < oxHi; ox += 2) {
-          for (int q0 = 0; q0 < R; q0 += 32) {
-            __m512i s0[4], s1[4];
-            for (int v = 0; v < 4; v++) { s0[v] = _mm512_setzero_si512(); s1[v] = _mm512_setzero_si512(); }
-            for (int i = 0; i < nky; i++) {
-              const int ky = kys[i], iy = oy * sH - pT + ky * dH;
-              const uint64_t* rowBits = bitsData + ((size_t)n * H + iy) * W * W64;
-              for (int kx = 0; kx < kW; kx++) {
-                const uint64_t* a0 = rowBits + (size_t)(ox * sW - pL + kx * dW) * W64;
-                const uint64_t* a1 = a0 + (size_t)sW * W64;
-                const uint64_t* wt = w + (size_t)(ky * kW + kx) * W64 * R + q0;
-                for (int j = 0; j < W64; j++) {
-                  const __m512i b0 = _mm512_set1_epi64((long long)a0[j]), b1 = _mm512_set1_epi64((long long)a1[j]);
-                  const uint64_t* wj = wt + (size_t)j * R;
-                  for (int v = 0; v < 4; v++) {
-                    const __m512i wv = _mm512_loadu_si512(wj + 8 * v);
-                    s0[v] = _mm512_add_epi64(s0[v], _mm512_popcnt_epi64(_mm512_xor_si512(b0, wv)));
-                    s1[v] = _mm512_add_epi64(s1[v], _mm512_popcnt_epi64(_mm512_xor_si512(b1, wv)));
-                  }
-                }
-              }
-            }
-            for (int v = 0; v < 4; v++) {
-              _mm512_storeu_si512(acc.data() + q0 + 8 * v, s0[v]);
-              _mm512_storeu_si512(acc.data() + R + q0 + 8 * v, s1[v]);
-            }
-          }
-          const size_t at = ((size_t)r * Wo + ox) * Co;
-          xnor_epilogue(acc.data(), K, alpha, bias, Co, order, unit, at, out + at);
-          xnor_epilogue(acc.data() + R, K, alpha, bias, Co, order, unit, at + Co, out + at + Co);
+// Portable counting: one pixel, every lane.
+void count_portable(const XnorCall& c, const PixelBlock& b, int32_t* acc) {
+  const Geo& g = c.g;
+  const int A = c.A, Rp = c.Rp, R = c.order * g.Co;
+  std::fill(acc, acc + R, 0);
+  for (int ky = b.ky0; ky < b.ky1; ky++) {
+    const uint32_t* row = b.img + (size_t)(b.oy * g.sH - g.pT + ky * g.dH) * g.W * A;
+    for (int kx = b.kx0; kx < b.kx1; kx++) {
+      const uint32_t* a = row + (size_t)(b.ox * g.sW - g.pL + kx * g.dW) * A;
+      const uint32_t* wt = c.w + (size_t)(ky * g.kW + kx) * A * Rp;
+      for (int j = 0; j < A; j++, wt += Rp) {
+        const uint32_t aj = a[j];
+        for (int q = 0; q < R; q++) acc[q] += __builtin_popcount(aj ^ wt[q]);
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__)
+#define FRB_XNOR_X86 1
+#define FRB_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
+
+// Counts of P pixels × lanes [lane0, lane0 + 16·V) into acc[p·Rp + lane] (32-bit lanes: counts < 2^31).
+template <int P, int V>
+FRB_AVX512 void count_avx512(const XnorCall& c, const PixelBlock& b, int lane0, int32_t* acc) {
+  const Geo& g = c.g;
+  const int A = c.A, Rp = c.Rp;
+  const size_t pixStep = (size_t)g.sW * A;
+  __m512i s[P][V];
+#pragma GCC unroll 8
+  for (int p = 0; p < P; p++)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) s[p][v] = _mm512_setzero_si512();
+  for (int ky = b.ky0; ky < b.ky1; ky++) {
+    const uint32_t* row = b.img + (size_t)(b.oy * g.sH - g.pT + ky * g.dH) * g.W * A;
+    for (int kx = b.kx0; kx < b.kx1; kx++) {
+      const uint32_t* a = row + (size_t)(b.ox * g.sW - g.pL + kx * g.dW) * A;
+      const uint32_t* wt = c.w + (size_t)(ky * g.kW + kx) * A * Rp + lane0;
+      for (int j = 0; j < A; j++, wt += Rp) {
+        __m512i av[P];
+#pragma GCC unroll 8
+        for (int p = 0; p < P; p++) av[p] = _mm512_set1_epi32((int)a[p * pixStep + j]);
+#pragma GCC unroll 8
+        for (int v = 0; v < V; v++) {
+          const __m512i wv = _mm512_loadu_si512(wt + kLanes * v);
+#pragma GCC unroll 8
+          for (int p = 0; p < P; p++) s[p][v] = _mm512_add_epi32(s[p][v], _mm512_popcnt_epi32(_mm512_xor_si512(av[p], wv)));
         }
       }
+    }
+  }
+#pragma GCC unroll 8
+  for (int p = 0; p < P; p++)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) _mm512_storeu_si512(acc + (size_t)p * Rp + lane0 + kLanes * v, s[p][v]);
+}
+
+// All lanes of P pixels, in register blocks of up to 8 vectors.
+template <int P>
+FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32_t* acc) {
+  int lane0 = 0;
+  for (; c.Rp - lane0 >= 8 * kLanes; lane0 += 8 * kLanes) count_avx512<P, 8>(c, b, lane0, acc);
+  if (c.Rp - lane0 >= 4 * kLanes) { count_avx512<P, 4>(c, b, lane0, acc); lane0 += 4 * kLanes; }
+  if (c.Rp - lane0 >= 2 * kLanes) { count_avx512<P, 2>(c, b, lane0, acc); lane0 += 2 * kLanes; }
+  if (c.Rp - lane0 >= kLanes) count_avx512<P, 1>(c, b, lane0, acc);
+}
+
+// The epilogue above, 16 channels per step (the same operations in the same order, so the same bits): the sums
+// in two halves of 8 doubles, then one 16-float vector for RPReLU, the residual and the store.
+FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, size_t at) {
+  const int Co = c.g.Co;
+  const UnitEpilogue& u = c.unit;
+  const __m256i Kv = _mm256_set1_epi32(K);
+  for (int c0 = 0; c0 < Co; c0 += 16) {
+    const int n = std::min(16, Co - c0);
+    const __mmask16 m = n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+    __m256 half[2];
+    for (int h = 0; h < 2; h++) {
+      const int ch = c0 + 8 * h;
+      const __mmask8 mh = (__mmask8)(m >> (8 * h));
+      __m512d s = _mm512_maskz_loadu_pd(mh, c.bias + ch);
+      for (int k = 0; k < c.order; k++) {
+        const __m256i cnt = _mm256_maskz_loadu_epi32(mh, acc + k * Co + ch);
+        const __m512d d = _mm512_maskz_cvtepi32_pd(mh, _mm256_sub_epi32(Kv, _mm256_add_epi32(cnt, cnt)));
+        s = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mh, c.alpha + k * Co + ch), d, s);
+      }
+      half[h] = _mm512_maskz_cvtpd_ps(mh, s);
+    }
+    __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1);
+    if (u.gamma) {
+      const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(m, u.gamma + c0));
+      const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(m, u.slope + c0));
+      y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
+                        _mm512_maskz_loadu_ps(m, u.zeta + c0));
+    }
+    if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, u.res + at + c0));
+    if (n == 16) _mm512_storeu_ps(c.out + at + c0, y);
+    else _mm512_mask_storeu_ps(c.out + at + c0, m, y);
+  }
+}
+
+// One output row (n, oy) on the vector path: blocks of P interior pixels, single pixels at the borders.
+template <int P>
+FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int oxHi, size_t rowAt, int32_t* acc) {
+  const Geo& g = c.g;
+  for (int ox = 0; ox < g.Wo;) {
+    b.ox = ox;
+    int n = 1;
+    if (ox >= oxLo && ox + P <= oxHi) {
+      b.kx0 = 0; b.kx1 = g.kW; n = P;
+      count_lanes_avx512<P>(c, b, acc);
+    } else {
+      b.kx0 = 0; b.kx1 = g.kW;
+      while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
+      while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
+      count_lanes_avx512<1>(c, b, acc);
+    }
+    for (int p = 0; p < n; p++) xnor_epilogue_avx512(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowAt + (size_t)(ox + p) * g.Co);
+    ox += n;
+  }
+}
+
+bool cpu_has_avx512_vpopcnt() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vpopcntdq");
+  return has;
+}
+#else
+bool cpu_has_avx512_vpopcnt() { return false; }
 #endif
-      for (; ox < Wo; ox++) generic(ox);
+
+// path: 0 = the fastest this CPU runs, 1 = the portable loop (tests compare the two).
+void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threads, int path) {
+  XnorCall c = base;
+  const Geo& g = c.g;
+  const int64_t pixels = (int64_t)g.N * g.H * g.W;
+  // Every word is written by the packing pass, so the buffer is left uninitialized (no zeroing pass per call).
+  std::unique_ptr<uint32_t[]> bitsBuf(new uint32_t[(size_t)pixels * c.A]);
+  uint32_t* const bitsData = bitsBuf.get();
+  c.bits = bitsData;
+  parallel(threads, (pixels + 255) / 256, [&](int, int64_t b0, int64_t b1) {
+    for (int64_t p = b0 * 256; p < std::min(pixels, b1 * 256); p++) pack_pixel(x + (size_t)p * g.Ci, thr, g.Ci, bitsData + (size_t)p * c.A);
+  });
+  // Output columns whose taps all fall inside the image along x.
+  int oxLo = 0, oxHi = g.Wo;
+  while (oxLo < g.Wo && oxLo * g.sW - g.pL < 0) oxLo++;
+  while (oxHi > oxLo && (oxHi - 1) * g.sW - g.pL + (g.kW - 1) * g.dW >= g.W) oxHi--;
+  [[maybe_unused]] const bool vec = path == 0 && cpu_has_avx512_vpopcnt();
+  // Pixels per register block: 3 × 8 vectors or 4 × ≤ 4 vectors of accumulators (24 or 16 of 32 registers).
+  [[maybe_unused]] const int P = c.Rp >= 8 * kLanes ? 3 : 4;
+  const int64_t rows = (int64_t)g.N * g.Ho;
+  parallel(threads, rows, [&](int, int64_t r0, int64_t r1) {
+    std::vector<int32_t> acc((size_t)4 * c.Rp);
+    for (int64_t r = r0; r < r1; r++) {
+      PixelBlock b{};
+      const int n = (int)(r / g.Ho);
+      b.img = c.bits + (size_t)n * g.H * g.W * c.A;
+      b.oy = (int)(r % g.Ho);
+      b.ky0 = 0; b.ky1 = g.kH;
+      while (b.ky0 < g.kH && b.oy * g.sH - g.pT + b.ky0 * g.dH < 0) b.ky0++;
+      while (b.ky1 > b.ky0 && b.oy * g.sH - g.pT + (b.ky1 - 1) * g.dH >= g.H) b.ky1--;
+      const size_t rowAt = (size_t)r * g.Wo * g.Co;
+#if defined(FRB_XNOR_X86)
+      if (vec) {
+        if (P == 3) xnor_row_avx512<3>(c, b, oxLo, oxHi, rowAt, acc.data());
+        else xnor_row_avx512<4>(c, b, oxLo, oxHi, rowAt, acc.data());
+        continue;
+      }
+#endif
+      for (int ox = 0; ox < g.Wo; ox++) {
+        b.ox = ox; b.kx0 = 0; b.kx1 = g.kW;
+        while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
+        while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
+        count_portable(c, b, acc.data());
+        xnor_epilogue(c, acc.data(), b.K(g.Ci), rowAt + (size_t)ox * g.Co);
+      }
     }
   });
 }
 
-// xnorConv(params [threads, ...geometry, order], x [N][H][W][Ci], threshold [Ci] | null,
-//          weights Int32Array (u64 as little-endian pairs, [tap][word][base][Co]), alpha [order·Co], bias [Co] | null,
-//          out [N][Ho][Wo][Co], gamma | null, slope | null, zeta | null ([Co] each: the fused RPReLU, all or none),
-//          residual [N][Ho][Wo][Co] | null (added last))
+// xnorConv(params [threads, ...geometry, order, path?], x [N][H][W][Ci], threshold [Ci] | null,
+//          weights Int32Array ([tap][⌈Ci/32⌉ words][lane], lane = base·Co + o, padded with zeros to a multiple of
+//          16 lanes), alpha [order·Co], bias [Co] | null, out [N][Ho][Wo][Co], gamma | null, slope | null,
+//          zeta | null ([Co] each: the fused RPReLU, all or none), residual [N][Ho][Wo][Co] | null (added last)).
+// path (optional, default 0): 0 runs the fastest path this CPU has, 1 the portable loop.
 napi_value XnorConv(napi_env env, napi_callback_info info) {
-  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
+  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order, path?], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
   const Geo g = a.geo();
   const int order = a.dim(1 + kGeoInts, 1);
   a.dim(4, 1);   // Ci
   a.dim(15, 1);  // Co
-  const size_t W64 = ((size_t)g.Ci + 63) / 64;
+  const int path = a.nparams() > 2 + kGeoInts ? a.dim(2 + kGeoInts) : 0;
+  if (a.ok() && path > 1) a.invalid("params[" + std::to_string(2 + kGeoInts) + "] (path) must be 0 (fastest) or 1 (portable), got " + std::to_string(path));
+  const int A = (g.Ci + 31) / 32, Rp = padded_lanes(order, g.Co);
   const size_t outN = (size_t)g.N * g.Ho * g.Wo * g.Co;
   const float* x = a.f32(1, "x", (size_t)g.N * g.H * g.W * g.Ci);
   const float* thr = a.f32(2, "threshold", g.Ci, true);
-  const int32_t* wi = a.i32(3, "weights", 2 * (size_t)g.kH * g.kW * W64 * order * g.Co);
+  const int32_t* wi = a.i32(3, "weights", (size_t)g.kH * g.kW * A * Rp);
   const float* alpha = a.f32(4, "alpha", (size_t)order * g.Co);
   const float* bias = a.f32(5, "bias", g.Co, true);
   float* out = a.f32(6, "out", outN);
@@ -207,7 +316,11 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
     a.invalid("gamma, slope and zeta (the fused RPReLU) must be given together or all be null");
   }
   if (!a.ok()) return a.fail();
-  xnor_conv(g, order, a.threads(), x, thr, reinterpret_cast<const uint64_t*>(wi), alpha, bias, unit, out);
+  // α and bias in double once per call: the epilogue forms its sums in double.
+  std::vector<double> alphaD(alpha, alpha + (size_t)order * g.Co), biasD(g.Co, 0.0);
+  if (bias) std::copy(bias, bias + g.Co, biasD.begin());
+  const XnorCall c{g, order, A, Rp, nullptr, reinterpret_cast<const uint32_t*>(wi), alphaD.data(), biasD.data(), unit, out};
+  xnor_conv(c, x, thr, a.threads(), path);
   return nullptr;
 }
 
@@ -215,14 +328,10 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
 
 void register_xnor(napi_env env, napi_value exports) {
   export_function(env, exports, "xnorConv", XnorConv);
-  // Whether xnorConv has its vector-popcount path (AVX-512 VPOPCNTDQ); without it the scalar loop is slower than
-  // the wasm kernel, so the packed layers' 'auto' choice skips native.
+  // Whether xnorConv runs its vector-popcount path on this CPU (AVX-512 VPOPCNTDQ, checked at run time); without
+  // it the portable loop is slower than the wasm kernel, so the packed layers' 'auto' choice skips native.
   napi_value has;
-#if defined(__AVX512VPOPCNTDQ__)
-  napi_get_boolean(env, true, &has);
-#else
-  napi_get_boolean(env, false, &has);
-#endif
+  napi_get_boolean(env, cpu_has_avx512_vpopcnt(), &has);
   napi_set_named_property(env, exports, "xnorVectorPopcount", has);
 }
 

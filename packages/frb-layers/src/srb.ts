@@ -119,28 +119,46 @@ export interface SRBDecomposition {
 
 /**
  * Computes the SRB bases and α's explicitly (no gradient). Ŵ = Σ_k alphas[k] ⊙ signs[k]
- * (α broadcast along the last axis) equals {@link srbBinarize}'s forward value.
+ * (α broadcast along the last axis) equals {@link srbBinarize}'s forward value within float rounding.
  * The caller owns (and must dispose) the returned tensors.
+ *
+ * Computed in float64 on the CPU (the kernel is read once), not with backend ops: a deployed model's sign bits and
+ * α's then do not depend on the backend that packed it. With float32 backend reductions, cpu and wasm gave α's a few
+ * ulps apart and, for a weight whose residual was within rounding of 0, a different second-base sign, so the same
+ * latent weights packed to two different 1-bit models.
  */
 export function srbDecompose(w: tf.Tensor, opts: SRBOptions = {}, context = 'srbDecompose'): SRBDecomposition {
   const { order, center, scale } = resolveSRBOptions(opts, context);
-  const axes = channelAxes(w, context);
-  const outChannels = w.shape[w.rank - 1];
-  return tf.tidy(() => {
-    const meanK = center ? tf.mean(w, axes, true) : tf.zeros([...axes.map(() => 1), outChannels]);
-    let r = tf.sub(w, meanK);
-    const signs: tf.Tensor[] = [];
-    const alphas: tf.Tensor1D[] = [];
-    let binarized: tf.Tensor | null = null;
-    for (let k = 0; k < order; k++) {
-      const s = sign(r);
-      const a = scale ? tf.mean(tf.abs(r), axes, true) : tf.onesLike(meanK);
-      const b = tf.mul(a, s);
-      signs.push(s);
-      alphas.push(tf.reshape(a, [outChannels]) as tf.Tensor1D);
-      binarized = binarized === null ? b : tf.add(binarized, b);
-      r = tf.sub(r, b);
+  channelAxes(w, context);
+  const cout = w.shape[w.rank - 1]!;
+  const values = w.dataSync();
+  const n = values.length;
+  const perChannel = n / cout;
+  const mean = new Float64Array(cout);
+  if (center) {
+    for (let i = 0; i < n; i++) mean[i % cout]! += values[i]!;
+    for (let c = 0; c < cout; c++) mean[c]! /= perChannel;
+  }
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = values[i]! - mean[i % cout]!;
+  const binarized = new Float64Array(n);
+  const signs: tf.Tensor[] = [];
+  const alphas: tf.Tensor1D[] = [];
+  for (let k = 0; k < order; k++) {
+    const s = new Float32Array(n);
+    const a = new Float64Array(cout);
+    for (let i = 0; i < n; i++) {
+      s[i] = r[i]! >= 0 ? 1 : -1; // sign(0) = +1, as the quantizers' sign
+      a[i % cout]! += Math.abs(r[i]!);
     }
-    return { mean: tf.reshape(meanK, [outChannels]) as tf.Tensor1D, signs, alphas, binarized: binarized as tf.Tensor };
-  });
+    for (let c = 0; c < cout; c++) a[c] = scale ? Math.fround(a[c]! / perChannel) : 1;
+    for (let i = 0; i < n; i++) {
+      const b = a[i % cout]! * s[i]!;
+      binarized[i]! += b;
+      r[i]! -= b;
+    }
+    signs.push(tf.tensor(s, w.shape));
+    alphas.push(tf.tensor1d(Float32Array.from(a)));
+  }
+  return { mean: tf.tensor1d(Float32Array.from(mean)), signs, alphas, binarized: tf.tensor(Float32Array.from(binarized), w.shape) };
 }

@@ -73,7 +73,9 @@ describe('SRB layers against the recorded format', () => {
     now.forEach((p, i) => p.weights.forEach((w, j) => {
       const want = record.packed[i].weights[j];
       expect([w.shape, w.dtype]).toEqual([want.shape, want.dtype]);
-      if (exact || w.dtype === 'int32') expect(w.values).toEqual(want.values);
+      // Sign words exactly. α's within float rounding even on the record's backend: srbDecompose has computed them in
+      // float64 off the backend since the record was made, which moves some by an ulp.
+      if (w.dtype === 'int32') expect(w.values).toEqual(want.values);
       else expectClose(w.values, want.values, 1e-6, 1e-6);
     }));
     model.dispose();

@@ -87,6 +87,30 @@ describe('srbDecompose', () => {
     }
   });
 
+  it('is computed in float64 off the backend: bit-identical on cpu and wasm, equal to the plain-JS reference', async () => {
+    // A kernel with residuals on 0 after the first base (equal magnitudes) and a wide range of values.
+    const shape = [3, 3, 40, 8];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const vals = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0.25 : Math.sin(i * 12.9898) * 0.7));
+    const read = async () => {
+      const w = tf.tensor(vals, shape);
+      const d = srbDecompose(w, { order: 2 });
+      const out = { signs: d.signs.map((t) => Array.from(t.dataSync())), alphas: d.alphas.map((t) => Array.from(t.dataSync())), bin: Array.from(d.binarized.dataSync()) };
+      tf.dispose([w, d.mean, d.binarized, ...d.signs, ...d.alphas]);
+      return out;
+    };
+    const prev = tf.getBackend();
+    await tf.setBackend('cpu');
+    const onCpu = await read();
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+    const onWasm = await read();
+    await tf.setBackend(prev);
+    expect(onWasm).toEqual(onCpu);
+    const ref = srbReference(vals, shape, 2, true, true);
+    onCpu.bin.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-6));
+  });
+
   it('leaks no tensors', () => {
     const w = rand([2, 2, 2, 2], 7);
     const before = tf.memory().numTensors;

@@ -2,20 +2,26 @@
 //
 //   npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts <run model dir> <weights-name> <scale>
 //       [--train-command "npm run frb -- train tmp/ship/frbc-x4.yaml"] [--note "..."]
+//   npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts --repack <weights-name> <scale>
+//
+// Both write the packed form next to the training form (packed/model.json + packed/weights.bin, made by deployModel
+// with fused units) after checking that it upscales a test input as the training form does, and pin it too;
+// --repack does only that, for a set already pinned (its training-form files are checked against their pins first).
 //
 // <run model dir> is a run's final `model/` folder or one of its `checkpoints/iter_NNNNNNNN/` folders (both hold
 // model.json + weights.bin). The script checks that the files load and upscale by <scale>, copies them into
 // packages/frb-models/weights/<model>-x<scale>-<name>/, and rewrites the PINNED table of src/pretrained.ts with their
 // SHA-256 hashes and the provenance read from the run's log.jsonl (config, iterations trained, Set5 PSNR).
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadModel } from '@frb/models/node';
-import { PRETRAINED, type PretrainedWeights } from '../src/pretrained.js';
+import { loadModel, saveModelAtomic } from '@frb/models/node';
+import { deployModel } from '../src/deploy.js';
+import { PRETRAINED, findPretrained, type PinnedFile, type PretrainedWeights } from '../src/pretrained.js';
 
 const pkgRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(pkgRoot, '../..');
@@ -28,12 +34,86 @@ function fail(msg: string): never {
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
-  options: { 'train-command': { type: 'string' }, note: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { 'train-command': { type: 'string' }, note: { type: 'string' }, repack: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   allowPositionals: true,
 });
-if (values.help || positionals.length !== 3) {
-  process.stderr.write('usage: pin-weights.ts <run model dir> <weights-name> <scale> [--train-command CMD] [--note TEXT]\n');
+if (values.help || positionals.length !== (values.repack ? 2 : 3)) {
+  process.stderr.write('usage: pin-weights.ts <run model dir> <weights-name> <scale> [--train-command CMD] [--note TEXT]\n' +
+    '       pin-weights.ts --repack <weights-name> <scale>\n');
   process.exit(values.help ? 0 : 2);
+}
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const pinFile = async (dir: string, file: string, as = file): Promise<PinnedFile> => {
+  const bytes = await readFile(join(dir, file));
+  return { file: as, sha256: sha(bytes), bytes: bytes.length };
+};
+
+/**
+ * Deploys the model in `dir` (fused packed units), checks that it gives the training form's output on a test input
+ * (within the float-rounding tolerance the packed kernels are tested to), saves it to `dir`/packed and pins its files.
+ */
+async function writePacked(dir: string, scale: number): Promise<{ modelJson: PinnedFile; weightsBin: PinnedFile }> {
+  await tf.setBackend('cpu');
+  const model = await loadModel(dir);
+  const packed = await deployModel(model);
+  // A smooth test image: away from sign thresholds, so a bit flip would show as a large difference.
+  const x = tf.tidy(() => tf.reshape(tf.linspace(0, 1, 24 * 24 * 3), [1, 24, 24, 3]));
+  const [a, b] = [model.predict(x) as tf.Tensor, packed.predict(x) as tf.Tensor];
+  const maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+  if (a.shape[1] !== 24 * scale) fail(`the model in '${dir}' maps 24x24 to ${a.shape[1]}x${a.shape[2]}, not x${scale}`);
+  tf.dispose([x, a, b]);
+  if (!(maxDiff <= 1e-4)) fail(`the packed form of '${dir}' differs from the training form by ${maxDiff} on the test input`);
+  const outDir = join(dir, 'packed');
+  await saveModelAtomic(packed, outDir, { overwrite: true });
+  model.dispose();
+  packed.dispose();
+  return { modelJson: await pinFile(outDir, 'model.json'), weightsBin: await pinFile(outDir, 'weights.bin') };
+}
+
+type Plain = Omit<PretrainedWeights, 'urls'>;
+
+/** Rewrites the PINNED table of src/pretrained.ts with `entry` added or replacing the same (model, name, scale). */
+async function writeTable(entry: Plain): Promise<void> {
+  const all: Plain[] = PRETRAINED.map(({ urls: _u, ...rest }) => rest)
+    .filter((p) => !(p.model === entry.model && p.name === entry.name && p.scale === entry.scale));
+  all.push(entry);
+  all.sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name) || a.scale - b.scale);
+  const code = all.map((p) => {
+    const dir = `../weights/${p.model}-x${p.scale}-${p.name}/`;
+    const { provenance, ...head } = p;
+    const body = JSON.stringify({ ...head, provenance }, null, 2).split('\n').slice(1, -1).map((l) => `  ${l}`.replace(/^(\s*)"(\w+)":/, '$1$2:')).join('\n');
+    const packedUrls = p.files.packed
+      ? `      packedJson: new URL('${dir}packed/model.json', import.meta.url),\n      packedBin: new URL('${dir}packed/weights.bin', import.meta.url),\n`
+      : '';
+    return `  {\n${body},\n    urls: () => ({\n      modelJson: new URL('${dir}model.json', import.meta.url),\n` +
+      `      weightsBin: new URL('${dir}weights.bin', import.meta.url),\n${packedUrls}    }),\n  },`;
+  }).join('\n');
+  const src = await readFile(SOURCE, 'utf8');
+  const re = /(\/\/ BEGIN PINNED[^\n]*\n)[\s\S]*?(\/\/ END PINNED)/;
+  if (!re.test(src)) fail(`'${SOURCE}' has no BEGIN/END PINNED markers`);
+  const tmp = `${SOURCE}.${process.pid}.tmp`;
+  await writeFile(tmp, src.replace(re, `$1export const PRETRAINED: readonly PretrainedWeights[] = [\n${code}\n];\n$2`));
+  await rename(tmp, SOURCE);
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+if (values.repack) {
+  const [name, scaleArg] = positionals as [string, string];
+  const scale = Number(scaleArg);
+  const entry = PRETRAINED.find((p) => p.name === name && p.scale === scale);
+  if (!entry || !findPretrained(entry.model, name, scale)) fail(`no pinned weight set '${name}' at x${scaleArg}`);
+  const dir = join(pkgRoot, 'weights', `${entry.model}-x${scale}-${name}`);
+  for (const pin of [entry.files.modelJson, entry.files.weightsBin]) {
+    const got = await pinFile(dir, pin.file);
+    if (got.sha256 !== pin.sha256) fail(`'${join(dir, pin.file)}' does not match its pinned SHA-256: re-pin the set from its run first`);
+  }
+  const packed = await writePacked(dir, scale);
+  const { urls: _u, ...plain } = entry;
+  await writeTable({ ...plain, files: { ...plain.files, packed } });
+  process.stdout.write(`packed ${entry.model} x${scale} '${name}': packed/model.json ${kb(packed.modelJson.bytes)} + packed/weights.bin ` +
+    `${kb(packed.weightsBin.bytes)} (training form weights.bin ${kb(entry.files.weightsBin.bytes)})\n`);
+  process.exit(0);
 }
 const [dirArg, name, scaleArg] = positionals as [string, string, string];
 const scale = Number(scaleArg);
@@ -74,7 +154,32 @@ if (ckpt) iterations = Number(ckpt[1]);
 else if (done) iterations = done.iter;
 else fail(`'${modelDir}' is not a checkpoint folder and the log has no 'done' event: cannot tell how many iterations it holds`);
 const vals = log.filter((e) => e.kind === 'val' && e.set === 'Set5' && e.iter <= iterations);
-const val = vals[vals.length - 1];
+// Training wall time: each session runs from its start/resume event to its last timed record up to `iterations`.
+let trainMs = 0;
+let from: number | undefined;
+let last: number | undefined;
+for (const e of log) {
+  if (!e.time || e.iter > iterations) continue;
+  const t = Date.parse(e.time);
+  if (e.kind === 'event' && (e.event === 'start' || e.event === 'resume')) {
+    if (from !== undefined && last !== undefined) trainMs += last - from;
+    from = t;
+  }
+  last = t;
+}
+if (from !== undefined && last !== undefined) trainMs += last - from;
+let val: { psnr: number; iter: number } | undefined = vals[vals.length - 1];
+// Runs without validation (frb reproduce evaluates after training instead): the run's eval.json, when it scored
+// the final model.
+if (!val && !ckpt) {
+  try {
+    const ev = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as { results?: Array<{ set: string; scale: number; psnr: number }> };
+    const set5 = ev.results?.find((r) => r.set === 'Set5' && r.scale === scale);
+    if (set5) val = { psnr: set5.psnr, iter: iterations };
+  } catch {
+    // no eval.json: Set5 stays unlogged
+  }
+}
 
 // The files must load and upscale by `scale`.
 await tf.setBackend('cpu');
@@ -90,10 +195,6 @@ const outDir = join(pkgRoot, 'weights', folder);
 await mkdir(outDir, { recursive: true });
 await copyFile(jsonFile, join(outDir, 'model.json'));
 await copyFile(binFile, join(outDir, 'weights.bin'));
-const pin = async (file: string) => {
-  const bytes = await readFile(join(outDir, file));
-  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
-};
 
 const opt = cfg.model.options ?? {};
 const architecture: PretrainedWeights['architecture'] = { features: opt.features ?? 64, blocks: opt.blocks ?? 16, channels: opt.channels ?? 3 };
@@ -112,7 +213,7 @@ const entry = {
   name,
   scale,
   architecture,
-  files: { modelJson: await pin('model.json'), weightsBin: await pin('weights.bin') },
+  files: { modelJson: await pinFile(outDir, 'model.json'), weightsBin: await pinFile(outDir, 'weights.bin'), packed: await writePacked(outDir, scale) },
   provenance: {
     iterations,
     iterationsPlanned: t.iterations as number,
@@ -122,32 +223,16 @@ const entry = {
     config,
     trainCommand: values['train-command'] ?? `frb train <config of run '${cfg.name}'>`,
     pinCommand: `npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts ${relative(repoRoot, modelDir)} ${name} ${scale}`,
+    ...(trainMs > 0 ? { trainSeconds: Math.round(trainMs / 1000) } : {}),
     pinned: new Date().toISOString().slice(0, 10),
     ...(note ? { note } : {}),
   },
 };
 
-// Keep the other pinned sets, replace this one, regenerate the table as code.
-type Plain = Omit<PretrainedWeights, 'urls'>;
-const all: Plain[] = PRETRAINED.map(({ urls: _u, ...rest }) => rest)
-  .filter((p) => !(p.model === entry.model && p.name === name && p.scale === scale));
-all.push(entry);
-all.sort((a, b) => a.model.localeCompare(b.model) || a.name.localeCompare(b.name) || a.scale - b.scale);
-const code = all.map((p) => {
-  const dir = `../weights/${p.model}-x${p.scale}-${p.name}/`;
-  const { provenance, ...head } = p;
-  const body = JSON.stringify({ ...head, provenance }, null, 2).split('\n').slice(1, -1).map((l) => `  ${l}`.replace(/^(\s*)"(\w+)":/, '$1$2:')).join('\n');
-  return `  {\n${body},\n    urls: () => ({\n      modelJson: new URL('${dir}model.json', import.meta.url),\n` +
-    `      weightsBin: new URL('${dir}weights.bin', import.meta.url),\n    }),\n  },`;
-}).join('\n');
-const src = await readFile(SOURCE, 'utf8');
-const re = /(\/\/ BEGIN PINNED[^\n]*\n)[\s\S]*?(\/\/ END PINNED)/;
-if (!re.test(src)) fail(`'${SOURCE}' has no BEGIN/END PINNED markers`);
-await writeFile(SOURCE, src.replace(re, `$1export const PRETRAINED: readonly PretrainedWeights[] = [\n${code}\n];\n$2`));
+await writeTable(entry);
 
-const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 process.stdout.write(
   `pinned ${entry.model} x${scale} '${name}' from ${relative(repoRoot, modelDir)}: ${iterations}/${t.iterations} iterations, ` +
     `Set5 ${val ? `${val.psnr.toFixed(3)} dB at ${val.iter}` : 'not logged'}, ${params} params (incl. latent binary), ` +
-    `model.json ${kb(entry.files.modelJson.bytes)} + weights.bin ${kb(entry.files.weightsBin.bytes)} -> ${relative(repoRoot, outDir)}\n`,
+    `model.json ${kb(entry.files.modelJson.bytes)} + weights.bin ${kb(entry.files.weightsBin.bytes)}, packed ${kb(entry.files.packed.modelJson.bytes)} + ${kb(entry.files.packed.weightsBin.bytes)} -> ${relative(repoRoot, outDir)}\n`,
 );

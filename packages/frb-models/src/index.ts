@@ -1,5 +1,5 @@
 // @frb/models: SRResNet (FP twin), FRBC and the binarization baselines, the model registry, binarizeModel,
-// and (from ./transformer) SwinIR-S / FRBT.
+// SwinIR-S (./transformer) and FRBT (./frbt.ts).
 export * from './naming.js';
 export * from './pixel_shuffle.js';
 export * from './bilinear_upsample.js';
@@ -12,5 +12,6 @@ export * from './binarize_model.js';
 export * from './registry.js';
 export * from './zoo.js';
 export * from './transformer/index.js';
+export * from './frbt.js';
 export * from './deploy.js';
 export * from './pretrained.js';

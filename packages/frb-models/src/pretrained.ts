@@ -28,10 +28,13 @@ export interface PretrainedWeights {
   scale: number;
   /** Architecture options the weights were trained with; contradicting createModel options are errors. */
   architecture: { features: number; blocks: number; channels: number; [option: string]: number | boolean | string };
-  /** model.json (topology + weight manifest) and weights.bin. */
-  files: { modelJson: PinnedFile; weightsBin: PinnedFile };
+  /**
+   * model.json (topology + weight manifest) and weights.bin of the training form (latent float32 weights), and, when
+   * shipped, of the packed form `deployModel` makes from it (packed/model.json + packed/weights.bin: 1-bit sign words).
+   */
+  files: { modelJson: PinnedFile; weightsBin: PinnedFile; packed?: { modelJson: PinnedFile; weightsBin: PinnedFile } };
   /** URLs of the shipped files (literal `new URL(...)` so that bundlers pick them up). */
-  urls: () => { modelJson: URL; weightsBin: URL };
+  urls: () => { modelJson: URL; weightsBin: URL; packedJson?: URL; packedBin?: URL };
   /** Where the weights come from. */
   provenance: {
     /** Iterations actually trained (the checkpoint or final model that was pinned). */
@@ -46,6 +49,8 @@ export interface PretrainedWeights {
     config: string;
     trainCommand: string;
     pinCommand: string;
+    /** Seconds of training wall time (summed over the run's sessions, from its log), when the pin recorded it. */
+    trainSeconds?: number;
     /** Date the weights were pinned (ISO). */
     pinned: string;
     /** Free-text remarks (e.g. a run not trained to the end). */
@@ -55,6 +60,58 @@ export interface PretrainedWeights {
 
 // BEGIN PINNED (written by scripts/pin-weights.ts)
 export const PRETRAINED: readonly PretrainedWeights[] = [
+  {
+    model: "frbc",
+    name: "long-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "79f79d4c2609b00de13315d2b28374d285e5dfb73a02068b2d4a1472c1b1330c",
+        bytes: 30542
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "04ae8fda9f3b529eb7df9e520b8c41cdf25292512bf64af5a0e0ff0918d0b243",
+        bytes: 937996
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "c5ebb12c7b7210096a1905a90f0c1d2911d0f768100440043d9b711b540edcb6",
+          bytes: 18728
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "ac7bce0a6921a315d1b7f537b6c9e122049c4f1c691f9871d8c26b376326c514",
+          bytes: 389132
+        }
+      }
+    },
+    provenance: {
+      iterations: 20000,
+      iterationsPlanned: 20000,
+      set5Psnr: 31.092,
+      set5PsnrIter: 20000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc x4 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 20000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb train packages/frb-cli/configs/frbc-x4-long-291.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x4-long-291/model long-291 4",
+      trainSeconds: 5894,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x4-long-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x4-long-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x4-long-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x4-long-291/packed/weights.bin', import.meta.url),
+    }),
+  },
   {
     model: "frbc",
     name: "small-291",
@@ -74,6 +131,18 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         file: "weights.bin",
         sha256: "01303e2b66b2a1e0a0da89fbc712c17794bb3391177daf1714f8c8f39949333f",
         bytes: 491020
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "055bef02f79fb6e7738e5310dd19abc9fe3150528f8cbbfc4bb75703c90facac",
+          bytes: 11216
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "f8eb9b108f0f63bbf86a1779a26e21710fbcc340d44aa20bf57ce66fc0f61f2e",
+          bytes: 216588
+        }
       }
     },
     provenance: {
@@ -90,6 +159,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
     urls: () => ({
       modelJson: new URL('../weights/frbc-x2-small-291/model.json', import.meta.url),
       weightsBin: new URL('../weights/frbc-x2-small-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x2-small-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x2-small-291/packed/weights.bin', import.meta.url),
     }),
   },
   {
@@ -111,6 +182,18 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
         file: "weights.bin",
         sha256: "953ef75e3bd479bb653ee2479c0672355430e0b8649d33bac0d5c868b92a1b3c",
         bytes: 638988
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "2b508efd892300e266deb64050d845d1e769b3924db276bf567c969b972ee9f1",
+          bytes: 12320
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "f811577359352725c9bf41ee5d854e2fa390f95d5b16e1a8f4142f2a342a3d3a",
+          bytes: 364556
+        }
       }
     },
     provenance: {
@@ -127,6 +210,60 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
     urls: () => ({
       modelJson: new URL('../weights/frbc-x4-small-291/model.json', import.meta.url),
       weightsBin: new URL('../weights/frbc-x4-small-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x4-small-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x4-small-291/packed/weights.bin', import.meta.url),
+    }),
+  },
+  {
+    model: "frbc-m",
+    name: "medium-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "9660f89b4fb544d34f9da7f407660261fe2960f81012faceafe5d1d5b7922acc",
+        bytes: 32747
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "39b853b10233be5e68d4a5075585c2b3101ef024070b65fd451ab6247d800b44",
+        bytes: 940684
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "94c49e7f93b622bb93e3ecb6026e9c603ad1663ad6aa715627920eb598ece9c7",
+          bytes: 19613
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "8be624c2ba2ccd43b0bfedcdc76c1e9243e2650e322231acb4b269584583be8a",
+          bytes: 83084
+        }
+      }
+    },
+    provenance: {
+      iterations: 3000,
+      iterationsPlanned: 3000,
+      set5Psnr: 30.495,
+      set5PsnrIter: 3000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc-m x4 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 3000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb reproduce --preset medium --methods frbc-m (its run frbc-m-s0)",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/reproduce-medium/x4/frbc-m-s0/model medium-291 4",
+      trainSeconds: 1146,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-m-x4-medium-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-m-x4-medium-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-m-x4-medium-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-m-x4-medium-291/packed/weights.bin', import.meta.url),
     }),
   },
 ];
@@ -189,10 +326,16 @@ export interface PretrainedOptions {
   weightsUrl?: string | URL;
   /** Reads the files instead of `fetch` / the registered file reader (e.g. from a cache). */
   fetcher?: WeightsFetcher;
+  /**
+   * Load the set's packed (deployed) form: PackedConv2D / PackedBinaryUnit layers holding 1-bit sign words, the model
+   * `deployModel` makes from the latent weights, shipped pre-made so nothing is packed at load time. Its files sit in
+   * the folder's `packed/` subfolder (also under `weightsUrl`). Default false: the training form.
+   */
+  packed?: boolean;
   [option: string]: unknown;
 }
 
-const ALLOWED = ['weights', 'scale', 'features', 'blocks', 'channels', 'order', 'alignment', 'weightsUrl', 'fetcher'];
+const ALLOWED = ['weights', 'scale', 'features', 'blocks', 'channels', 'order', 'alignment', 'weightsUrl', 'fetcher', 'packed'];
 
 /** Lower-case hex SHA-256 via WebCrypto (browsers in secure contexts, Node >= 20). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -254,8 +397,30 @@ function checkOptions(model: string, entry: PretrainedWeights, opts: PretrainedO
   }
 }
 
-function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): { modelJson: URL; weightsBin: URL } {
-  if (base === undefined) return entry.urls();
+/** The pinned files and URLs of the form asked for (training or packed); names the set when it has no packed form. */
+function pickForm(entry: PretrainedWeights, opts: PretrainedOptions): { files: { modelJson: PinnedFile; weightsBin: PinnedFile }; urls: { modelJson: URL; weightsBin: URL } } {
+  if (opts.packed !== undefined && typeof opts.packed !== 'boolean') {
+    throw new Error(`createModel '${entry.model}' with weights '${entry.name}': packed must be true or false, got ${JSON.stringify(opts.packed)}`);
+  }
+  if (!opts.packed) return { files: entry.files, urls: resolveUrls(entry, opts.weightsUrl, '') };
+  const packed = entry.files.packed;
+  if (!packed) {
+    const withPacked = PRETRAINED.filter((p) => p.model === entry.model && p.files.packed).map((p) => `'${p.name}' x${p.scale}`);
+    throw new Error(
+      `createModel '${entry.model}' with weights '${entry.name}' (x${entry.scale}): this set ships no packed form; ` +
+        `load it without packed and call deployModel()` + (withPacked.length ? `, or use a set that ships one: ${withPacked.join(', ')}` : ''),
+    );
+  }
+  return { files: packed, urls: resolveUrls(entry, opts.weightsUrl, 'packed/') };
+}
+
+function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined, sub: '' | 'packed/'): { modelJson: URL; weightsBin: URL } {
+  if (base === undefined) {
+    const u = entry.urls();
+    if (sub === '') return { modelJson: u.modelJson, weightsBin: u.weightsBin };
+    if (!u.packedJson || !u.packedBin) throw new Error(`pretrained '${entry.model}' x${entry.scale} '${entry.name}': the table pins a packed form but lists no URLs for it`);
+    return { modelJson: u.packedJson, weightsBin: u.packedBin };
+  }
   let dir: URL;
   try {
     dir = new URL(String(base));
@@ -263,7 +428,7 @@ function resolveUrls(entry: PretrainedWeights, base: string | URL | undefined): 
     throw new Error(`weightsUrl must be an absolute URL of the folder holding model.json and weights.bin, got '${String(base)}'`);
   }
   if (!dir.pathname.endsWith('/')) dir = new URL(`${dir.href}/`);
-  return { modelJson: new URL(entry.files.modelJson.file, dir), weightsBin: new URL(entry.files.weightsBin.file, dir) };
+  return { modelJson: new URL(`${sub}${entry.files.modelJson.file}`, dir), weightsBin: new URL(`${sub}${entry.files.weightsBin.file}`, dir) };
 }
 
 /**
@@ -287,19 +452,29 @@ export function resolvePretrained(model: string, opts: PretrainedOptions): Pretr
     throw new Error(`createModel '${model}': weight set '${name}' has no x${scale} weights; scales available: ${scales.join(', ')}`);
   }
   checkOptions(model, entry, opts);
+  pickForm(entry, opts);
   return entry;
+}
+
+/**
+ * The pinned set of `model` at `scale` with the highest logged Set5 PSNR (the CLI's and the demo's default), or
+ * undefined when none is pinned at that scale.
+ */
+export function bestPretrained(model: string, scale: number): PretrainedWeights | undefined {
+  const sets = PRETRAINED.filter((p) => p.model === model && p.scale === scale);
+  return sets.sort((a, b) => (b.provenance.set5Psnr ?? -Infinity) - (a.provenance.set5Psnr ?? -Infinity))[0];
 }
 
 /** Fetches the entry's two files, checks both SHA-256 hashes and builds the tfjs model from them. */
 async function loadEntry(entry: PretrainedWeights, opts: PretrainedOptions): Promise<tfl.LayersModel> {
-  const what = `pretrained '${entry.model}' x${entry.scale} '${entry.name}'`;
-  const urls = resolveUrls(entry, opts.weightsUrl);
+  const what = `pretrained '${entry.model}' x${entry.scale} '${entry.name}'${opts.packed ? ' (packed)' : ''}`;
+  const { files, urls } = pickForm(entry, opts);
   const [jsonBytes, binBytes] = await Promise.all([
     readBytes(urls.modelJson, opts.fetcher, what),
     readBytes(urls.weightsBin, opts.fetcher, what),
   ]);
-  await checkHash(jsonBytes, entry.files.modelJson, urls.modelJson, what);
-  await checkHash(binBytes, entry.files.weightsBin, urls.weightsBin, what);
+  await checkHash(jsonBytes, files.modelJson, urls.modelJson, what);
+  await checkHash(binBytes, files.weightsBin, urls.weightsBin, what);
   const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as tf.io.ModelJSON;
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const weightData = binBytes.slice().buffer as ArrayBuffer;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PRETRAINED, createModel, deployModel, listModels, loadPretrained, modelInfo, setPretrainedFileReader, sha256Hex,
+  PRETRAINED, bestPretrained, createModel, pretrainedNames, deployModel, listModels, loadPretrained, modelInfo, setPretrainedFileReader, sha256Hex,
 } from '@frb/models';
 import { loadModel } from '@frb/models/node';
 
@@ -72,6 +72,57 @@ describe('pinned weight sets', () => {
   }
 });
 
+describe('shipped packed forms', () => {
+  for (const p of PRETRAINED.filter((q) => q.files.packed)) {
+    it(`${p.model} x${p.scale} ${p.name}: packed files match their pins, are smaller, and equal deployModel of the training form`, async () => {
+      const packed = p.files.packed!;
+      for (const f of [packed.modelJson, packed.weightsBin]) {
+        const file = path.join(folderOf(p), 'packed', f.file);
+        expect(nodeSha(file), file).toBe(f.sha256);
+        expect(readFileSync(file).length).toBe(f.bytes);
+      }
+      expect(fileURLToPath(p.urls().packedBin!)).toBe(path.join(folderOf(p), 'packed', 'weights.bin'));
+      expect(packed.weightsBin.bytes).toBeLessThan(p.files.weightsBin.bytes * 0.6);
+      const before = tf.memory().numTensors;
+      const shipped = await createModel(p.model, { scale: p.scale, weights: p.name, packed: true });
+      expect(shipped.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
+      const latent = await createModel(p.model, { scale: p.scale, weights: p.name });
+      const made = await deployModel(latent);
+      const x = input();
+      const [a, b] = [shipped.predict(x) as tf.Tensor, made.predict(x) as tf.Tensor];
+      // Same layers, same weights, same kernels: bit for bit.
+      expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+      tf.dispose([x, a, b]);
+      for (const m of [shipped, latent, made]) m.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('packed: true reads packed/ under weightsUrl; a non-boolean packed is an error naming the set', async () => {
+    const seen: string[] = [];
+    const m = await createModel('frbc', {
+      scale: first.scale, weights: first.name, packed: true,
+      fetcher: async (u: URL) => {
+        seen.push(path.relative(folderOf(first), fileURLToPath(u)));
+        return new Uint8Array(readFileSync(fileURLToPath(u)));
+      },
+    });
+    expect(seen.sort()).toEqual([path.join('packed', 'model.json'), path.join('packed', 'weights.bin')]);
+    m.dispose();
+    expect(() => loadPretrained('frbc', { scale: first.scale, weights: first.name, packed: 'yes' })).toThrow(new RegExp(`weights '${first.name}'.*packed must be true or false`));
+  });
+
+  it('bestPretrained picks the set with the highest logged Set5 PSNR at that scale', () => {
+    for (const scale of [...new Set(PRETRAINED.map((p) => p.scale))]) {
+      const best = bestPretrained('frbc', scale)!;
+      for (const p of PRETRAINED.filter((q) => q.model === 'frbc' && q.scale === scale)) {
+        expect(best.provenance.set5Psnr!).toBeGreaterThanOrEqual(p.provenance.set5Psnr!);
+      }
+    }
+    expect(bestPretrained('frbc', 7)).toBeUndefined();
+  });
+});
+
 describe('the loaded weights deploy', () => {
   it('deployModel packs the loaded FRBC (1-bit body weights) and gives the same output within float rounding', async () => {
     const m = await createModel(first.model, { scale: first.scale, weights: first.name });
@@ -116,7 +167,7 @@ describe('loading errors', () => {
 
   it('an unknown weight name lists the available ones; an unpublished scale lists the scales (thrown before any reading)', () => {
     expect(() => createModel('frbc', { scale: 4, weights: 'huge-div2k' }))
-      .toThrow("createModel 'frbc': no pretrained weight set 'huge-div2k'; available: small-291");
+      .toThrow(`createModel 'frbc': no pretrained weight set 'huge-div2k'; available: ${pretrainedNames('frbc').join(', ')}`);
     expect(() => createModel('srresnet', { weights: 'small-291' }))
       .toThrow("createModel 'srresnet': no pretrained weight set 'small-291'; none is published for this model");
     expect(() => createModel('frbc', { scale: 3, weights: 'small-291' }))

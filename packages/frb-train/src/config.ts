@@ -1,96 +1,14 @@
 // The `frb train` config: a JSON or YAML file in the spirit of BasicSR's option files (model, data, Adam and
 // its schedule, L1, DBT, validation, checkpoints, seed). Keys are snake_case as in BasicSR; camelCase is
-// accepted too. Every error names the field (`train.scheduler.milestones[1]`) and the file.
+// accepted too. The zod schema below is the config's type; every error names the field
+// (`train.scheduler.milestones[1]`) and the file.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ATTENTION_FORMS, DEFAULT_DBT_FORM, DEFAULT_DBT_GRAD_FRACTION, DEFAULT_DBT_WEIGHT, type AttentionForm } from '@frb/distill';
-
-export interface ModelSection {
-  /** Zoo name (`frbc`, `srresnet`, `bbcu-l`, ...). */
-  name: string;
-  scale: number;
-  /** Further createModel options (features, blocks, order, alignment, ...), passed as given. */
-  options: Record<string, unknown>;
-}
-
-export interface DataSection {
-  /** Folders of HR training images (LR made by MATLAB bicubic, cached). */
-  train: string[];
-  /** LR patch side. */
-  patchSize: number;
-  batchSize: number;
-  augment: boolean;
-  /** Leave out (and list) images too small for a patch instead of failing. */
-  skipSmall: boolean;
-  /** Generated-LR disk cache; false: none. */
-  cacheDir: string | false;
-  /** Decoded pairs kept in memory. */
-  cacheSize: number;
-}
-
-export type SchedulerConfig =
-  | { type: 'none' }
-  | { type: 'multistep'; milestones: number[]; gamma: number }
-  | { type: 'cosine'; periods: number[]; restartWeights: number[]; etaMin: number };
-
-export interface OptimizerConfig {
-  type: 'adam';
-  lr: number;
-  betas: [number, number];
-  eps: number;
-}
-
-export interface DbtConfig {
-  /** Teacher model.json (the trained full-precision twin). */
-  teacher: string;
-  /** λ, or 'auto': gradFraction · ‖∇L1‖ / ‖∇L_dis‖ measured on the run's first batch (kept across --resume). */
-  weight: number | 'auto';
-  /** With weight 'auto': the distillation gradient's size as a fraction of the task gradient's. */
-  gradFraction: number;
-  form: AttentionForm;
-}
-
-export interface TrainSection {
-  iterations: number;
-  optimizer: OptimizerConfig;
-  scheduler: SchedulerConfig;
-  loss: 'l1';
-  dbt: DbtConfig | null;
-}
-
-export interface ValSection {
-  /** Benchmark root (holding `<set>/HR` and `<set>/LR_bicubic/X<s>`, or a folder holding `benchmark/`). */
-  data: string;
-  set: string;
-  /** Iterations between validations; 0: only at the end. */
-  interval: number;
-  /** Only the first N images (quick checks). */
-  limit: number | null;
-}
-
-export interface CheckpointSection {
-  /** Iterations between checkpoints (a SIGKILL loses at most this many). */
-  interval: number;
-  /** Checkpoints kept on disk (older ones are deleted). */
-  keep: number;
-}
-
-export interface TrainConfig {
-  name: string;
-  seed: number;
-  /** tfjs backend for `frb train`: wasm (default, via initBackend), cpu or auto. */
-  backend: 'wasm' | 'cpu' | 'auto';
-  model: ModelSection;
-  data: DataSection;
-  train: TrainSection;
-  val: ValSection | null;
-  checkpoint: CheckpointSection;
-  /** Iterations between JSONL log lines and progress-bar updates. */
-  logInterval: number;
-  /** Run folder: checkpoints/, log.jsonl, curve.png, model/ (final weights). */
-  output: string;
-}
+import { z } from 'zod';
+import { LAYOUTS } from '@frb/datasets';
+import { ATTENTION_FORMS, DEFAULT_DBT_FORM, DEFAULT_DBT_GRAD_FRACTION, DEFAULT_DBT_WEIGHT } from '@frb/distill';
+import { bool, choice, firstProblem, mappingError, nonEmpty, num, numList, show } from './schema.js';
 
 /** A config mistake: the message names the field and the file. */
 export class ConfigError extends Error {
@@ -99,99 +17,210 @@ export class ConfigError extends Error {
 
 type Obj = Record<string, unknown>;
 
+// Keys are read in camelCase (the output's spelling) and shown in snake_case (the files' spelling).
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Field reader for one section: tracks which keys were used so unknown ones are reported. */
-class Section {
-  private readonly used = new Set<string>();
-  private readonly obj: Obj;
-  constructor(raw: unknown, readonly path: string, private readonly file: string) {
-    if (raw === undefined || raw === null) raw = {};
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw this.err(path, `must be a mapping, got ${show(raw)}`);
-    // Normalize camelCase keys to snake_case; both spellings of one key is an error.
-    this.obj = {};
-    for (const [k, v] of Object.entries(raw as Obj)) {
-      const s = snake(k);
-      if (s in this.obj) throw this.err(this.at(s), `given twice (as '${s}' and '${k}')`);
-      this.obj[s] = v;
-    }
-  }
-  at(k: string): string {
-    return this.path ? `${this.path}.${k}` : k;
-  }
-  err(field: string, msg: string): ConfigError {
-    return new ConfigError(`config "${this.file}": ${field || '(top level)'} ${msg}`);
-  }
-  has(k: string): boolean {
-    return this.obj[k] !== undefined && this.obj[k] !== null;
-  }
-  raw(k: string): unknown {
-    this.used.add(k);
-    return this.obj[k];
-  }
-  sub(k: string): Section {
-    return new Section(this.raw(k), this.at(k), this.file);
-  }
-  str(k: string, dflt?: string): string {
-    const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'string' || v.length === 0) throw this.err(this.at(k), v === undefined ? 'is required (a string)' : `must be a non-empty string, got ${show(v)}`);
-    return v;
-  }
-  num(k: string, dflt: number | undefined, check: { int?: boolean; min?: number; gt?: number; max?: number } = {}): number {
-    const v = this.raw(k) ?? dflt;
-    return checkNum(v, this.at(k), check, (f, m) => this.err(f, m));
-  }
-  bool(k: string, dflt: boolean): boolean {
-    const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'boolean') throw this.err(this.at(k), `must be true or false, got ${show(v)}`);
-    return v;
-  }
-  choice<T extends string>(k: string, choices: readonly T[], dflt: T): T {
-    const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-      throw this.err(this.at(k), `must be one of ${choices.join(', ')}, got ${show(v)}`);
-    }
-    return v as T;
-  }
-  numList(k: string, dflt: number[] | undefined, check: { int?: boolean; min?: number; gt?: number } = {}): number[] {
-    const v = this.raw(k) ?? dflt;
-    if (!Array.isArray(v)) throw this.err(this.at(k), v === undefined ? 'is required (a list of numbers)' : `must be a list of numbers, got ${show(v)}`);
-    return v.map((x, i) => checkNum(x, `${this.at(k)}[${i}]`, check, (f, m) => this.err(f, m)));
-  }
-  rest(): Obj {
-    const out: Obj = {};
-    for (const [k, v] of Object.entries(this.obj)) if (!this.used.has(k)) out[k] = v;
-    return out;
-  }
-  /** Fail on keys nobody read (typos such as `itertions`). */
-  done(): void {
-    const extra = Object.keys(this.rest());
-    if (extra.length) throw this.err(this.at(extra[0]!), `is not a known option${extra.length > 1 ? ` (also unknown: ${extra.slice(1).join(', ')})` : ''}`);
-  }
-}
-
-function show(v: unknown): string {
-  return v === undefined ? 'nothing' : JSON.stringify(v);
-}
-
-function checkNum(
-  v: unknown,
-  field: string,
-  c: { int?: boolean; min?: number; gt?: number; max?: number },
-  err: (f: string, m: string) => ConfigError,
-): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw err(field, v === undefined ? 'is required (a number)' : `must be a finite number, got ${show(v)}`);
-  if (c.int && !Number.isInteger(v)) throw err(field, `must be an integer, got ${v}`);
-  if (c.min !== undefined && v < c.min) throw err(field, `must be >= ${c.min}, got ${v}`);
-  if (c.gt !== undefined && !(v > c.gt)) throw err(field, `must be > ${c.gt}, got ${v}`);
-  if (c.max !== undefined && v > c.max) throw err(field, `must be <= ${c.max}, got ${v}`);
-  return v;
-}
-
 /**
- * Validates a parsed config object and fills defaults. Relative paths resolve against `baseDir` (the config
- * file's folder). `file` only labels error messages.
+ * One mapping's keys in camelCase (both spellings of one key is an error); an absent section is an empty one,
+ * and a null value is an absent one (a default applies) unless `keepNull` says otherwise.
  */
+function normalizeKeys(raw: unknown, ctx: z.RefinementCtx, keepNull: (k: string) => boolean = () => false): unknown {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Obj = {};
+  const spelled = new Map<string, string>();
+  for (const [k, v] of Object.entries(raw as Obj)) {
+    const c = camel(k);
+    if (spelled.has(c)) ctx.addIssue({ code: 'custom', path: [c], input: raw, message: `given twice (as '${spelled.get(c)}' and '${k}')` });
+    spelled.set(c, k);
+    if (v !== null || keepNull(c)) out[c] = v;
+  }
+  return out;
+}
+
+/** A section: a mapping of known keys (unknown ones are reported: typos such as `itertions`). */
+const section = <S extends z.ZodRawShape>(shape: S) =>
+  z.preprocess((v, ctx) => normalizeKeys(v, ctx), z.strictObject(shape, { error: mappingError }));
+
+/** A section that may be left out, null or false (then null). */
+const optionalSection = <S extends z.ZodRawShape>(shape: S) =>
+  z.preprocess((v, ctx) => (v === false || v == null ? null : normalizeKeys(v, ctx)), z.strictObject(shape, { error: mappingError }).nullable());
+
+const folders = (() => {
+  const error = (i: { input?: unknown }) => `must be a folder or a non-empty list of folders of HR images, got ${show(i.input)}`;
+  const folder = z.string({ error }).min(1, { error });
+  return z.union([folder, z.array(folder, { error }).min(1, { error })], { error }).transform((f) => (typeof f === 'string' ? [f] : f));
+})();
+
+const folderOrFalse = (() => {
+  const error = (i: { input?: unknown }) => `must be a folder or false, got ${show(i.input)}`;
+  return z.union([z.string({ error }).min(1, { error }), z.literal(false, { error })], { error });
+})();
+
+/** Further createModel options (features, blocks, order, alignment, ...) are kept, camelCase, as given. */
+const modelSchema = z
+  .preprocess(
+    (v, ctx) => normalizeKeys(v, ctx, (k) => k !== 'name' && k !== 'scale'),
+    z.object({
+      /** Zoo name (`frbc`, `srresnet`, `bbcu-l`, ...). */
+      name: nonEmpty(),
+      scale: num({ int: true, min: 2, max: 8 }).default(4),
+    }, { error: mappingError }).catchall(z.unknown()),
+  )
+  .transform(({ name, scale, ...options }, ctx) => {
+    if ('weights' in options) ctx.addIssue({ code: 'custom', path: ['weights'], input: options, message: 'is set by the trainer' });
+    return { name, scale, options: options as Obj };
+  });
+
+const dataSchema = section({
+  /** Training folders: of HR images (LR made by MATLAB bicubic, cached), or as `layout` says. */
+  train: folders,
+  /** LR patch side. */
+  patchSize: num({ int: true, min: 4 }).default(48),
+  batchSize: num({ int: true, min: 1 }).default(16),
+  augment: bool().default(true),
+  /** Leave out (and list) images too small for a patch instead of failing. */
+  skipSmall: bool().default(true),
+  /** Generated-LR disk cache; false: none. */
+  cacheDir: folderOrFalse.default('.frb-cache'),
+  /** Decoded pairs kept in memory. */
+  cacheSize: num({ int: true, min: 1 }).default(64),
+  /**
+   * How each `train` folder is laid out (layoutPairs of @frb/datasets): folder (HR images only; when left out),
+   * div2k (a DIV2K root), df2k (a root with DIV2K and Flickr2K), benchmark (a set folder with HR and
+   * LR_bicubic). Left unset rather than defaulted, so configs written before it resolve as they did.
+   */
+  layout: choice(LAYOUTS).optional(),
+});
+
+const optimizerSchema = section({
+  type: choice(['adam'] as const).default('adam'),
+  lr: num({ gt: 0 }).default(2e-4),
+  betas: numList({ min: 0 })
+    .refine((b) => b.length === 2 && b.every((x) => x < 1), { error: (i) => `must be two numbers in [0, 1), got ${show(i.input)}` })
+    .transform((b): [number, number] => [b[0]!, b[1]!])
+    .default([0.9, 0.99]),
+  eps: num({ gt: 0 }).default(1e-8),
+});
+
+const milestones = numList({ int: true, min: 1 }).superRefine((m, ctx) => {
+  for (let i = 1; i < m.length; i++) {
+    if (m[i]! <= m[i - 1]!) {
+      ctx.addIssue({ code: 'custom', path: [i], input: m[i], message: `must be larger than the previous milestone (${m[i - 1]}), got ${m[i]}` });
+      return;
+    }
+  }
+});
+
+const SCHEDULERS = ['none', 'multistep', 'cosine'] as const;
+
+/** The learning-rate schedule (BasicSR's MultiStepLR and CosineAnnealingRestartLR); `type` defaults to none. */
+const schedulerSchema = z.preprocess(
+  (v, ctx) => {
+    const o = normalizeKeys(v, ctx);
+    return o !== null && typeof o === 'object' && !Array.isArray(o) && (o as Obj).type === undefined ? { ...o, type: 'none' } : o;
+  },
+  z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('none') }),
+    z.strictObject({ type: z.literal('multistep'), milestones, gamma: num({ gt: 0 }).default(0.5) }),
+    z.strictObject({
+      type: z.literal('cosine'),
+      /** Default: one period of train.iterations. */
+      periods: numList({ int: true, min: 1 }).optional(),
+      /** Default: 1 per period. */
+      restartWeights: numList({ min: 0 }).optional(),
+      etaMin: num({ min: 0 }).default(1e-7),
+    }),
+  ], {
+    // A non-mapping fails as invalid_type, though the union's issue type names only the discriminator case.
+    error: (i) => (i as { code: string }).code === 'invalid_type'
+      ? `must be a mapping, got ${show(i.input)}`
+      : `must be one of ${SCHEDULERS.join(', ')}, got ${show((i.input as Obj | undefined)?.type)}`,
+  }),
+);
+
+const dbtSchema = optionalSection({
+  enabled: bool().default(true),
+  /** Teacher model.json (the trained full-precision twin). */
+  teacher: nonEmpty(),
+  /** λ, or 'auto': gradFraction · ‖∇L1‖ / ‖∇L_dis‖ measured on the run's first batch (kept across --resume). */
+  weight: z.union([z.literal('auto'), num({ min: 0 })], { error: (i) => `must be a number >= 0 or 'auto', got ${show(i.input)}` })
+    .default(DEFAULT_DBT_WEIGHT),
+  /** With weight 'auto': the distillation gradient's size as a fraction of the task gradient's. */
+  gradFraction: num({ gt: 0 }).default(DEFAULT_DBT_GRAD_FRACTION),
+  form: choice(ATTENTION_FORMS).default(DEFAULT_DBT_FORM),
+}).transform((d) => (d && d.enabled ? { teacher: d.teacher, weight: d.weight, gradFraction: d.gradFraction, form: d.form } : null));
+
+const trainSchema = section({
+  iterations: num({ int: true, min: 1 }),
+  optimizer: optimizerSchema,
+  scheduler: schedulerSchema,
+  loss: choice(['l1'] as const).default('l1'),
+  dbt: dbtSchema,
+}).transform((t, ctx) => {
+  const s = t.scheduler;
+  if (s.type !== 'cosine') return { ...t, scheduler: s };
+  const periods = s.periods ?? [t.iterations];
+  const restartWeights = s.restartWeights ?? periods.map(() => 1);
+  if (restartWeights.length !== periods.length) {
+    ctx.addIssue({ code: 'custom', path: ['scheduler', 'restartWeights'], input: restartWeights, message: `needs one weight per period (${periods.length}), got ${restartWeights.length}` });
+  }
+  return { ...t, scheduler: { type: s.type, periods, restartWeights, etaMin: s.etaMin } };
+});
+
+const valSchema = optionalSection({
+  /** Benchmark root (holding `<set>/HR` and `<set>/LR_bicubic/X<s>`, or a folder holding `benchmark/`). */
+  data: nonEmpty().default('../shared/data'),
+  set: nonEmpty().default('Set5'),
+  /** Iterations between validations; 0: only at the end. */
+  interval: num({ int: true, min: 0 }).default(0),
+  /** Only the first N images (quick checks). */
+  limit: num({ int: true, min: 1 }).nullable().default(null),
+});
+
+const checkpointSchema = section({
+  /** Iterations between checkpoints (a SIGKILL loses at most this many); default min(train.iterations, 500). */
+  interval: num({ int: true, min: 1 }).optional(),
+  /** Checkpoints kept on disk (older ones are deleted). */
+  keep: num({ int: true, min: 1 }).default(2),
+});
+
+const NAME = /^[\w.+-]+$/;
+
+/** The whole config, paths not yet resolved (validateConfig resolves them against the file and the roots). */
+const configSchema = section({
+  /** Default: the model's name. */
+  name: nonEmpty().optional(),
+  seed: num({ int: true, min: 0 }).default(0),
+  /** tfjs backend for `frb train`: wasm (default, via initBackend), cpu or auto. */
+  backend: choice(['wasm', 'cpu', 'auto'] as const).default('wasm'),
+  model: modelSchema,
+  data: dataSchema,
+  train: trainSchema,
+  val: valSchema,
+  checkpoint: checkpointSchema,
+  /** Iterations between JSONL log lines and progress-bar updates. */
+  logInterval: num({ int: true, min: 1 }).default(10),
+  /** Run folder: checkpoints/, log.jsonl, curve.png, model/ (final weights); default runs/<name>. */
+  output: nonEmpty().optional(),
+}).transform((c, ctx) => {
+  const name = c.name ?? c.model.name;
+  if (!NAME.test(name)) ctx.addIssue({ code: 'custom', path: ['name'], input: name, message: `may hold only letters, digits, '_', '.', '+', '-', got ${show(name)}` });
+  const checkpoint = { interval: c.checkpoint.interval ?? Math.min(c.train.iterations, 500), keep: c.checkpoint.keep };
+  return { ...c, name, checkpoint, output: c.output ?? `runs/${name}` };
+});
+
+export type TrainConfig = z.output<typeof configSchema>;
+export type ModelSection = TrainConfig['model'];
+export type DataSection = TrainConfig['data'];
+export type TrainSection = TrainConfig['train'];
+export type OptimizerConfig = TrainSection['optimizer'];
+export type SchedulerConfig = TrainSection['scheduler'];
+export type DbtConfig = NonNullable<TrainSection['dbt']>;
+export type ValSection = NonNullable<TrainConfig['val']>;
+export type CheckpointSection = TrainConfig['checkpoint'];
+
 /** Config path placeholders: `$data/train/T91` resolves under the data root, `$cwd/runs/x` under the working folder. */
 export const DATA_ROOT_PREFIX = '$data';
 export const CWD_PREFIX = '$cwd';
@@ -203,8 +232,13 @@ export interface ConfigContext {
   cwd?: string;
 }
 
+/**
+ * Validates a parsed config object and fills defaults. Relative paths resolve against `baseDir` (the config
+ * file's folder). `file` only labels error messages.
+ */
 export function validateConfig(raw: unknown, baseDir: string, file = '<inline>', ctx: ConfigContext = {}): TrainConfig {
-  const top = new Section(raw, '', file);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`config "${file}": ${firstProblem(parsed.error, snake)}`);
   // Paths starting with $data / $cwd resolve under the data root / working folder, so a shipped config works
   // from any folder (and from node_modules); other relative paths resolve against the config's own folder.
   const under = (s: string, prefix: string) => s === prefix || s.startsWith(`${prefix}/`);
@@ -216,134 +250,14 @@ export function validateConfig(raw: unknown, baseDir: string, file = '<inline>',
     }
     return resolve(ctx.dataRoot, s.slice(DATA_ROOT_PREFIX.length + 1));
   };
-
-  const m = top.sub('model');
-  const modelName = m.str('name');
-  const scale = m.num('scale', 4, { int: true, min: 2, max: 8 });
-  const options = m.rest();
-  for (const k of ['scale', 'weights']) if (k in options) throw m.err(m.at(k), 'is set by the trainer');
-  const model: ModelSection = { name: modelName, scale, options: camelKeys(options) };
-
-  const d = top.sub('data');
-  const trainRaw = d.raw('train');
-  const folders = typeof trainRaw === 'string' ? [trainRaw] : trainRaw;
-  if (!Array.isArray(folders) || folders.length === 0 || folders.some((f) => typeof f !== 'string' || !f)) {
-    throw d.err(d.at('train'), `must be a folder or a non-empty list of folders of HR images, got ${show(trainRaw)}`);
-  }
-  const cacheRaw = d.raw('cache_dir');
-  if (cacheRaw !== undefined && cacheRaw !== false && (typeof cacheRaw !== 'string' || !cacheRaw)) {
-    throw d.err(d.at('cache_dir'), `must be a folder or false, got ${show(cacheRaw)}`);
-  }
-  const data: DataSection = {
-    train: (folders as string[]).map(p),
-    patchSize: d.num('patch_size', 48, { int: true, min: 4 }),
-    batchSize: d.num('batch_size', 16, { int: true, min: 1 }),
-    augment: d.bool('augment', true),
-    skipSmall: d.bool('skip_small', true),
-    cacheDir: cacheRaw === false ? false : p((cacheRaw as string | undefined) ?? '.frb-cache'),
-    cacheSize: d.num('cache_size', 64, { int: true, min: 1 }),
+  const c = parsed.data;
+  return {
+    ...c,
+    data: { ...c.data, train: c.data.train.map(p), cacheDir: c.data.cacheDir === false ? false : p(c.data.cacheDir) },
+    train: { ...c.train, dbt: c.train.dbt && { ...c.train.dbt, teacher: p(c.train.dbt.teacher) } },
+    val: c.val && { ...c.val, data: p(c.val.data) },
+    output: p(c.output),
   };
-  d.done();
-
-  const t = top.sub('train');
-  const iterations = t.num('iterations', undefined, { int: true, min: 1 });
-  const o = t.sub('optimizer');
-  o.choice('type', ['adam'] as const, 'adam');
-  const betas = o.numList('betas', [0.9, 0.99], { min: 0 });
-  if (betas.length !== 2 || betas.some((b) => b >= 1)) throw o.err(o.at('betas'), `must be two numbers in [0, 1), got ${show(betas)}`);
-  const optimizer: OptimizerConfig = {
-    type: 'adam',
-    lr: o.num('lr', 2e-4, { gt: 0 }),
-    betas: [betas[0]!, betas[1]!],
-    eps: o.num('eps', 1e-8, { gt: 0 }),
-  };
-  o.done();
-  const s = t.sub('scheduler');
-  const stype = s.choice('type', ['none', 'multistep', 'cosine'] as const, 'none');
-  let scheduler: SchedulerConfig;
-  if (stype === 'multistep') {
-    const milestones = s.numList('milestones', undefined, { int: true, min: 1 });
-    milestones.forEach((v, i) => {
-      if (i > 0 && v <= milestones[i - 1]!) throw s.err(`${s.at('milestones')}[${i}]`, `must be larger than the previous milestone (${milestones[i - 1]}), got ${v}`);
-    });
-    scheduler = { type: 'multistep', milestones, gamma: s.num('gamma', 0.5, { gt: 0 }) };
-  } else if (stype === 'cosine') {
-    const periods = s.numList('periods', [iterations], { int: true, min: 1 });
-    const restartWeights = s.numList('restart_weights', periods.map(() => 1), { min: 0 });
-    if (restartWeights.length !== periods.length) {
-      throw s.err(s.at('restart_weights'), `needs one weight per period (${periods.length}), got ${restartWeights.length}`);
-    }
-    scheduler = { type: 'cosine', periods, restartWeights, etaMin: s.num('eta_min', 1e-7, { min: 0 }) };
-  } else {
-    scheduler = { type: 'none' };
-  }
-  s.done();
-  t.choice('loss', ['l1'] as const, 'l1');
-  let dbt: DbtConfig | null = null;
-  if (t.has('dbt') && t.raw('dbt') !== false) {
-    const b = t.sub('dbt');
-    const enabled = b.bool('enabled', true);
-    const teacher = b.str('teacher');
-    const w = b.raw('weight');
-    if (typeof w === 'string' && w !== 'auto') throw b.err(b.at('weight'), `must be a number >= 0 or 'auto', got ${show(w)}`);
-    const weight = w === 'auto' ? 'auto' as const : b.num('weight', DEFAULT_DBT_WEIGHT, { min: 0 });
-    dbt = {
-      teacher: p(teacher), weight,
-      gradFraction: b.num('grad_fraction', DEFAULT_DBT_GRAD_FRACTION, { gt: 0 }),
-      form: b.choice('form', ATTENTION_FORMS, DEFAULT_DBT_FORM),
-    };
-    b.done();
-    if (!enabled) dbt = null;
-  } else {
-    t.raw('dbt');
-  }
-  const train: TrainSection = { iterations, optimizer, scheduler, loss: 'l1', dbt };
-  t.done();
-
-  let val: ValSection | null = null;
-  if (top.has('val') && top.raw('val') !== false) {
-    const v = top.sub('val');
-    val = {
-      data: p(v.str('data', '../shared/data')),
-      set: v.str('set', 'Set5'),
-      interval: v.num('interval', 0, { int: true, min: 0 }),
-      limit: v.has('limit') ? v.num('limit', undefined, { int: true, min: 1 }) : (v.raw('limit'), null),
-    };
-    v.done();
-  } else {
-    top.raw('val');
-  }
-
-  const c = top.sub('checkpoint');
-  const checkpoint: CheckpointSection = {
-    interval: c.num('interval', Math.min(iterations, 500), { int: true, min: 1 }),
-    keep: c.num('keep', 2, { int: true, min: 1 }),
-  };
-  c.done();
-
-  const name = top.str('name', modelName);
-  if (!/^[\w.+-]+$/.test(name)) throw top.err('name', `may hold only letters, digits, '_', '.', '+', '-', got ${show(name)}`);
-  const cfg: TrainConfig = {
-    name,
-    seed: top.num('seed', 0, { int: true, min: 0 }),
-    backend: top.choice('backend', ['wasm', 'cpu', 'auto'] as const, 'wasm'),
-    model,
-    data,
-    train,
-    val,
-    checkpoint,
-    logInterval: top.num('log_interval', 10, { int: true, min: 1 }),
-    output: p(top.str('output', `runs/${name}`)),
-  };
-  top.done();
-  return cfg;
-}
-
-/** createModel takes camelCase options; the config may spell them in snake_case. */
-function camelKeys(o: Obj): Obj {
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) out[k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] = v;
-  return out;
 }
 
 /** Reads and validates a `.json`, `.yaml` or `.yml` config; relative paths resolve against its folder, `$data/…` under ctx.dataRoot. */

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import '@frb/layers';
-import { imageFolder, splitBySize, type ImagePair } from '@frb/datasets';
+import { layoutPairs, splitBySize, type ImagePair } from '@frb/datasets';
 import { blockOutputModel, resolvePairs, studentWithBlocks, type AttentionForm } from '@frb/distill';
 import { loadModel } from '@frb/layers/node';
 import type { TrainConfig } from './config.js';
@@ -21,9 +21,9 @@ export interface TextStream {
 export async function loadTrainingPairs(cfg: TrainConfig, err: TextStream): Promise<{ pairs: ImagePair[]; leftOut: string[] }> {
   let pairs: ImagePair[];
   try {
-    pairs = await imageFolder(cfg.data.train, cfg.model.scale);
+    pairs = await layoutPairs(cfg.data.layout ?? 'folder', cfg.data.train, cfg.model.scale);
   } catch (e) {
-    throw new Error(`data.train: ${(e as Error).message}`, { cause: e });
+    throw new Error(`data.train (layout ${cfg.data.layout ?? 'folder'}): ${(e as Error).message}`, { cause: e });
   }
   const leftOut: string[] = [];
   if (cfg.data.skipSmall) {
@@ -97,10 +97,12 @@ export async function buildModels(cfg: TrainConfig): Promise<RunModels> {
 
 /** The config parts a resume must not change, by section (so a mismatch names the section). */
 export function resumeDigests(cfg: TrainConfig): Record<string, string> {
-  const { train, patchSize, batchSize, augment, skipSmall } = cfg.data;
+  const { train, patchSize, batchSize, augment, skipSmall, layout } = cfg.data;
+  // The plain-folder layout is left out of the digest, so checkpoints from before `layout` existed still resume.
+  const data = layout && layout !== 'folder' ? { train, patchSize, batchSize, augment, skipSmall, layout } : { train, patchSize, batchSize, augment, skipSmall };
   return {
     model: digestOf(cfg.model),
-    data: digestOf({ train, patchSize, batchSize, augment, skipSmall }),
+    data: digestOf(data),
     'train.optimizer': digestOf(cfg.train.optimizer),
     'train.dbt': digestOf(cfg.train.dbt),
     seed: digestOf(cfg.seed),

@@ -35,6 +35,9 @@ describe('train config', () => {
     expect(c.train.optimizer).toEqual({ type: 'adam', lr: 1e-3, betas: [0.9, 0.99], eps: 1e-8 });
     expect(c.backend).toBe('wasm');
     expect(c.val).toBeNull();
+    // Left unset (the plain-folder layout), so configs from before `layout` resolve to the same object.
+    expect('layout' in c.data).toBe(false);
+    expect(cfgOf(base('runs/a', { data: { train: 'imgs', layout: 'div2k' } })).data.layout).toBe('div2k');
   });
   it('names the field of every mistake', () => {
     bad({ train: { iterations: 0 } }, /train\.iterations must be >= 1/);
@@ -48,6 +51,7 @@ describe('train config', () => {
     bad({ checkpoint: { interval: 1.5 } }, /checkpoint\.interval must be an integer/);
     bad({ train: { iterations: 5, dbt: { weight: 0.1 } } }, /train\.dbt\.teacher is required/);
     bad({ lr: 1 }, /lr is not a known option/);
+    bad({ data: { train: 'imgs', layout: 'flat' } }, /data\.layout must be one of folder, div2k, df2k, benchmark, got "flat"/);
   });
   it('the shipped example configs are valid and resolve $data / $cwd, not the repository layout', async () => {
     for (const f of ['frbc-x4-291.yaml', 'frbc-x4-291-dbt.yaml', 'frbc-x2-small-291.yaml', 'frbc-x4-small-291.yaml']) {

@@ -3,12 +3,12 @@ import { imresize } from '@frb/datasets';
 import {
   BICUBIC_PUBLISHED, PARITY_TOLERANCE, formatTable, mergeRuns, type EvalRun, type ImageUpscaler, type SetResult, type TableFormat,
 } from '@frb/bench';
-import { flag, parse, parseChoice, parseInt0, parseList, parseScales, str } from '../args.js';
-import { EXIT_FAILURE, EXIT_OK, type CliContext } from '../context.js';
+import { flag, parseChoice, parseInt0, parseList, parseScales, str } from '../args.js';
+import { EXIT_FAILURE, EXIT_OK } from '../context.js';
 import { benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { emit, jsonText } from '../output.js';
 import { runSets } from '../sets-runner.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb bicubic [options]
 
@@ -32,28 +32,24 @@ Options:
 
 const bicubic: ImageUpscaler = { upscaleImage: (lr, s) => imresize(lr, s) };
 
-export const bicubicCommand: Command = {
+export const bicubicCommand = defineCommand({
   name: 'bicubic',
-  summary: 'bicubic baseline on benchmark sets, checked against the published table',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('bicubic', argv, {
-      data: { type: 'string' },
-      sets: { type: 'string' },
-      scale: { type: 'string' },
-      'generate-lr': { type: 'boolean' },
-      limit: { type: 'string' },
-      'round-y': { type: 'boolean' },
-      rgb: { type: 'boolean' },
-      check: { type: 'boolean' },
-      format: { type: 'string' },
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-    }, false);
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: {
+    data: { type: 'string' },
+    sets: { type: 'string' },
+    scale: { type: 'string' },
+    'generate-lr': { type: 'boolean' },
+    limit: { type: 'string' },
+    'round-y': { type: 'boolean' },
+    rgb: { type: 'boolean' },
+    check: { type: 'boolean' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  },
+  positionals: false,
+  async run(p, ctx) {
     const sets = parseList(str(p, 'sets'), ['Set5', 'Set14', 'B100']);
     const scales = parseScales('bicubic', str(p, 'scale'), [2, 3, 4]);
     const format = parseChoice<TableFormat>('bicubic', 'format', str(p, 'format'), ['md', 'csv', 'json'], 'md');
@@ -102,4 +98,4 @@ export const bicubicCommand: Command = {
     }
     return ok ? EXIT_OK : EXIT_FAILURE;
   },
-};
+});

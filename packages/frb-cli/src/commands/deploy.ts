@@ -7,13 +7,13 @@ import { binarySummary } from '@frb/layers';
 import { modelDirConflict, saveModelAtomic } from '@frb/layers/node';
 import { modelInfo } from '@frb/models';
 import { modelInputChannels } from '@frb/bench';
-import { flag, parse, parseInt0, parseScales, str } from '../args.js';
-import { EXIT_OK, UsageError, type CliContext } from '../context.js';
+import { flag, parseInt0, parseScales, str } from '../args.js';
+import { EXIT_OK, UsageError } from '../context.js';
 import { instantiate, packModel, resolveModelSpec, withWeights } from '../model-source.js';
 import { COST_INPUT } from '../cost.js';
 import { jsonText } from '../output.js';
 import { useBackend } from '../backend.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb deploy <model> -o <dir> [options]
 
@@ -43,26 +43,21 @@ Options:
 /** Bytes of a model's weights as a weights.bin holds them (float32 and int32 values, 4 bytes each). */
 const weightBytes = (m: tfl.LayersModel) => m.countParams() * 4;
 
-export const deployCommand: Command = {
+export const deployCommand = defineCommand({
   name: 'deploy',
-  summary: 'pack a binary model to 1-bit weights (XNOR-popcount layers) and save it as model.json + weights.bin',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('deploy', argv, {
-      output: { type: 'string', short: 'o' },
-      force: { type: 'boolean' },
-      weights: { type: 'string' },
-      'random-weights': { type: 'boolean' },
-      scale: { type: 'string' },
-      features: { type: 'string' },
-      blocks: { type: 'string' },
-      json: { type: 'boolean' },
-      backend: { type: 'string' },
-    });
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: {
+    output: { type: 'string', short: 'o' },
+    force: { type: 'boolean' },
+    weights: { type: 'string' },
+    'random-weights': { type: 'boolean' },
+    scale: { type: 'string' },
+    features: { type: 'string' },
+    blocks: { type: 'string' },
+    json: { type: 'boolean' },
+    backend: { type: 'string' },
+  },
+  async run(p, ctx) {
     if (p.positionals.length > 1) throw new UsageError(`frb deploy: one <model> expected, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
     const spec = withWeights('deploy', resolveModelSpec('deploy', p.positionals[0], ctx.cwd), str(p, 'weights'), flag(p, 'random-weights'), ctx.cwd);
     if (spec.kind === 'zoo' && modelInfo(spec.ref)?.binary === false) {
@@ -113,4 +108,4 @@ export const deployCommand: Command = {
     }
     return EXIT_OK;
   },
-};
+});

@@ -3,12 +3,12 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { getNativeStatus, nativeCacheInfo } from '@frb/layers/node';
-import { flag, parse, str } from '../args.js';
-import { EXIT_OK, type CliContext } from '../context.js';
+import { flag, str } from '../args.js';
+import { EXIT_OK } from '../context.js';
 import { availableSets, dataRoot } from '../data-root.js';
 import { useBackend } from '../backend.js';
 import { jsonText } from '../output.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb doctor [options]
 
@@ -34,16 +34,12 @@ function installedVersion(pkg: string): string | null {
   }
 }
 
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   name: 'doctor',
-  summary: 'print the backend, native kernels, threads, tfjs versions and data folder in use',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('doctor', argv, { backend: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } }, false);
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: { backend: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: false,
+  async run(p, ctx) {
     let before: ReturnType<typeof nativeCacheInfo>;
     try {
       before = nativeCacheInfo();
@@ -95,4 +91,4 @@ export const doctorCommand: Command = {
     );
     return EXIT_OK;
   },
-};
+});

@@ -1,7 +1,7 @@
 // frb eval: evaluate a zoo model or any tfjs layers-model model.json on benchmark sets.
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatTable, mergeRuns, modelInputChannels, type Cost, type EvalRun, type SetResult, type TableFormat } from '@frb/bench';
-import { flag, parse, parseChoice, parseInt0, parseList, parseRange, parseScales, str } from '../args.js';
+import { flag, parseChoice, parseInt0, parseList, parseRange, parseScales, str, type Parsed } from '../args.js';
 import { EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { emit, jsonText } from '../output.js';
@@ -10,7 +10,7 @@ import { instantiate, packModel, resolveModelSpec, shippedScales, withWeights } 
 import { modelInfo } from '@frb/models';
 import { useBackend } from '../backend.js';
 import { COST_INPUT, modelCost } from '../cost.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb eval <model> [options]
 
@@ -52,53 +52,39 @@ Options:
   -h, --help           this help
 `;
 
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'eval',
-  summary: 'evaluate a zoo model or a model.json on benchmark sets (PSNR/SSIM, tiles, x8 ensemble)',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('eval', argv, {
-      weights: { type: 'string' },
-      'random-weights': { type: 'boolean' },
-      scale: { type: 'string' },
-      sets: { type: 'string' },
-      data: { type: 'string' },
-      'generate-lr': { type: 'boolean' },
-      limit: { type: 'string' },
-      'input-range': { type: 'string' },
-      'output-range': { type: 'string' },
-      tile: { type: 'string' },
-      'tile-overlap': { type: 'string' },
-      'pad-multiple': { type: 'string' },
-      'self-ensemble': { type: 'boolean' },
-      save: { type: 'string' },
-      rgb: { type: 'boolean' },
-      'round-y': { type: 'boolean' },
-      method: { type: 'string' },
-      features: { type: 'string' },
-      blocks: { type: 'string' },
-      'no-cost': { type: 'boolean' },
-      packed: { type: 'boolean' },
-      backend: { type: 'string' },
-      'per-image': { type: 'boolean' },
-      format: { type: 'string' },
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-    });
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (p.positionals.length > 1) throw new UsageError(`frb eval: one <model> expected, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
-    const spec = withWeights('eval', resolveModelSpec('eval', p.positionals[0], ctx.cwd), str(p, 'weights'), flag(p, 'random-weights'), ctx.cwd);
-    const scales = parseScales('eval', str(p, 'scale'), [4]);
-    if (spec.kind === 'file' && scales.length !== 1) {
-      throw new UsageError(`frb eval: a model.json has one scale; give exactly one --scale (got ${scales.join(',')})`);
-    }
-    const shipped = spec.weights === undefined ? undefined : shippedScales(spec.ref, spec.weights);
-    if (shipped && scales.some((x) => !shipped.includes(x))) {
-      throw new UsageError(`frb eval: weights '${spec.weights}' of '${spec.ref}' exist for x${shipped.join(', x')}; got --scale ${scales.join(',')}`);
-    }
+  options: {
+    weights: { type: 'string' },
+    'random-weights': { type: 'boolean' },
+    scale: { type: 'string' },
+    sets: { type: 'string' },
+    data: { type: 'string' },
+    'generate-lr': { type: 'boolean' },
+    limit: { type: 'string' },
+    'input-range': { type: 'string' },
+    'output-range': { type: 'string' },
+    tile: { type: 'string' },
+    'tile-overlap': { type: 'string' },
+    'pad-multiple': { type: 'string' },
+    'self-ensemble': { type: 'boolean' },
+    save: { type: 'string' },
+    rgb: { type: 'boolean' },
+    'round-y': { type: 'boolean' },
+    method: { type: 'string' },
+    features: { type: 'string' },
+    blocks: { type: 'string' },
+    'no-cost': { type: 'boolean' },
+    packed: { type: 'boolean' },
+    backend: { type: 'string' },
+    'per-image': { type: 'boolean' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  },
+  async run(p, ctx) {
+    const { spec, scales } = modelAndScales(p, ctx);
     const sets = parseList(str(p, 'sets'), ['Set5', 'Set14', 'B100']);
     const format = parseChoice<TableFormat>('eval', 'format', str(p, 'format'), ['md', 'csv', 'json'], 'md');
     const limit = parseInt0('eval', 'limit', str(p, 'limit'), 1);
@@ -163,13 +149,33 @@ export const evalCommand: Command = {
       },
     };
     let text = flag(p, 'json') ? jsonText(run) : formatTable(mergeRuns([run]), format);
-    if (!flag(p, 'json') && flag(p, 'per-image')) {
-      for (const r of results) {
-        text += `\n${r.set} x${r.scale} (${r.count} images, ${r.seconds.toFixed(1)} s):\n`;
-        for (const i of r.images) text += `  ${i.name}: ${i.psnr.toFixed(3)} dB / ${i.ssim.toFixed(4)} (${i.seconds.toFixed(2)} s)\n`;
-      }
-    }
+    if (!flag(p, 'json') && flag(p, 'per-image')) text += perImage(results);
     await emit(ctx, text, str(p, 'out'));
     return EXIT_OK;
   },
-};
+});
+
+/** The <model> argument with its weights, and the scales it is evaluated at (a model.json has one). */
+function modelAndScales(p: Parsed, ctx: CliContext) {
+  if (p.positionals.length > 1) throw new UsageError(`frb eval: one <model> expected, got ${p.positionals.length}: ${p.positionals.join(' ')}`);
+  const spec = withWeights('eval', resolveModelSpec('eval', p.positionals[0], ctx.cwd), str(p, 'weights'), flag(p, 'random-weights'), ctx.cwd);
+  const scales = parseScales('eval', str(p, 'scale'), [4]);
+  if (spec.kind === 'file' && scales.length !== 1) {
+    throw new UsageError(`frb eval: a model.json has one scale; give exactly one --scale (got ${scales.join(',')})`);
+  }
+  const shipped = spec.weights === undefined ? undefined : shippedScales(spec.ref, spec.weights);
+  if (shipped && scales.some((x) => !shipped.includes(x))) {
+    throw new UsageError(`frb eval: weights '${spec.weights}' of '${spec.ref}' exist for x${shipped.join(', x')}; got --scale ${scales.join(',')}`);
+  }
+  return { spec, scales };
+}
+
+/** Per-image lines after the table (--per-image). */
+function perImage(results: SetResult[]): string {
+  let text = '';
+  for (const r of results) {
+    text += `\n${r.set} x${r.scale} (${r.count} images, ${r.seconds.toFixed(1)} s):\n`;
+    for (const i of r.images) text += `  ${i.name}: ${i.psnr.toFixed(3)} dB / ${i.ssim.toFixed(4)} (${i.seconds.toFixed(2)} s)\n`;
+  }
+  return text;
+}

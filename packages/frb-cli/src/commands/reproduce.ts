@@ -16,12 +16,12 @@ import {
   METHODS, PresetError, executeRuns, loadPreset, modelFile, planRuns, train, validateConfig, writeReproductionPage,
   type PlannedRun, type Preset,
 } from '@frb/train';
-import { flag, parse, parseChoice, parseInt0, str } from '../args.js';
+import { flag, parseChoice, parseInt0, str } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
 import { availableSets, benchmarkRoot, checkSets, dataRoot } from '../data-root.js';
 import { runSets } from '../sets-runner.js';
 import { COST_INPUT, modelCost } from '../cost.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 export { METHODS, loadPreset };
 
@@ -58,19 +58,15 @@ const NOT_TRAINED = 'not trained yet (--report trains nothing)';
 
 const bicubic: ImageUpscaler = { upscaleImage: (lr, s) => imresize(lr, s) };
 
-export const reproduceCommand: Command = {
+export const reproduceCommand = defineCommand({
   name: 'reproduce',
-  summary: "train and compare the paper's methods at reduced scale over seeds (table, tests, plot)",
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('reproduce', argv, {
-      preset: { type: 'string' }, data: { type: 'string' }, methods: { type: 'string' },
-      jobs: { type: 'string' }, threads: { type: 'string' }, backend: { type: 'string' }, report: { type: 'boolean' }, sets: { type: 'string' },
-    }, false);
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: {
+    preset: { type: 'string' }, data: { type: 'string' }, methods: { type: 'string' },
+    jobs: { type: 'string' }, threads: { type: 'string' }, backend: { type: 'string' }, report: { type: 'boolean' }, sets: { type: 'string' },
+  },
+  positionals: false,
+  async run(p, ctx) {
     const presetArg = str(p, 'preset');
     if (!presetArg) throw new UsageError('frb reproduce: --preset is required (tiny, small, dbt-sweep, medium, paper, or a preset file)');
     let preset: Preset;
@@ -113,20 +109,7 @@ export const reproduceCommand: Command = {
     for (const r of finishedBefore) ctx.stderr.write(`reproduce: ${r.key}: using the finished model in "${dirname(modelFile(r))}"\n`);
     const outcomes = await executeRuns(runs, {
       ...hooks, jobs, sets,
-      onEvent: (e) => {
-        if (report && e.phase === 'train') return; // nothing is trained; the page lists what is not finished
-        if (e.kind === 'start') ctx.stderr.write(`reproduce: ${e.phase} ${e.key} started\n`);
-        else if (e.kind === 'failed') ctx.stderr.write(`reproduce: ${e.phase} ${e.key} failed: ${e.error.message}\n`);
-        else if (e.kind === 'done' && e.phase === 'eval') {
-          const done = Math.ceil(e.finished / 2);
-          const total = e.total / 2;
-          const elapsed = (Date.now() - t0) / 1000;
-          // The rate comes from runs trained by this invocation: reused ones finish at once and would make it 0.
-          const trainedHere = done - finishedBefore.length;
-          const eta = trainedHere > 0 ? `ETA ${((elapsed / trainedHere) * (total - done) / 60).toFixed(1)} min` : 'ETA after the first run trained here';
-          ctx.stderr.write(`reproduce: ${done}/${total} runs done, ${(elapsed / 60).toFixed(1)} min, ${eta}\n`);
-        }
-      },
+      onEvent: progressReporter(ctx, { report, t0, reused: finishedBefore.length }),
     });
     const bicubicResults: SetResult[] = await runSets(ctx, { benchRoot: bench, sets, scales: preset.scales, generateLR: false, limit: preset.eval.limit ?? undefined, label: 'bicubic', evalOptions: {} }, async () => ({ predictor: bicubic }));
     const { resultsFile, plotFile } = await writeReproductionPage({
@@ -138,7 +121,27 @@ export const reproduceCommand: Command = {
     // --report: runs not trained yet are expected (the page lists them); anything else that failed is not.
     return outcomes.some((o) => o.error && !(report && /not trained yet|did not finish/.test(o.error))) ? EXIT_FAILURE : EXIT_OK;
   },
-};
+});
+
+type RunEvent = Parameters<NonNullable<Parameters<typeof executeRuns>[1]['onEvent']>>[0];
+
+/** Progress lines on stderr: starts, failures, and after each evaluation the runs done and an ETA. */
+function progressReporter(ctx: CliContext, o: { report: boolean; t0: number; reused: number }) {
+  return (e: RunEvent) => {
+    if (o.report && e.phase === 'train') return; // nothing is trained; the page lists what is not finished
+    if (e.kind === 'start') ctx.stderr.write(`reproduce: ${e.phase} ${e.key} started\n`);
+    else if (e.kind === 'failed') ctx.stderr.write(`reproduce: ${e.phase} ${e.key} failed: ${e.error.message}\n`);
+    else if (e.kind === 'done' && e.phase === 'eval') {
+      const done = Math.ceil(e.finished / 2);
+      const total = e.total / 2;
+      const elapsed = (Date.now() - o.t0) / 1000;
+      // The rate comes from runs trained by this invocation: reused ones finish at once and would make it 0.
+      const trainedHere = done - o.reused;
+      const eta = trainedHere > 0 ? `ETA ${((elapsed / trainedHere) * (total - done) / 60).toFixed(1)} min` : 'ETA after the first run trained here';
+      ctx.stderr.write(`reproduce: ${done}/${total} runs done, ${(elapsed / 60).toFixed(1)} min, ${eta}\n`);
+    }
+  };
+}
 
 type EvalArgs = (r: PlannedRun) => Parameters<typeof runSets>[1];
 

@@ -1,13 +1,13 @@
 // frb summary: the bit-aware summary (binarySummary of @frb/layers) of a zoo model or a model.json.
 import { binarySummary } from '@frb/layers';
 import { listModels } from '@frb/models';
-import { flag, parse, parseInt0, parseScales, str } from '../args.js';
-import { EXIT_OK, UsageError, type CliContext } from '../context.js';
+import { flag, parseInt0, parseScales, str } from '../args.js';
+import { EXIT_OK, UsageError } from '../context.js';
 import { instantiate, resolveModelSpec } from '../model-source.js';
 import { modelInputChannels } from '@frb/bench';
 import { emit, jsonText } from '../output.js';
 import { useBackend } from '../backend.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 function help(): string {
   const models = listModels();
@@ -34,26 +34,19 @@ ${models.map((m) => `  ${m.name.padEnd(w)}  ${m.description}`).join('\n')}
 `;
 }
 
-export const summaryCommand: Command = {
+export const summaryCommand = defineCommand({
   name: 'summary',
-  summary: 'bit-aware summary (Params, OPs, memory) of a zoo model or a model.json',
-  get help() {
-    return help();
+  help: help,
+  options: {
+    scale: { type: 'string' },
+    input: { type: 'string' },
+    features: { type: 'string' },
+    blocks: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
   },
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('summary', argv, {
-      scale: { type: 'string' },
-      input: { type: 'string' },
-      features: { type: 'string' },
-      blocks: { type: 'string' },
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-      backend: { type: 'string' },
-    });
-    if (flag(p, 'help')) {
-      ctx.stdout.write(help());
-      return EXIT_OK;
-    }
+  async run(p, ctx) {
     if (p.positionals.length > 1) throw new UsageError(`frb summary: one <model> expected, got ${p.positionals.length}`);
     const spec = resolveModelSpec('summary', p.positionals[0], ctx.cwd);
     const scales = parseScales('summary', str(p, 'scale'), [4]);
@@ -77,4 +70,4 @@ export const summaryCommand: Command = {
     }
     return EXIT_OK;
   },
-};
+});

@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatTable, mergeRuns, publishedBicubicRun, scatterPoints, writeScatter, type EvalRun, type TableFormat } from '@frb/bench';
-import { flag, parse, parseChoice, parseInt0, parseList, str } from '../args.js';
-import { EXIT_OK, UsageError, type CliContext } from '../context.js';
+import { flag, parseChoice, parseInt0, parseList, str } from '../args.js';
+import { EXIT_OK, UsageError } from '../context.js';
 import { emit } from '../output.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb table <run.json>... [options]
 
@@ -42,25 +42,20 @@ async function readRun(file: string): Promise<EvalRun> {
   }
 }
 
-export const tableCommand: Command = {
+export const tableCommand = defineCommand({
   name: 'table',
-  summary: 'merge runs into a Table-1-style Markdown/CSV/JSON table, with an optional PSNR-vs-OPs plot',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('table', argv, {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      plot: { type: 'string' },
-      'plot-set': { type: 'string' },
-      'plot-scale': { type: 'string' },
-      'plot-x': { type: 'string' },
-      highlight: { type: 'string' },
-      bicubic: { type: 'boolean' },
-    });
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    plot: { type: 'string' },
+    'plot-set': { type: 'string' },
+    'plot-scale': { type: 'string' },
+    'plot-x': { type: 'string' },
+    highlight: { type: 'string' },
+    bicubic: { type: 'boolean' },
+  },
+  async run(p, ctx) {
     if (p.positionals.length === 0) throw new UsageError('frb table: give one or more run JSON files');
     const format = parseChoice<TableFormat>('table', 'format', str(p, 'format'), ['md', 'csv', 'json'], 'md');
     const plotX = parseChoice('table', 'plot-x', str(p, 'plot-x'), ['ops', 'params'] as const, 'ops');
@@ -91,4 +86,4 @@ export const tableCommand: Command = {
     }
     return EXIT_OK;
   },
-};
+});

@@ -1,12 +1,12 @@
 // frb train <config.json|yaml> [--resume]: the training loop of ./train/ behind the command line.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@frb/layers/node';
-import { flag, parse, parseChoice, parseInt0, str } from '../args.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../context.js';
+import { flag, parseChoice, parseInt0, str } from '../args.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../context.js';
 import { ConfigError, loadConfig, train } from '@frb/train';
 import { dataRoot } from '../data-root.js';
 import { resolve } from 'node:path';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
 const HELP = `Usage: frb train <config.json|config.yaml> [options]
 
@@ -34,21 +34,16 @@ Options:
   -h, --help         this help
 `;
 
-export const trainCommand: Command = {
+export const trainCommand = defineCommand({
   name: 'train',
-  summary: 'train a model from a JSON/YAML config (Adam, L1, DBT, checkpoints, --resume)',
   help: HELP,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    const p = parse('train', argv, {
-      resume: { type: 'boolean' },
-      until: { type: 'string' },
-      backend: { type: 'string' },
-      data: { type: 'string' },
-    });
-    if (flag(p, 'help')) {
-      ctx.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  options: {
+    resume: { type: 'boolean' },
+    until: { type: 'string' },
+    backend: { type: 'string' },
+    data: { type: 'string' },
+  },
+  async run(p, ctx) {
     if (p.positionals.length !== 1) {
       throw new UsageError(`frb train: one <config> file expected, got ${p.positionals.length ? p.positionals.join(' ') : 'none'}`);
     }
@@ -90,4 +85,4 @@ export const trainCommand: Command = {
     }
     return EXIT_OK;
   },
-};
+});

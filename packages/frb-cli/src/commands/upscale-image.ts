@@ -4,7 +4,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { conversionNote, readImage, readImageInfo, writePng, type ImageInfo } from '@frb/datasets';
 import { MemoryBudgetError, formatBytes, superResolve, tileRanges } from '@frb/bench';
-import { createModel } from '@frb/models';
+import { createModel, findPretrained } from '@frb/models';
 import { UsageError } from '../context.js';
 import { loadModelFile, packModel } from '../model-source.js';
 
@@ -51,10 +51,14 @@ export function tilesOf(s: UpscaleSettings, height: number, width: number): numb
 }
 
 export async function loadUpscaleModel(s: UpscaleSettings): Promise<tfl.LayersModel> {
-  const model = 'file' in s.weights ? await loadModelFile(s.weights.file) : await createModel(MODEL, { scale: s.scale, weights: s.weights.set });
-  if (!s.packed) return model;
-  const what = 'file' in s.weights ? `--weights "${s.weights.file}"` : `${MODEL} '${s.weights.set}'`;
-  return packModel(model, `${what} for --packed`);
+  if ('file' in s.weights) {
+    const model = await loadModelFile(s.weights.file);
+    return s.packed ? packModel(model, `--weights "${s.weights.file}" for --packed`) : model;
+  }
+  // A shipped set's packed form is shipped pre-made (pinned like the latent weights): nothing to pack at load.
+  const shipped = s.packed === true && findPretrained(MODEL, s.weights.set, s.scale)?.files.packed !== undefined;
+  const model = await createModel(MODEL, { scale: s.scale, weights: s.weights.set, packed: shipped });
+  return s.packed && !shipped ? packModel(model, `${MODEL} '${s.weights.set}' for --packed`) : model;
 }
 
 /** Upscales `job.input` into `job.out`; `info` is the header when the caller has read it already. */

@@ -60,9 +60,10 @@ export const FrbXnorConv = 'FrbXnorConv';
 export type FrbXnorConvInputs = Inputs<'x', 'residual'>;
 /**
  * geometry: [N, H, W, Ci, kH, kW, sH, sW, dH, dW, padTop, padLeft, Ho, Wo, Co, order] (the native geometry layout
- * plus the order; a dense layer is a 1×1 conv over its N rows); weights: sign bits as u64 words (Int32 pairs) laid
- * out [tap][word of 64 input channels][base][Co]; alpha [order·Co]; bias [Co] or null; threshold (RSign) [Ci] or
- * null; outShape: N·Ho·Wo·Co elements.
+ * plus the order; a dense layer is a 1×1 conv over its N rows); weights: sign bits as 32-bit words laid out
+ * [tap][word of 32 input channels][lane], lane = base·Co + o padded with zero lanes to a multiple of 16
+ * (packed/xnor-native.ts' nativeXnorWeights); alpha [order·Co]; bias [Co] or null; threshold (RSign) [Ci] or null;
+ * outShape: N·Ho·Wo·Co elements.
  */
 export interface FrbXnorConvAttrs {
   geometry: Int32Array;

@@ -4,7 +4,7 @@ export * from './xnor-gemm.js';
 export { packActivationsWasm, assembleSignPack } from './sign-pack-wasm.js';
 export { xnorConvDirect, assembleXnorConv, type DirectConvArgs } from './xnor-conv-wasm.js';
 export { assembleModule, CodeWriter } from './wasm-builder.js';
-export { nativeXnorAvailable, nativeXnorPreferred, nativeXnorWeights } from './xnor-native.js';
+export { nativeXnorAvailable, nativeXnorLanes, nativeXnorPreferred, nativeXnorWeights } from './xnor-native.js';
 export { setPackedKernel, getPackedKernel, BINARY_INPUT_QUANTIZERS, type PackedBinaryArgs } from './packed-common.js';
 export * from './packed-conv2d.js';
 export * from './packed-dense.js';

@@ -27,23 +27,24 @@ export function nativeXnorPreferred(): boolean {
   return k != null && fastXnorConvKernels.has(k.kernelFunc);
 }
 
+/** The native kernel's lanes per tap word: (base, output channel) pairs padded to whole 16-lane vectors. */
+export function nativeXnorLanes(order: number, cout: number): number {
+  return Math.ceil((order * cout) / 16) * 16;
+}
+
 /**
  * Re-lays sign rows [order·cout][rowStride words], tap t at words [t·wordsFor(cin), …) of 32 channels each, as
- * the native kernel's u64 words [tap][⌈cin/64⌉][base][cout] (an Int32Array of little-endian halves).
+ * the native kernel's words [tap][⌈cin/32⌉][lane], lane = base·cout + o, padded with zero lanes to
+ * nativeXnorLanes (so one 512-bit vector holds 16 lanes of one tap word).
  */
 export function nativeXnorWeights(kernel: Int32Array, order: number, cout: number, taps: number, cin: number, rowStride: number): Int32Array {
   const wpt = wordsFor(cin);
-  const w64 = Math.ceil(cin / 64);
   const rows = order * cout;
-  const out = new Int32Array(2 * taps * w64 * rows);
+  const lanes = nativeXnorLanes(order, cout);
+  const out = new Int32Array(taps * wpt * lanes);
   for (let t = 0; t < taps; t++) {
-    for (let j = 0; j < w64; j++) {
-      for (let r = 0; r < rows; r++) {
-        const src = r * rowStride + t * wpt + 2 * j;
-        const dst = 2 * ((t * w64 + j) * rows + r);
-        out[dst] = kernel[src];
-        out[dst + 1] = 2 * j + 1 < wpt ? kernel[src + 1] : 0;
-      }
+    for (let j = 0; j < wpt; j++) {
+      for (let r = 0; r < rows; r++) out[(t * wpt + j) * lanes + r] = kernel[r * rowStride + t * wpt + j];
     }
   }
   return out;

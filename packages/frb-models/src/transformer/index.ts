@@ -1,6 +1,7 @@
 // SwinIR-S and FRBT: the Transformer half of the model zoo, registered as 'swinir-s' and 'frbt'.
 import { registerModel, type CreateModelOptions } from '../registry.js';
-import { buildSwinIRS, buildFRBT, SWINIR_S_DEFAULTS, type FRBTOptions } from './swinir.js';
+import { buildSwinIRS, SWINIR_S_DEFAULTS } from './swinir.js';
+import { buildFRBT, type FRBTOptions } from '../frbt.js';
 
 export * from './window.js';
 export * from './relative_position.js';

@@ -1,6 +1,6 @@
 /**
- * SwinIR-S (lightweight SwinIR, Liang et al. 2021, upsampler 'pixelshuffledirect') and FRBT, its FRB-binarized
- * twin (Zhang et al., ICML 2024): same graph, with every Linear inside the Swin layers an SRBDense.
+ * SwinIR-S (lightweight SwinIR, Liang et al. 2021, upsampler 'pixelshuffledirect'), the graph FRBT (../frbt.ts)
+ * binarizes: FRBT is this graph with every Linear inside the Swin layers an SRBDense.
  *
  *   pad → −mean → conv_first → LN (patch_embed/norm) → RSTB × blocks → LN (norm) → conv_after_body → + conv_first
  *       → conv (C → out·s²) → PixelShuffle(s) → +mean → crop to H·s × W·s
@@ -9,13 +9,12 @@
  * conv_after_body and the upsampler. Not modelled: SwinIR's training-time drop path (rate 0.1) and dropout (0).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { BinaryLayerArgs } from '@frb/layers';
 import { PixelShuffle } from '../pixel_shuffle.js';
 import { PadToMultiple, CropToScale, type PadMode } from './padding.js';
 import { MeanShift, DIV2K_RGB_MEAN } from './mean_shift.js';
 import { rstb, conv3x3 } from './rstb.js';
 import { LayerNorm } from './layer_norm.js';
-import type { LinearShortcut, LinearSpec } from './linear.js';
+import type { LinearSpec } from './linear.js';
 
 export interface SwinIROptions {
   /** Upscale factor (any integer ≥ 1; SwinIR uses 2, 3, 4). Default 4. */
@@ -40,13 +39,6 @@ export interface SwinIROptions {
   name?: string;
 }
 
-export interface FRBTOptions extends SwinIROptions {
-  /** Options of every SRBDense (order, inputQuantizer, ...). */
-  binary?: BinaryLayerArgs;
-  /** Shortcut policy of the binary Linears (see linear.ts). Default 'match'. */
-  shortcut?: LinearShortcut;
-}
-
 export const SWINIR_S_DEFAULTS = { scale: 4, embedDim: 60, blocks: 4, depth: 6, numHeads: 6, windowSize: 8, mlpRatio: 2, channels: 3 } as const;
 
 function positiveInt(v: unknown, what: string, where: string): number {
@@ -54,7 +46,8 @@ function positiveInt(v: unknown, what: string, where: string): number {
   return v;
 }
 
-function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): tfl.LayersModel {
+/** The SwinIR-S graph with its Swin-layer Linears built as `spec` says (full precision, or SRBDense in FRBT). */
+export function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): tfl.LayersModel {
   const where = defaultName;
   const d = { ...SWINIR_S_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<SwinIROptions>;
   const scale = positiveInt(d.scale, 'scale', where);
@@ -91,10 +84,4 @@ function buildSwinIR(o: SwinIROptions, spec: LinearSpec, defaultName: string): t
 /** Full-precision SwinIR-S (x4 defaults: 929,628 weights, 897,228 without the bias tables = SwinIR's "897K"). */
 export function buildSwinIRS(opts: SwinIROptions = {}): tfl.LayersModel {
   return buildSwinIR(opts, { kind: 'fp' }, 'swinir_s');
-}
-
-/** FRBT: SwinIR-S with qkv, proj, fc1 and fc2 of every Swin layer as SRBDense with shortcuts. */
-export function buildFRBT(opts: FRBTOptions = {}): tfl.LayersModel {
-  const { binary, shortcut, ...rest } = opts;
-  return buildSwinIR(rest, { kind: 'srb', binary, shortcut }, 'frbt');
 }

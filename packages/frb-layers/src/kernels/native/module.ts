@@ -11,15 +11,16 @@ export interface NativeModule {
   /** Forward (dy null) or gradient of LeakyRelu; params [threads, n]. */
   leakyRelu(params: Int32Array, x: Float32Array, dy: Float32Array | null, alpha: Float32Array, out: Float32Array): void;
   /**
-   * Packed binary (XNOR-popcount) conv; params [threads, ...geometry, order]. With gamma/slope/zeta its epilogue
-   * also applies RPReLU, and with residual it adds that [N, Ho, Wo, Co] tensor last (a deployed binary unit).
+   * Packed binary (XNOR-popcount) conv; params [threads, ...geometry, order, path?] (path 0, the default: the
+   * fastest this CPU runs; 1: the portable loop). Weights in nativeXnorWeights' layout. With gamma/slope/zeta its
+   * epilogue also applies RPReLU, and with residual it adds that [N, Ho, Wo, Co] tensor last (a deployed binary unit).
    */
   xnorConv(
     params: Int32Array, x: Float32Array, threshold: Float32Array | null, weights: Int32Array, alpha: Float32Array,
     bias: Float32Array | null, out: Float32Array, gamma?: Float32Array | null, slope?: Float32Array | null,
     zeta?: Float32Array | null, residual?: Float32Array | null,
   ): void;
-  /** Whether xnorConv was built with its vector-popcount path (AVX-512 VPOPCNTDQ). */
+  /** Whether xnorConv runs its vector-popcount path (AVX-512 VPOPCNTDQ) on this CPU (checked at load). */
   xnorVectorPopcount: boolean;
   /** out = sign(x + b); params [threads, M, C]. */
   rsign(params: Int32Array, x: Float32Array, b: Float32Array | null, out: Float32Array): void;

@@ -1,0 +1,131 @@
+// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--baseline <module.node> [--baseline-layout u64]]
+// One packed binary conv layer on the native tier against this project's native float conv on the same geometry
+// (3x3 'same', order 2, 1 x size x size x C -> C, for C = 64, the 64-feature FRBC body, and C = 32, the shipped
+// size): the packed conv alone and as a fused unit (RPReLU + residual add in its epilogue), per thread count.
+// Calls the compiled module directly on typed arrays (no tfjs dispatch), so only the kernels are timed.
+// Variants run interleaved, one call of each per round, and medians are reported, so load from other processes
+// hits every variant alike. Each call's process CPU time (user + system, all threads) is shown beside its wall
+// time: on a loaded machine it shows a kernel's work apart from the time slices it got. --baseline loads a second
+// compiled module (e.g. one the loader built from another revision, in ~/.cache/frb-layers) and times its
+// xnorConv in the same rounds, for A/B; a module built before issue 21 takes its weights in its own layout (u64
+// words of 64 channels, [tap][word][base][Co]), given with --baseline-layout u64.
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { loadNativeKernels } from '../src/kernels/native/loader.js';
+import type { NativeModule } from '../src/kernels/native/module.js';
+import { nativeXnorWeights } from '../src/packed/xnor-native.js';
+import { rowWords } from '../src/packed/bits.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '9'));
+const THREADS = opt('threads', '1,2').split(',').map(Number);
+const SIZE = Number(opt('size', '256'));
+const BASELINE = opt('baseline', '');
+const BASELINE_LAYOUT = opt('baseline-layout', 'current');
+const JSON_OUT = args.includes('--json');
+const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); };
+
+/** Seeded xorshift, so both modules see the same data every run. */
+function filler(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+const floats = (n: number, seed: number, scale = 1) => { const r = filler(seed); return Float32Array.from({ length: n }, () => r() * scale); };
+const median = (ts: number[]) => { const s = [...ts].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/** Sign rows as u64 words [tap][⌈cin/64⌉][row] (Int32 pairs): the native weight layout before issue 21. */
+function u64Weights(kernel: Int32Array, rows: number, taps: number, cin: number, rowStride: number): Int32Array {
+  const wpt = Math.ceil(cin / 32), w64 = Math.ceil(cin / 64);
+  const out = new Int32Array(2 * taps * w64 * rows);
+  for (let t = 0; t < taps; t++) {
+    for (let j = 0; j < w64; j++) {
+      for (let r = 0; r < rows; r++) {
+        const src = r * rowStride + t * wpt + 2 * j, dst = 2 * ((t * w64 + j) * rows + r);
+        out[dst] = kernel[src];
+        out[dst + 1] = 2 * j + 1 < wpt ? kernel[src + 1] : 0;
+      }
+    }
+  }
+  return out;
+}
+
+function main() {
+  const r = loadNativeKernels();
+  if (!r.native) { console.error(`bench:xnor: native tier unavailable: ${r.reason}`); process.exit(1); }
+  const mods: [string, NativeModule][] = [['packed', r.native]];
+  if (BASELINE) mods.push(['baseline', createRequire(import.meta.url)(BASELINE) as NativeModule]);
+  log(`bench:xnor  ${os.cpus()[0]?.model}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${RUNS} interleaved rounds, medians`);
+  const results: Record<string, Record<string, number>> = {};
+  for (const C of [64, 32]) {
+    const H = SIZE, W = SIZE, k = 3, order = 2, taps = k * k;
+    const geo = [1, H, W, C, k, k, 1, 1, 1, 1, 1, 1, H, W, C];
+    const x = floats(H * W * C, 1);
+    const thr = floats(C, 2, 0.2);
+    const wf = floats(taps * C * C, 3, 0.1);
+    // Random sign rows in the stored layout ([order·C] rows of rowWords words), then the native u64 layout.
+    const rows = new Int32Array(order * C * rowWords(taps, C));
+    const rw = filler(4);
+    const wpt = Math.ceil(C / 32);
+    for (let row = 0; row < order * C; row++) {
+      for (let t = 0; t < taps; t++) {
+        for (let j = 0; j < wpt; j++) {
+          const bits = Math.min(32, C - 32 * j);
+          rows[row * rowWords(taps, C) + t * wpt + j] = bits === 32 ? (rw() * 2 ** 32) | 0 : ((rw() + 0.5) * 2 ** bits) >>> 0;
+        }
+      }
+    }
+    const wbits = nativeXnorWeights(rows, order, C, taps, C, rowWords(taps, C));
+    const wOld = BASELINE_LAYOUT === 'u64' ? u64Weights(rows, order * C, taps, C, rowWords(taps, C)) : wbits;
+    const alpha = floats(order * C, 5, 0.1).map(Math.abs);
+    const bias = floats(C, 6);
+    const gamma = floats(C, 7, 0.3), slope = floats(C, 8, 0.3).map((v) => v + 0.25), zeta = floats(C, 9, 0.3);
+    const out = new Float32Array(H * W * C);
+    for (const threads of THREADS) {
+      const p = new Int32Array([threads, ...geo]);
+      const px = new Int32Array([threads, ...geo, order]);
+      const variants: [string, () => void][] = [['float conv', () => r.native!.conv2d(p, x, wf, bias, out)]];
+      for (const [name, m] of mods) {
+        const wm = name === 'baseline' ? wOld : wbits;
+        variants.push([`${name}`, () => m.xnorConv(px, x, thr, wm, alpha, bias, out)]);
+        variants.push([`${name} unit`, () => m.xnorConv(px, x, thr, wm, alpha, bias, out, gamma, slope, zeta, x)]);
+      }
+      const times = variants.map(() => [] as number[]);
+      const cpu = variants.map(() => [] as number[]);
+      variants.forEach(([, f]) => f()); // warm-up
+      for (let run = 0; run < RUNS; run++) {
+        variants.forEach(([, f], i) => {
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          f();
+          times[i].push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpu[i].push((c.user + c.system) / 1000);
+        });
+      }
+      const key = `1x${H}x${W}x${C}->${C} 3x3 order ${order}, ${threads} thread(s)`;
+      results[key] = {};
+      log(`\n  ${key}`);
+      const float = median(times[0]);
+      const floatCpu = median(cpu[0]);
+      variants.forEach(([name], i) => {
+        const m = median(times[i]);
+        const mc = median(cpu[i]);
+        results[key][`${name.replace(/ /g, '_')}_ms`] = +m.toFixed(2);
+        results[key][`${name.replace(/ /g, '_')}_cpu_ms`] = +mc.toFixed(2);
+        log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})${i ? `  ${(float / m).toFixed(2)}x float conv` : ''}` +
+          `   cpu ${mc.toFixed(2)} ms${i ? ` (${(floatCpu / mc).toFixed(2)}x)` : ''}`);
+      });
+    }
+  }
+  log(`\n  load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (JSON_OUT) console.log(JSON.stringify({ load: os.loadavg(), results }));
+}
+
+main();
