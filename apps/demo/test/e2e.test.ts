@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModel } from '@frb/models';
 import { loadModel } from '@frb/models/node';
-import { binarySummary } from '@frb/layers';
+import { binarySummary, PackedConv2D, PackedDense } from '@frb/layers';
 import { makeDemoModel } from '../scripts/make-model.js';
 import { modelUrl, PHOTO_URL, SCALES, TILE, TILE_MARGIN, ZOOM, type ModelForm, type Scale } from '../src/config.js';
 import { rgbToRgba } from '../src/image.js';
@@ -118,8 +118,15 @@ async function nodeResult(lr: FloatImage, scale: Scale, form: ModelForm, zeroAlp
   try {
     const model = await loadModel(modelDir(scale, form));
     if (zeroAlpha) {
-      for (const l of model.layers.filter((l) => l.getClassName().startsWith('Packed'))) {
-        for (const v of l.weights.filter((v) => v.name.endsWith('/alpha'))) v.write(tf.zeros(v.shape as number[]));
+      // Through the layers' own α variables, not by weight name: a second load of the same files in one process
+      // gets uniquified names (alpha_1, ...), which a name match silently misses, leaving the control unchanged.
+      const packed = model.layers.filter((l): l is PackedConv2D | PackedDense => l instanceof PackedConv2D || l instanceof PackedDense);
+      expect(packed.length, `packed binary layers in ${modelDir(scale, form)}`).toBeGreaterThan(0);
+      for (const l of packed) {
+        if (!l.alpha) throw new Error(`e2e: ${l.getClassName()} '${l.name}' has no alpha variable`);
+        const zero = tf.zeros(l.alpha.shape as number[]);
+        l.alpha.write(zero);
+        zero.dispose(); // the variable holds its own reference
       }
     }
     const before = tf.memory().numTensors;
