@@ -1,6 +1,6 @@
-// Writes the demo's model files for each scale, from the shipped FRBC weight set that src/config.ts names (WEIGHTS):
-//   <out>/frbc-x<scale>-<set>/float/   the shipped model.json + weights.bin, byte for byte (float32 latent weights)
-//   <out>/frbc-x<scale>-<set>/packed/  deployModel of that model, saved: 1-bit sign words for the binary body
+// Writes the demo's model files for each model and scale, from the shipped weight set src/config.ts picks (weightSet):
+//   <out>/<model>-x<scale>-<set>/float/   the shipped model.json + weights.bin, byte for byte (float32 latent weights)
+//   <out>/<model>-x<scale>-<set>/packed/  deployModel of that model, saved: 1-bit sign words for the binary body
 // Both source files are checked against the SHA-256 pinned in @frb/models' zoo before anything is read from them.
 // Writes are atomic: each float file by temporary name + rename, the packed folder whole (saveModelAtomic).
 //   npx tsx --tsconfig tsconfig.json apps/demo/scripts/make-model.ts [--out DIR]
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { deployModel, findPretrained, type PinnedFile } from '@frb/models';
 import { saveModelAtomic } from '@frb/models/node';
 import { writeFileAtomic } from '@frb/datasets';
-import { modelFolder, WEIGHTS, SCALES, type Scale } from '../src/config.js';
+import { DEMO_MODELS, modelFolder, modelScales, weightSet, type DemoModel, type Scale } from '../src/config.js';
 import type { DemoModelInfo } from '../src/sizes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,16 +35,16 @@ export async function readPinned(url: URL, pin: PinnedFile): Promise<Uint8Array>
 }
 
 /**
- * Writes the float and packed forms of the FRBC weight set `weights` at x`scale` under `<out>/frbc-x<s>-<set>/`;
+ * Writes the float and packed forms of `model`'s weight set `weights` at x`scale` under `<out>/<model>-x<s>-<set>/`;
  * returns that folder. The packed form carries DemoModelInfo (src/sizes.ts) as its model.json's user metadata `frbDemo`.
  */
-export async function makeDemoModel(scale: Scale, out = DEFAULT_OUT, weights = WEIGHTS[scale]): Promise<string> {
-  const entry = findPretrained('frbc', weights, scale);
-  if (entry === undefined) throw new Error(`make-model: @frb/models pins no FRBC weight set '${weights}' at x${scale} (src/config.ts WEIGHTS)`);
+export async function makeDemoModel(model: DemoModel, scale: Scale, out = DEFAULT_OUT, weights = weightSet(model, scale)): Promise<string> {
+  const entry = weights === undefined ? undefined : findPretrained(model, weights, scale);
+  if (entry === undefined) throw new Error(`make-model: @frb/models pins no '${model}' weight set ${weights === undefined ? '' : `'${weights}' `}at x${scale} (src/config.ts weightSet)`);
   const urls = entry.urls();
   const jsonBytes = await readPinned(urls.modelJson, entry.files.modelJson);
   const binBytes = await readPinned(urls.weightsBin, entry.files.weightsBin);
-  const dir = path.join(out, path.basename(modelFolder(scale, weights)));
+  const dir = path.join(out, path.basename(modelFolder(model, scale, entry.name)));
   await mkdir(dir, { recursive: true });
   // Each file atomically, weights first; both are the pinned bytes, so a run cut off between them leaves a consistent pair.
   await writeFileAtomic(path.join(dir, 'float', entry.files.weightsBin.file), binBytes);
@@ -60,7 +60,7 @@ export async function makeDemoModel(scale: Scale, out = DEFAULT_OUT, weights = W
     const packed = await deployModel(float);
     try {
       const info: DemoModelInfo = {
-        model: 'frbc', weights, scale, architecture: { ...entry.architecture },
+        model, weights: entry.name, scale, architecture: { ...entry.architecture },
         source: { modelJson: entry.files.modelJson.sha256, weightsBin: entry.files.weightsBin.sha256 },
       };
       packed.setUserDefinedMetadata({ frbDemo: info });
@@ -82,8 +82,10 @@ async function main(): Promise<void> {
     else throw new Error(`make-model: unknown or incomplete argument '${args[i]}' (use --out DIR)`);
   }
   await tf.setBackend('cpu');
-  for (const scale of SCALES) {
-    console.log(`make-model: wrote ${await makeDemoModel(scale, out)} (FRBC x${scale}, '${WEIGHTS[scale]}' weights: float/ and packed/)`);
+  for (const model of DEMO_MODELS) {
+    for (const scale of modelScales(model)) {
+      console.log(`make-model: wrote ${await makeDemoModel(model, scale, out)} (${model} x${scale}, '${weightSet(model, scale)}' weights: float/ and packed/)`);
+    }
   }
 }
 

@@ -16,11 +16,16 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+// setWasmPaths wants all three binaries named, though the threaded one is never fetched (below).
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmUrl,
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
 });
+// tfjs' threaded wasm build starts its workers from its factory's source text, which a bundled page no longer has
+// intact (its workers die with "ReferenceError: e is not defined" and the backend never finishes starting). So tfjs'
+// float ops stay on one thread; on an isolated page the packed kernels' own pool (@frb/layers) has the threads.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** The automatic order; webgl is only forced. */
 export const AUTO_ORDER = ['webgpu', 'wasm', 'cpu'] as const;

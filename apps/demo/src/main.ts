@@ -1,15 +1,19 @@
 // The demo page: opens with a photograph, upscales it (or a picked / dropped image) x2/x4 with FRBC, tile by tile
 // with progress, compares with bicubic under a before/after slider and in a 1:1 zoom, and offers the result as PNG.
 // On wasm and cpu it downloads and runs the deployed model (1-bit sign words, packed XNOR-popcount kernels); on
-// webgpu/webgl the float simulation. ?backend= forces a backend, ?model=packed|float a model form.
+// webgpu/webgl the float simulation. ?backend= forces a backend, ?model=frbc|frbc-m a model, ?form=packed|float a
+// model form.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { predictTiled, type FloatImage } from '@frb/bench';
 import { imresize } from '@frb/datasets';
-import { binarySummary, getPackedKernel } from '@frb/layers';
+import { binarySummary, getPackedKernel, packedThreads, packedThreadsUnavailable, startPackedThreads } from '@frb/layers';
 import { createModel } from '@frb/models';
 import { defaultForm, pickBackend, type BackendName } from './backend.js';
-import { MODEL_FORMS, modelUrl, PHOTO_URL, SCALES, TILE, TILE_MARGIN, WEIGHTS, ZOOM, type ModelForm, type Scale } from './config.js';
+import {
+  DEFAULT_MODEL, DEFAULT_SCALE, DEMO_MODELS, MODEL_FORMS, modelScales, modelUrl, PHOTO_URL, TILE, TILE_MARGIN, weightSet, ZOOM,
+  type DemoModel, type ModelForm, type Scale,
+} from './config.js';
 import { rgbaToRgb, rgbToRgba } from './image.js';
 import { servedSizes, zoomOrigin, type ServedSizes } from './sizes.js';
 
@@ -42,6 +46,7 @@ const ui = {
   sizePredicted: $<HTMLElement>('stat-size-predicted'),
   sizeFloat: $<HTMLElement>('stat-size-float'),
   sizeFp: $<HTMLElement>('stat-size-fp'),
+  threads: $<HTMLElement>('stat-threads'),
   zoomBicubic: $<HTMLCanvasElement>('zoom-bicubic'),
   zoomSr: $<HTMLCanvasElement>('zoom-sr'),
   zoomAt: $<HTMLElement>('zoom-at'),
@@ -67,6 +72,7 @@ const params = new URLSearchParams(location.search);
 const models = new Map<string, Promise<LoadedModel>>();
 let backend: BackendName | null = null;
 let form: ModelForm = 'packed';
+let demoModel: DemoModel = DEFAULT_MODEL;
 let lr: FloatImage | null = null;
 let imageName = 'image';
 let zoomCenter: { x: number; y: number } | null = null;
@@ -89,15 +95,15 @@ function countingFetch(files: { url: string; bytes: number }[]): typeof fetch {
 }
 
 async function loadModel(scale: Scale, which: ModelForm): Promise<LoadedModel> {
-  const url = new URL(modelUrl(scale, which), document.baseURI).href;
+  const url = new URL(modelUrl(demoModel, scale, which), document.baseURI).href;
   const fetched: { url: string; bytes: number }[] = [];
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel(tf.io.http(url, { fetchFunc: countingFetch(fetched) }));
   } catch (e) {
-    throw new Error(`cannot load the x${scale} ${which} model from ${url}: ${e instanceof Error ? e.message : e}`);
+    throw new Error(`cannot load the ${demoModel} x${scale} ${which} model from ${url}: ${e instanceof Error ? e.message : e}`);
   }
-  const sizes = await servedSizes(Object.fromEntries(MODEL_FORMS.map((f) => [f, new URL(modelUrl(scale, f), document.baseURI).href])) as Record<ModelForm, string>);
+  const sizes = await servedSizes(Object.fromEntries(MODEL_FORMS.map((f) => [f, new URL(modelUrl(demoModel, scale, f), document.baseURI).href])) as Record<ModelForm, string>);
   const probe: number[] = [16, 16, 3];
   // The packed layers report the counts of the SRB layers they came from, so either form gives the same prediction.
   const predictedBytes = binarySummary(model, { inputShape: probe }).totals.memoryBytes;
@@ -187,23 +193,53 @@ async function openPhoto(): Promise<void> {
 function describeRun(m: LoadedModel): string {
   const b = tf.getBackend();
   if (m.form === 'float') return `float simulation on ${b} (float32 latent weights, float convs)`;
-  return `packed 1-bit model: XNOR-popcount kernels in ${getPackedKernel() === 'wasm' ? 'WebAssembly' : 'JavaScript'} (1 thread), other layers on ${b}`;
+  const wasm = getPackedKernel() === 'wasm';
+  const n = wasm ? packedThreads().threads : 1;
+  return `packed 1-bit model: XNOR-popcount kernels in ${wasm ? 'WebAssembly' : 'JavaScript'} (${n} thread${n === 1 ? '' : 's'}), other layers on ${b}`;
+}
+
+/** Most threads the packed kernels use: a small pool (tiles are small, and the page shares the machine). */
+const MAX_THREADS = 4;
+
+/**
+ * Starts the packed kernels' worker pool where the page is cross-origin isolated (up to MAX_THREADS, one per core);
+ * ?threads=N asks for N (1: none). Shows the count and why it is 1 when it is; a pool that fails to start leaves
+ * the kernels on one thread and says why.
+ */
+async function startThreads(): Promise<void> {
+  const asked = params.get('threads');
+  const cores = navigator.hardwareConcurrency || 1;
+  const wanted = asked === null ? Math.min(MAX_THREADS, cores) : Number(asked);
+  if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`?threads=${asked} is not a whole number of at least 1`);
+  let why = wanted === 1 ? (asked === null ? `one core reported` : '?threads=1') : packedThreadsUnavailable();
+  if (why === null) {
+    try {
+      await startPackedThreads(wanted);
+    } catch (e) {
+      why = e instanceof Error ? e.message : String(e);
+    }
+  }
+  const n = packedThreads().threads;
+  ui.threads.dataset.threads = String(n);
+  ui.threads.dataset.isolated = String(globalThis.crossOriginIsolated === true);
+  ui.threads.textContent = why === null ? `${n} (cross-origin isolated; ${cores} cores reported)` : `1 (${why})`;
 }
 
 async function upscale(): Promise<void> {
   if (!lr) return;
   const scale = Number(ui.scale.value) as Scale;
-  if (!SCALES.includes(scale)) throw new Error(`scale ${ui.scale.value} is not one of ${SCALES.join(', ')}`);
+  const scales = modelScales(demoModel);
+  if (!scales.includes(scale)) throw new Error(`scale ${ui.scale.value}: ${demoModel} ships weights at ${scales.map((s) => `x${s}`).join(', ')} only`);
   ui.run.disabled = true;
   ui.download.hidden = true;
   try {
-    setStatus('loading', `loading the x${scale} ${form} model…`);
+    setStatus('loading', `loading the ${demoModel} x${scale} ${form} model…`);
     const m = await getModel(scale, form);
     ui.placeholder.hidden = !m.placeholder;
     ui.ran.textContent = describeRun(m);
     ui.ran.dataset.form = m.form;
     ui.ran.dataset.kernel = m.form === 'packed' ? getPackedKernel() : 'float';
-    ui.model.textContent = `FRBC x${scale}, weight set '${m.sizes.info.weights}' (${m.sizes.info.architecture.features} features, ${m.sizes.info.architecture.blocks} blocks)`;
+    ui.model.textContent = `${m.sizes.info.model.toUpperCase()} x${scale}, weight set '${m.sizes.info.weights}' (${m.sizes.info.architecture.features} features, ${m.sizes.info.architecture.blocks} blocks)`;
     ui.sizeFile.textContent = `${fmtBytes(m.downloaded)} (${m.form})`;
     ui.sizeFile.dataset.files = m.weightFiles.join(' ');
     ui.sizePacked.textContent = fmtBytes(m.sizes.packed);
@@ -224,6 +260,7 @@ async function upscale(): Promise<void> {
       },
     });
     const ms = performance.now() - t0;
+    ui.threads.dataset.workerRows = String(packedThreads().workerRows);
     draw(ui.sr, sr);
     drawZoom();
     const msPerMp = ms / ((sr.width * sr.height) / 1e6);
@@ -234,7 +271,7 @@ async function upscale(): Promise<void> {
       if (!blob) return;
       if (ui.download.href) URL.revokeObjectURL(ui.download.href);
       ui.download.href = URL.createObjectURL(blob);
-      ui.download.download = `${imageName}-frbc-x${scale}.png`;
+      ui.download.download = `${imageName}-${demoModel}-x${scale}.png`;
       ui.download.hidden = false;
     }, 'image/png');
     setStatus('done', `done: ${lr.width}×${lr.height} → ${sr.width}×${sr.height} in ${(ms / 1000).toFixed(2)} s on ${tf.getBackend()} (${m.form})`);
@@ -275,17 +312,28 @@ ui.compare.addEventListener('click', (e) => {
 });
 
 async function start(): Promise<void> {
-  const wantedForm = params.get('model');
-  if (wantedForm != null && !(MODEL_FORMS as string[]).includes(wantedForm)) {
-    throw new Error(`?model=${wantedForm} is not one of ${MODEL_FORMS.join(', ')}`);
+  const wantedModel = params.get('model');
+  if (wantedModel != null && !(DEMO_MODELS as readonly string[]).includes(wantedModel)) {
+    throw new Error(`?model=${wantedModel} is not one of ${DEMO_MODELS.join(', ')}`);
   }
+  demoModel = (wantedModel as DemoModel | null) ?? DEFAULT_MODEL;
+  const wantedForm = params.get('form');
+  if (wantedForm != null && !(MODEL_FORMS as string[]).includes(wantedForm)) {
+    throw new Error(`?form=${wantedForm} is not one of ${MODEL_FORMS.join(', ')}`);
+  }
+  // Only the scales this model ships weights for can be picked.
+  const scales = modelScales(demoModel);
+  for (const o of Array.from(ui.scale.options)) o.disabled = !scales.includes(Number(o.value) as Scale);
+  ui.scale.value = String(scales.includes(DEFAULT_SCALE) ? DEFAULT_SCALE : scales[0]);
   const picked = await pickBackend(params.get('backend'));
   backend = picked.name;
   form = (wantedForm as ModelForm | null) ?? defaultForm(backend);
   ui.backend.textContent = picked.skipped.length ? `${backend} (skipped ${picked.skipped.join('; ')})` : backend;
   ui.backend.dataset.backend = backend;
   ui.ran.dataset.form = form;
-  ui.model.textContent = `FRBC, weight sets ${SCALES.map((s) => `x${s} '${WEIGHTS[s]}'`).join(', ')}; ${form} form`;
+  ui.model.textContent = `${demoModel.toUpperCase()}, weight sets ${scales.map((s) => `x${s} '${weightSet(demoModel, s)}'`).join(', ')}; ${form} form`;
+  if (form === 'packed') await startThreads();
+  else ui.threads.textContent = 'packed kernels not used (float simulation)';
   ui.file.disabled = false;
   await openPhoto();
 }

@@ -1,11 +1,11 @@
 // Sizes the page shows, computed from the files it serves: the bytes of a model's weight files as its model.json's
 // weight manifest lays them out, for both forms of the model, and where the 1:1 zoom region sits.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ModelForm } from './config.js';
+import type { DemoModel, ModelForm } from './config.js';
 
 /** What scripts/make-model.ts records in the packed model.json (userDefinedMetadata.frbDemo). */
 export interface DemoModelInfo {
-  model: 'frbc';
+  model: DemoModel;
   weights: string;
   scale: number;
   architecture: Record<string, number | boolean | string>;

@@ -9,10 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { predictTiled, type FloatImage } from '@frb/bench';
-import { createModel, findPretrained } from '@frb/models';
+import { bestPretrained, createModel, findPretrained } from '@frb/models';
 import { loadModel } from '@frb/models/node';
 import { binarySummary } from '@frb/layers';
-import { modelFolder, SCALES, TILE, TILE_MARGIN, WEIGHTS } from '../src/config.js';
+import { DEMO_MODELS, modelFolder, modelScales, SCALES, TILE, TILE_MARGIN, weightSet } from '../src/config.js';
 import { rgbaToRgb, rgbToRgba } from '../src/image.js';
 import { manifestBytes, zoomOrigin, type DemoModelInfo } from '../src/sizes.js';
 import { makeDemoModel, readPinned } from '../scripts/make-model.js';
@@ -60,6 +60,26 @@ describe('tiling as the page runs it', () => {
   });
 });
 
+describe('the page\'s models', () => {
+  it('runs the best shipped set of each model at each scale, FRBC-M at x4 only, and tiles with a margin its depth needs', () => {
+    for (const model of DEMO_MODELS) {
+      for (const scale of modelScales(model)) {
+        const best = bestPretrained(model, scale)!;
+        expect(weightSet(model, scale)).toBe(best.name);
+        expect(modelFolder(model, scale)).toBe(`models/${model}-x${scale}-${best.name}`);
+        // The 1-block radius below (7 LR pixels) grows by 2 per further block.
+        expect(TILE_MARGIN, `${model} x${scale} '${best.name}'`).toBeGreaterThanOrEqual(5 + 2 * best.architecture.blocks);
+      }
+    }
+    // A scale a model ships nothing for (from the table, so a newly pinned set changes no test) is named.
+    for (const model of DEMO_MODELS) {
+      const missing = SCALES.filter((s) => bestPretrained(model, s) === undefined);
+      expect(modelScales(model)).toEqual(SCALES.filter((s) => !missing.includes(s)));
+      for (const s of missing) expect(() => modelFolder(model, s)).toThrow(new RegExp(`no shipped '${model}' weight set at x${s}; it has `));
+    }
+  });
+});
+
 describe('image conversion', () => {
   it('RGBA bytes round-trip through RGB floats; out-of-range values clamp', () => {
     const rgba = new Uint8ClampedArray([0, 128, 255, 255, 10, 20, 30, 7]);
@@ -75,10 +95,10 @@ describe('make-model', () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-models-'));
     const again = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-models-'));
     try {
-      for (const scale of SCALES) {
-        const dir = await makeDemoModel(scale, out);
-        expect(path.basename(dir)).toBe(path.basename(modelFolder(scale)));
-        const pin = findPretrained('frbc', WEIGHTS[scale], scale)!;
+      for (const [model, scale] of DEMO_MODELS.flatMap((m) => modelScales(m).map((s) => [m, s] as const))) {
+        const dir = await makeDemoModel(model, scale, out);
+        expect(path.basename(dir)).toBe(path.basename(modelFolder(model, scale)));
+        const pin = findPretrained(model, weightSet(model, scale)!, scale)!;
         for (const f of [pin.files.modelJson, pin.files.weightsBin]) {
           const bytes = await readFile(path.join(dir, 'float', f.file));
           expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
@@ -88,7 +108,7 @@ describe('make-model', () => {
         expect(packed.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
         expect(packed.layers.some((l) => l.getClassName() === 'SRBConv2D')).toBe(false);
         const info = (packed.getUserDefinedMetadata() as { frbDemo: DemoModelInfo }).frbDemo;
-        expect(info).toEqual({ model: 'frbc', weights: WEIGHTS[scale], scale, architecture: pin.architecture, source: { modelJson: pin.files.modelJson.sha256, weightsBin: pin.files.weightsBin.sha256 } });
+        expect(info).toEqual({ model, weights: pin.name, scale, architecture: pin.architecture, source: { modelJson: pin.files.modelJson.sha256, weightsBin: pin.files.weightsBin.sha256 } });
         // The page's sizes: the manifest of each served model.json describes its weights.bin exactly, and the packed
         // file is what the bit count predicts (FP params and scalars × 4 B + binary params × order / 8).
         const packedBin = (await readFile(path.join(dir, 'packed', 'weights.bin'))).length;
@@ -111,7 +131,7 @@ describe('make-model', () => {
         packed.dispose();
       }
       // Deterministic: a second run writes the same bytes.
-      const dir2 = await makeDemoModel(2, again);
+      const dir2 = await makeDemoModel('frbc', 2, again);
       for (const f of ['packed/model.json', 'packed/weights.bin']) {
         expect((await readFile(path.join(dir2, f))).equals(await readFile(path.join(out, path.basename(dir2), f)))).toBe(true);
       }
@@ -131,7 +151,7 @@ describe('make-model', () => {
       expect(err).toContain(`make-model: ${file} has SHA-256 `);
       expect(err).toMatch(/has SHA-256 [0-9a-f]{64}; the zoo pins 0{64}/);
       await expect(readPinned(pathToFileURL(path.join(tmp, 'missing.bin')), pin)).rejects.toThrow(/cannot read .*missing\.bin/);
-      await expect(makeDemoModel(2, tmp, 'no-such-set')).rejects.toThrow(/pins no FRBC weight set 'no-such-set' at x2 \(src\/config\.ts WEIGHTS\)/);
+      await expect(makeDemoModel('frbc', 2, tmp, 'no-such-set')).rejects.toThrow(/pins no 'frbc' weight set 'no-such-set' at x2 \(src\/config\.ts weightSet\)/);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
