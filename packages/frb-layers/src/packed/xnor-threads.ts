@@ -190,7 +190,9 @@ export class XnorThreadPool {
 
   /** Runs conv `id` (the calling thread's instance: `local`) over a.oh output rows, shared with the workers. */
   conv(id: number, local: Conv, a: PoolConvArgs): void {
-    const chunk = Math.max(1, Math.floor(a.oh / (4 * this.threads)));
+    // One row at a time: a row is tens of microseconds of work against a compare-exchange, and a worker that the OS
+    // deschedules holding a row keeps the caller spinning for that row only.
+    const chunk = 1;
     this.ctrl.set([id, a.img, a.w, a.alpha, a.bias, a.out, a.owE, a.rowSkip, a.cout, a.order, a.k, a.tapOff, a.imgRow, a.outRow, a.oh, chunk], P);
     Atomics.store(this.ctrl, DONE, 0);
     this.generation = (this.generation + 1) & 0x7fffffff;
