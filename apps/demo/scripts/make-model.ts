@@ -1,30 +1,75 @@
-// Writes the demo's model files: the shipped FRBC 'small-291' weights of @frb/models (x2 and x4), copied into the
-// page's public folder after checking each file against the SHA-256 pinned in the zoo (src/config.ts says where the
-// page loads them). The page therefore runs exactly what `createModel('frbc', {scale, weights: 'small-291'})` gives.
+// Writes the demo's model files for each model and scale, from the shipped weight set src/config.ts picks (weightSet):
+//   <out>/<model>-x<scale>-<set>/float/   the shipped model.json + weights.bin, byte for byte (float32 latent weights)
+//   <out>/<model>-x<scale>-<set>/packed/  deployModel of that model, saved: 1-bit sign words for the binary body
+// Both source files are checked against the SHA-256 pinned in @frb/models' zoo before anything is read from them.
+// Writes are atomic: each float file by temporary name + rename, the packed folder whole (saveModelAtomic).
 //   npx tsx --tsconfig tsconfig.json apps/demo/scripts/make-model.ts [--out DIR]
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findPretrained } from '@frb/models';
+import { deployModel, findPretrained, type PinnedFile } from '@frb/models';
+import { saveModelAtomic } from '@frb/models/node';
+import { writeFileAtomic } from '@frb/datasets';
+import { DEMO_MODELS, modelFolder, modelScales, weightSet, type DemoModel, type Scale } from '../src/config.js';
+import type { DemoModelInfo } from '../src/sizes.js';
 
-export const WEIGHT_SET = 'small-291';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT = path.resolve(here, '../public/models');
 
-/** Copies the pinned x`scale` FRBC files to `<out>/frbc-x<scale>/`; a file whose hash differs from the pin is an error. */
-export async function copyShippedModel(scale: 2 | 4, out = DEFAULT_OUT): Promise<string> {
-  const entry = findPretrained('frbc', WEIGHT_SET, scale);
-  if (entry === undefined) throw new Error(`make-model: @frb/models pins no '${WEIGHT_SET}' FRBC weights at x${scale}`);
+/** Reads one pinned source file; a missing file or a hash other than the pin is an error naming the file. */
+export async function readPinned(url: URL, pin: PinnedFile): Promise<Uint8Array> {
+  const file = fileURLToPath(url);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new Error(`make-model: cannot read ${file}: ${e instanceof Error ? e.message : e}`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== pin.sha256) throw new Error(`make-model: ${file} has SHA-256 ${sha}; the zoo pins ${pin.sha256} (corrupt or replaced)`);
+  return bytes;
+}
+
+/**
+ * Writes the float and packed forms of `model`'s weight set `weights` at x`scale` under `<out>/<model>-x<s>-<set>/`;
+ * returns that folder. The packed form carries DemoModelInfo (src/sizes.ts) as its model.json's user metadata `frbDemo`.
+ */
+export async function makeDemoModel(model: DemoModel, scale: Scale, out = DEFAULT_OUT, weights = weightSet(model, scale)): Promise<string> {
+  const entry = weights === undefined ? undefined : findPretrained(model, weights, scale);
+  if (entry === undefined) throw new Error(`make-model: @frb/models pins no '${model}' weight set ${weights === undefined ? '' : `'${weights}' `}at x${scale} (src/config.ts weightSet)`);
   const urls = entry.urls();
-  const dir = path.join(out, `frbc-x${scale}`);
+  const jsonBytes = await readPinned(urls.modelJson, entry.files.modelJson);
+  const binBytes = await readPinned(urls.weightsBin, entry.files.weightsBin);
+  const dir = path.join(out, path.basename(modelFolder(model, scale, entry.name)));
   await mkdir(dir, { recursive: true });
-  for (const [pin, url] of [[entry.files.modelJson, urls.modelJson], [entry.files.weightsBin, urls.weightsBin]] as const) {
-    const src = fileURLToPath(url);
-    const bytes = await readFile(src);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== pin.sha256) throw new Error(`make-model: ${src} has SHA-256 ${sha}, the zoo pins ${pin.sha256}`);
-    await writeFile(path.join(dir, pin.file), bytes);
+  // Each file atomically, weights first; both are the pinned bytes, so a run cut off between them leaves a consistent pair.
+  await writeFileAtomic(path.join(dir, 'float', entry.files.weightsBin.file), binBytes);
+  await writeFileAtomic(path.join(dir, 'float', entry.files.modelJson.file), jsonBytes);
+
+  const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as tf.io.ModelJSON;
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+  const float = await tfl.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: binBytes.slice().buffer as ArrayBuffer }),
+    { strict: true },
+  );
+  try {
+    const packed = await deployModel(float);
+    try {
+      const info: DemoModelInfo = {
+        model, weights: entry.name, scale, architecture: { ...entry.architecture },
+        source: { modelJson: entry.files.modelJson.sha256, weightsBin: entry.files.weightsBin.sha256 },
+      };
+      packed.setUserDefinedMetadata({ frbDemo: info });
+      await saveModelAtomic(packed, path.join(dir, 'packed'), { overwrite: true });
+    } finally {
+      packed.dispose();
+    }
+  } finally {
+    float.dispose();
   }
   return dir;
 }
@@ -36,8 +81,11 @@ async function main(): Promise<void> {
     if (args[i] === '--out' && args[i + 1]) out = path.resolve(args[++i]);
     else throw new Error(`make-model: unknown or incomplete argument '${args[i]}' (use --out DIR)`);
   }
-  for (const scale of [2, 4] as const) {
-    console.log(`make-model: wrote ${await copyShippedModel(scale, out)} (FRBC x${scale}, '${WEIGHT_SET}' weights)`);
+  await tf.setBackend('cpu');
+  for (const model of DEMO_MODELS) {
+    for (const scale of modelScales(model)) {
+      console.log(`make-model: wrote ${await makeDemoModel(model, scale, out)} (${model} x${scale}, '${weightSet(model, scale)}' weights: float/ and packed/)`);
+    }
   }
 }
 

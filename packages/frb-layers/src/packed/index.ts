@@ -4,6 +4,9 @@ export * from './xnor-gemm.js';
 export { packActivationsWasm, assembleSignPack } from './sign-pack-wasm.js';
 export { xnorConvDirect, assembleXnorConv, type DirectConvArgs } from './xnor-conv-wasm.js';
 export { assembleModule, CodeWriter } from './wasm-builder.js';
+export {
+  startPackedThreads, stopPackedThreads, packedThreads, packedThreadsUnavailable, browserWorkerSpawner, type WorkerSpawner, type PoolWorker,
+} from './xnor-threads.js';
 export { nativeXnorAvailable, nativeXnorLanes, nativeXnorPreferred, nativeXnorWeights } from './xnor-native.js';
 export { setPackedKernel, getPackedKernel, BINARY_INPUT_QUANTIZERS, type PackedBinaryArgs } from './packed-common.js';
 export * from './packed-conv2d.js';

@@ -98,11 +98,17 @@ function name(s: string): number[] {
   return [...uleb(b.length), ...b];
 }
 
-/** A module with one exported memory ('memory', `minPages` 64 KiB pages) and the given exported functions. */
-export function assembleModule(funcs: FuncSpec[], minPages = 1): Uint8Array {
+/**
+ * A module with one exported memory ('memory', `minPages` 64 KiB pages) and the given exported functions. With
+ * `sharedMaxPages` the memory is instead imported as env.memory, shared, of at most that many pages: the form
+ * several threads instantiate over one WebAssembly.Memory (xnor-threads.ts).
+ */
+export function assembleModule(funcs: FuncSpec[], minPages = 1, sharedMaxPages?: number): Uint8Array {
   const types = funcs.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
   const funcIdx = funcs.map((_, i) => uleb(i));
-  const memory = [[0x00, ...uleb(minPages)]]; // limits: min only
+  // limits: 0x00 min only; 0x03 shared, min and max (a shared memory must declare its maximum)
+  const memory = sharedMaxPages === undefined ? [[0x00, ...uleb(minPages)]] : [];
+  const imports = sharedMaxPages === undefined ? [] : [[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(minPages), ...uleb(sharedMaxPages)]];
   const exports = [
     [...name('memory'), 0x02, 0x00],
     ...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
@@ -121,8 +127,9 @@ export function assembleModule(funcs: FuncSpec[], minPages = 1): Uint8Array {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
+    ...(imports.length ? section(2, vec(imports)) : []),
     ...section(3, vec(funcIdx)),
-    ...section(5, vec(memory)),
+    ...(memory.length ? section(5, vec(memory)) : []),
     ...section(7, vec(exports)),
     ...section(10, vec(code)),
   ]);

@@ -7,6 +7,7 @@
  */
 import { assembleModule, CodeWriter, F64, I32, I64, Op, Simd, V128, type FuncSpec } from './wasm-builder.js';
 import { signPackFunc } from './sign-pack-wasm.js';
+import { packedThreadPool, SHARED_MAX_PAGES, type XnorThreadPool } from './xnor-threads.js';
 
 /**
  * conv(img, w, alpha, bias, out, oh, ow, rowSkip, cout, order, K, tapOffPtr): for oh × ow output pixels whose
@@ -135,9 +136,10 @@ function unitFunc(): FuncSpec {
   return { name: 'unit', params: Array(9).fill(I32), results: [], locals: [I32, I32, I32, V128, V128], body: c };
 }
 
-export function assembleXnorConv(channels: number, taps: number, tapWords: number, block: number, pixels = 1): Uint8Array {
+/** The kernel module; with `sharedMaxPages`, importing a shared memory of at most that many pages (for threads). */
+export function assembleXnorConv(channels: number, taps: number, tapWords: number, block: number, pixels = 1, sharedMaxPages?: number): Uint8Array {
   if (tapWords % 2 !== 0) throw new Error(`assembleXnorConv: words per tap must be even, got ${tapWords}`);
-  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels), unitFunc()]);
+  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels), unitFunc()], 1, sharedMaxPages);
 }
 
 interface ConvKernel {
@@ -145,6 +147,8 @@ interface ConvKernel {
   pack: (x: number, th: number, out: number, pixels: number) => void;
   conv: (img: number, w: number, alpha: number, bias: number, out: number, oh: number, ow: number, rowSkip: number,
     cout: number, order: number, k: number, tapOff: number) => void;
+  /** With a thread pool: the kernel's id in the pool, or null when the workers could not load it. */
+  poolId?: number | null;
   unit: (out: number, res: number, gamma: number, slope: number, zeta: number, ow: number, oh: number, outSkip: number,
     coutBytes: number) => void;
 }
@@ -152,19 +156,27 @@ interface ConvKernel {
 const cache = new Map<string, ConvKernel | null>();
 const MAX_TAPS = 121;
 
-function kernel(channels: number, taps: number, tapWords: number, block: number, pixels: number): ConvKernel | null {
+/**
+ * The kernel for these sizes, built once: on its own memory, or with a thread pool over the pool's shared memory
+ * (the pool's workers instantiate the same bytes; the pool keeps these kernels, so they go with it).
+ */
+function kernel(channels: number, taps: number, tapWords: number, block: number, pixels: number, pool: XnorThreadPool | null): ConvKernel | null {
   if (typeof WebAssembly === 'undefined' || channels % 4 !== 0 || taps > MAX_TAPS || channels > 4096) return null;
   const key = `${channels}:${taps}:${tapWords}:${block}:${pixels}`;
-  let k = cache.get(key);
+  const kernels = (pool?.kernels ?? cache) as Map<string, ConvKernel | null>;
+  let k = kernels.get(key);
   if (k !== undefined) return k;
+  const bytes = assembleXnorConv(channels, taps, tapWords, block, pixels, pool ? SHARED_MAX_PAGES : undefined);
   try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(assembleXnorConv(channels, taps, tapWords, block, pixels) as BufferSource), {});
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), pool ? { env: { memory: pool.memory } } : {});
     const e = inst.exports as Record<string, unknown>;
     k = { memory: e.memory as WebAssembly.Memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'], unit: e.unit as ConvKernel['unit'] };
   } catch {
     k = null;
   }
-  cache.set(key, k);
+  // Outside the catch: a pool that stalls is an error to see, not a reason to fall back to im2col quietly.
+  if (k && pool) k.poolId = pool.load(bytes);
+  kernels.set(key, k);
   return k;
 }
 
@@ -199,7 +211,8 @@ export const DIRECT_PIXELS = 2;
 /** Runs the direct conv; returns false (doing nothing) when no kernel applies, so the caller uses im2col. */
 export function xnorConvDirect(a: DirectConvArgs): boolean {
   const taps = a.kh * a.kw;
-  const k = kernel(a.cin, taps, a.tapWords, DIRECT_BLOCK, DIRECT_PIXELS);
+  const pool = packedThreadPool();
+  const k = kernel(a.cin, taps, a.tapWords, DIRECT_BLOCK, DIRECT_PIXELS, pool);
   if (k === null) return false;
   const { n, h, w, cin, oh, ow } = a;
   // The kernel steps DIRECT_PIXELS columns at a time: a width that is not a multiple runs on extra zero columns
@@ -245,7 +258,15 @@ export function xnorConvDirect(a: DirectConvArgs): boolean {
     xs.set(a.x.subarray(b * h * w * cin, (b + 1) * h * w * cin));
     img.fill(0);
     for (let y = 0; y < h; y++) k.pack(y * w * cin * 4, offTh, offImg + ((y + a.padTop) * wp + a.padLeft) * pixB, w);
-    k.conv(offImg, offW, offAl, offBi, offOut, oh, owE, (wp - owE) * pixB, a.cout, a.order, taps * cin, offTap);
+    const rowSkip = (wp - owE) * pixB;
+    if (pool && k.poolId != null) {
+      pool.conv(k.poolId, k.conv, {
+        img: offImg, w: offW, alpha: offAl, bias: offBi, out: offOut, oh, owE, rowSkip, cout: a.cout, order: a.order,
+        k: taps * cin, tapOff: offTap, imgRow: wp * pixB, outRow: owE * a.cout * 4,
+      });
+    } else {
+      k.conv(offImg, offW, offAl, offBi, offOut, oh, owE, rowSkip, a.cout, a.order, taps * cin, offTap);
+    }
     const res = new Float32Array(buf, offOut, oh * owE * a.cout);
     if (a.unit) {
       a.unit.correct(res, owE);
