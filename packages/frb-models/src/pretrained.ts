@@ -63,6 +63,58 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
   {
     model: "frbc",
     name: "long-291",
+    scale: 2,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "be3cfbcab994af7a2ff893eca5ccdc353bcf902acefac50b8d1c9ff4d56761db",
+        bytes: 29438
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "9885b4505c2b2509778641562f3404112c40996bb4af29a25025ac4037c78074",
+        bytes: 790028
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "af28ef7dd44d65a17148c09c52800f881365bd4d4c2eaac946c094fefd5de253",
+          bytes: 17624
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "a7691cb2d794320089d495c9ada74c31b94d32bbb51b6e63083563ee057c9dde",
+          bytes: 241164
+        }
+      }
+    },
+    provenance: {
+      iterations: 20000,
+      iterationsPlanned: 20000,
+      set5Psnr: 37.19,
+      set5PsnrIter: 20000,
+      data: "T91 + BSD200 (290 images), LR by MATLAB bicubic",
+      config: "frbc x2 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 20000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb train packages/frb-cli/configs/frbc-x2-long-291.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x2-long-291/model long-291 2",
+      trainSeconds: 6553,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x2-long-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x2-long-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x2-long-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x2-long-291/packed/weights.bin', import.meta.url),
+    }),
+  },
+  {
+    model: "frbc",
+    name: "long-291",
     scale: 4,
     architecture: {
       features: 32,
