@@ -5,7 +5,7 @@
 // rounds side by side with the ratio after/before. The earlier commit is checked out as a detached git worktree
 // under the OS temp folder and given its own `npm ci` (its lockfile, its dependencies); --keep leaves it there for
 // the next comparison. The bench runs with --json; every numeric leaf named *_ms (wall_ms, cpu_ms, median_ms,
-// forward_ms, train_step_ms) present on both sides is compared. Lines over +5% are marked.
+// forward_ms, train_step_ms; not min_ms/max_ms) present on both sides is compared. Lines over +5% are marked.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -54,10 +54,14 @@ function runBench(dir: string, o: Options): Map<string, number> {
   if (start < 0) throw new Error(`bench:compare: ${o.bench} in ${dir} printed no JSON`);
   const out = new Map<string, number>();
   const walk = (v: unknown, at: string) => {
-    if (typeof v === 'number' && /(^|_)ms$/.test(at.slice(at.lastIndexOf('.') + 1))) out.set(at, v);
+    const key = at.slice(at.lastIndexOf('.') + 1);
+    // min and max of a bench's own runs are single samples, too noisy to compare
+    if (typeof v === 'number' && /(^|_)ms$/.test(key) && key !== 'min_ms' && key !== 'max_ms') out.set(at, v);
     else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
   };
   walk(JSON.parse(r.stdout.slice(start)), '');
+  // A bench may repeat a timing as a summary (bench:train's first config at the top level): keep the full path only.
+  for (const k of [...out.keys()]) if ([...out.keys()].some((o) => o !== k && o.endsWith(`.${k}`))) out.delete(k);
   return out;
 }
 
@@ -82,7 +86,7 @@ function main(): void {
   }
   const load1 = os.loadavg();
   console.log(`${o.bench} ${o.benchArgs.join(' ')}: before ${before.sha.slice(0, 12)}, after ${head} (this checkout), ${o.rounds} rounds in ABBA order; medians of the rounds (each itself the bench's median); load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.\n`);
-  console.log('| timing | before ms | after ms | after / before |');
+  console.log('| timing | before ms (range over rounds) | after ms (range over rounds) | after / before (medians) |');
   console.log('| --- | ---: | ---: | ---: |');
   let over = 0;
   for (const [k, b] of samples.before) {
@@ -90,7 +94,8 @@ function main(): void {
     if (!a) continue;
     const ratio = median(a) / median(b);
     if (ratio > 1.05) over++;
-    console.log(`| ${k} | ${median(b).toFixed(1)} | ${median(a).toFixed(1)} | ${ratio.toFixed(3)}${ratio > 1.05 ? ' (over +5%)' : ''} |`);
+    const cell = (xs: number[]) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+    console.log(`| ${k} | ${cell(b)} | ${cell(a)} | ${ratio.toFixed(3)}${ratio > 1.05 ? ' (over +5%)' : ''} |`);
   }
   const onlyBefore = [...samples.before.keys()].filter((k) => !samples.after.has(k));
   const onlyAfter = [...samples.after.keys()].filter((k) => !samples.before.has(k));
