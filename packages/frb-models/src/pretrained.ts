@@ -115,6 +115,58 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
   {
     model: "frbc",
     name: "long-291",
+    scale: 3,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "84261a61c638b9a8fdc8ed15a21f2d5cf0fe5017163828160fc6f673a28e8934",
+        bytes: 29438
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "e47f5027d7db379bfe56fb5f31d76bf23c454dc9f035c4ac9fec0809584f91de",
+        bytes: 974988
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "c7daeae34a228114c7ce2a78c1bb5f6775df644b4afaf321856f0eb3582c96d9",
+          bytes: 17624
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "9a3f14d1ddd3b0d2f88cc2242b68465302dcf3afacbb734d722fbf80649e7aac",
+          bytes: 426124
+        }
+      }
+    },
+    provenance: {
+      iterations: 20000,
+      iterationsPlanned: 20000,
+      set5Psnr: 33.37,
+      set5PsnrIter: 20000,
+      data: "T91 + BSD200 (290 images), LR by MATLAB bicubic",
+      config: "frbc x3 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 20000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb train packages/frb-cli/configs/frbc-x3-long-291.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-x3-long-291/model long-291 3",
+      trainSeconds: 4403,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-x3-long-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-x3-long-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-x3-long-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-x3-long-291/packed/weights.bin', import.meta.url),
+    }),
+  },
+  {
+    model: "frbc",
+    name: "long-291",
     scale: 4,
     architecture: {
       features: 32,
