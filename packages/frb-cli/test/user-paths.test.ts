@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { imresize, readImage, readImageInfo, splitAlpha, type RawImage } from '@frb/datasets';
 import { superResolve } from '@frb/bench';
-import { PRETRAINED, createModel, pretrainedNames } from '@frb/models';
+import { PRETRAINED, bestPretrained, createModel, pretrainedNames } from '@frb/models';
 import { cmykJpeg, exifRotatedJpeg, pattern, png16, rgbaPng, rotate90cw } from '../../frb-datasets/test/fixtures.js';
 import { frb, makeToyData, saveModelJson } from './helpers.js';
 
@@ -31,9 +31,9 @@ afterAll(async () => {
   if (tf.getBackend() !== suiteBackend) await tf.setBackend(suiteBackend);
 });
 
-/** What the shipped model makes of `lr`, tiled as the CLI's defaults tile a small image (one tile). */
+/** What the set `frb upscale` defaults to (the best shipped at this scale) makes of `lr`, tiled as the CLI tiles a small image (one tile). */
 async function expected(lr: RawImage): Promise<RawImage> {
-  const m = await createModel('frbc', { scale: s, weights: 'small-291' });
+  const m = await createModel('frbc', { scale: s, weights: bestPretrained('frbc', s)!.name });
   try {
     return await superResolve(m, lr, { scale: s });
   } finally {
@@ -174,7 +174,7 @@ describe('frb eval: the model contract', () => {
 
     const named = await frb(['eval', 'frbc', '--weights', 'small-291', '--data', toy, '--sets', 'Toy', '--scale', S, '--no-cost', '--json', '--backend', 'cpu']);
     expect(named.code, named.stderr).toBe(0);
-    const entry = PRETRAINED.find((p) => p.model === 'frbc' && p.scale === s)!;
+    const entry = PRETRAINED.find((p) => p.model === 'frbc' && p.name === 'small-291' && p.scale === s)!;
     const folder = join(fileURLToPath(entry.urls().modelJson), '..');
     const direct = await frb(['eval', folder, '--data', toy, '--sets', 'Toy', '--scale', S, '--no-cost', '--json', '--backend', 'cpu']);
     const [a, b] = [JSON.parse(named.stdout), JSON.parse(direct.stdout)];
