@@ -16,8 +16,8 @@
 //              float simulation vs deployModel's packed body, fused units (packed) and deployModel(.., {fuse: false})
 //              (packed_unfused), all through model.predict
 //   model      the whole-model table (issue 21), on a 1x{size}x{size}x3 LR input at x{scale}, through model.predict:
-//              rows (--rows) FRBC at the shipped size (frbc-32x4) and at 64 features / 16 blocks (frbc-64x16), the
-//              binarized-upsampler variant frbc-m at both sizes (frbc-m-32x4, frbc-m-64x16), each as float
+//              rows (--rows) FRBC at the shipped size (frbc-32x8) and at 64 features / 16 blocks (frbc-64x16), the
+//              binarized-upsampler variant frbc-m at both sizes (frbc-m-32x8, frbc-m-64x16), each as float
 //              simulation, packed (deployModel, fused units) and, with --forms ...,unfused, packed unfused, with
 //              their FP twin SRResNet of the same size; and UpscalerJS esrgan-slim x{scale} (esrgan-slim; the npm
 //              package, pinned in bench/upscalerjs/ and installed on first use) on the same input and backend. Columns (--tiers): plain wasm
@@ -25,7 +25,7 @@
 //              under Node) and the native tier at each of --model-threads (default 1,2). Printed as a Markdown table
 //              (median wall ms, CPU ms in parentheses) with packed-vs-float / FP twin / esrgan-slim ratios and
 //              weights.bin bytes. Skipped with --no-model.
-//   Quick run of the table alone: --no-layer --no-body --rows frbc-m-32x4,esrgan-slim --tiers native
+//   Quick run of the table alone: --no-layer --no-body --rows frbc-m-32x8,esrgan-slim --tiers native
 //              --model-threads 2 --runs 1
 //   files      saved weights.bin bytes of the three models
 // --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
@@ -261,9 +261,9 @@ async function layersAndBody(): Promise<void> {
 
 /** Rows of the whole-model table: binary zoo models at two sizes, with their FP twin (srresnet at the same size). */
 const TABLE_MODELS: Record<string, { model: 'frbc' | 'frbc-m'; features: number; blocks: number; label: string }> = {
-  'frbc-32x4': { model: 'frbc', features: 32, blocks: 4, label: 'FRBC 32/4 (shipped size)' },
+  'frbc-32x8': { model: 'frbc', features: 32, blocks: 8, label: 'FRBC 32/8 (shipped long-291 size)' },
   'frbc-64x16': { model: 'frbc', features: 64, blocks: 16, label: 'FRBC 64/16' },
-  'frbc-m-32x4': { model: 'frbc-m', features: 32, blocks: 4, label: 'FRBC-M 32/4 (binary upsampler)' },
+  'frbc-m-32x8': { model: 'frbc-m', features: 32, blocks: 8, label: 'FRBC-M 32/8 (binary upsampler, shipped size)' },
   'frbc-m-64x16': { model: 'frbc-m', features: 64, blocks: 16, label: 'FRBC-M 64/16 (binary upsampler)' },
 };
 const SLIM = 'esrgan-slim';
