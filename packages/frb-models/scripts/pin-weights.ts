@@ -56,13 +56,22 @@ async function writePacked(dir: string, scale: number): Promise<{ modelJson: Pin
   await tf.setBackend('cpu');
   const model = await loadModel(dir);
   const packed = await deployModel(model);
-  // A smooth test image: away from sign thresholds, so a bit flip would show as a large difference.
+  // A smooth test image. The packed form must match within float rounding, except where an activation sits within
+  // rounding of its RSign threshold and the two forms take opposite signs: one such flip early in the net can move the
+  // outputs of its whole receptive field by under one 8-bit level (frbc-m long-291: 20% of this input's values, at
+  // most 0.0024). A packing fault (a wrong bit pattern or scale) moves outputs by far more, so the bound is 2/255;
+  // the data-gated shipped-weights test then holds the packed Set5 PSNR to the float one within 0.01 dB.
   const x = tf.tidy(() => tf.reshape(tf.linspace(0, 1, 24 * 24 * 3), [1, 24, 24, 3]));
   const [a, b] = [model.predict(x) as tf.Tensor, packed.predict(x) as tf.Tensor];
-  const maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+  const diff = tf.tidy(() => tf.abs(tf.sub(a, b)).dataSync() as Float32Array);
   if (a.shape[1] !== 24 * scale) fail(`the model in '${dir}' maps 24x24 to ${a.shape[1]}x${a.shape[2]}, not x${scale}`);
   tf.dispose([x, a, b]);
-  if (!(maxDiff <= 1e-4)) fail(`the packed form of '${dir}' differs from the training form by ${maxDiff} on the test input`);
+  const maxDiff = diff.reduce((m, v) => Math.max(m, v), 0);
+  const off = diff.filter((v) => v > 1e-4).length;
+  if (maxDiff > 2 / 255) {
+    fail(`the packed form of '${dir}' differs from the training form on the test input: ${off} of ${diff.length} values by more than 1e-4, at most ${maxDiff}`);
+  }
+  if (off > 0) console.error(`pin-weights: packed vs training form on the test input: ${off} of ${diff.length} values differ by more than 1e-4 (at most ${maxDiff.toFixed(6)}): activations within rounding of a threshold`);
   const outDir = join(dir, 'packed');
   await saveModelAtomic(packed, outDir, { overwrite: true });
   model.dispose();

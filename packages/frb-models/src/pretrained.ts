@@ -320,6 +320,58 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
   },
   {
     model: "frbc-m",
+    name: "long-291",
+    scale: 4,
+    architecture: {
+      features: 32,
+      blocks: 8,
+      channels: 3
+    },
+    files: {
+      modelJson: {
+        file: "model.json",
+        sha256: "9660f89b4fb544d34f9da7f407660261fe2960f81012faceafe5d1d5b7922acc",
+        bytes: 32747
+      },
+      weightsBin: {
+        file: "weights.bin",
+        sha256: "8b2fd32e299db286d4a28173dfaf7125b3b153e31ecabb3fe3c55c3d25f9b1bf",
+        bytes: 940684
+      },
+      packed: {
+        modelJson: {
+          file: "model.json",
+          sha256: "94c49e7f93b622bb93e3ecb6026e9c603ad1663ad6aa715627920eb598ece9c7",
+          bytes: 19613
+        },
+        weightsBin: {
+          file: "weights.bin",
+          sha256: "bc0a2b7af873d9b6b5968a308e66fce54a145d935cd7b1ea17363fd3a3acc5e6",
+          bytes: 83084
+        }
+      }
+    },
+    provenance: {
+      iterations: 10000,
+      iterationsPlanned: 10000,
+      set5Psnr: 30.831,
+      set5PsnrIter: 10000,
+      data: "T91 + BSD200 (289 images), LR by MATLAB bicubic",
+      config: "frbc-m x4 {\"features\":32,\"blocks\":8}; LR patch 24, batch 8, flips/transpose; Adam lr 0.0005 betas [0.9,0.99], cosine over 10000 to 0.000001; L1; seed 0; backend wasm",
+      trainCommand: "npx frb train packages/frb-cli/configs/frbc-m-x4-long-291.yaml",
+      pinCommand: "npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts runs/frbc-m-x4-long-291/model long-291 4",
+      trainSeconds: 2390,
+      pinned: "2026-12-06"
+    },
+    urls: () => ({
+      modelJson: new URL('../weights/frbc-m-x4-long-291/model.json', import.meta.url),
+      weightsBin: new URL('../weights/frbc-m-x4-long-291/weights.bin', import.meta.url),
+      packedJson: new URL('../weights/frbc-m-x4-long-291/packed/model.json', import.meta.url),
+      packedBin: new URL('../weights/frbc-m-x4-long-291/packed/weights.bin', import.meta.url),
+    }),
+  },
+  {
+    model: "frbc-m",
     name: "medium-291",
     scale: 4,
     architecture: {
