@@ -61,7 +61,8 @@ function runBench(dir: string, o: Options): Map<string, number> {
   };
   walk(JSON.parse(r.stdout.slice(start)), '');
   // A bench may repeat a timing as a summary (bench:train's first config at the top level): keep the full path only.
-  for (const k of [...out.keys()]) if ([...out.keys()].some((o) => o !== k && o.endsWith(`.${k}`))) out.delete(k);
+  const paths = [...out.keys()];
+  for (const k of paths) if (paths.some((o) => o.endsWith(`.${k}`))) out.delete(k);
   return out;
 }
 
