@@ -27,6 +27,9 @@
 //              weights.bin bytes. Skipped with --no-model.
 //   Quick run of the table alone: --no-layer --no-body --rows frbc-m-32x8,esrgan-slim --tiers native
 //              --model-threads 2 --runs 1
+//   --profile  after each configuration's timings, where one predict of each case spends its time: tf.profile's
+//              top-level kernels summed by kernel name and output shape (largest first, --profile-top N of them,
+//              default 12), and the wall time left between kernels (JS)
 //   files      saved weights.bin bytes of the three models
 // --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
 // wasm and cpu backends, whose kernels finish synchronously; it isolates the kernels themselves.
@@ -46,6 +49,7 @@ import { formatOpsG, formatParamsK, type Cost } from '@frb/bench';
 import { loadavg } from 'node:os';
 import { COST_INPUT, modelCost } from '../src/cost.js';
 import { loadUpscalerModel, upscalerModels } from './upscalerjs-models.js';
+import { kernelSplit } from './kernel-split.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -65,6 +69,8 @@ const LAYER = !args.includes('--no-layer');
 const JSON_OUT = args.includes('--json');
 const THREADS = Number(opt('threads', '1'));
 const READBACK = !args.includes('--no-readback');
+const PROFILE = args.includes('--profile');
+const PROFILE_TOP = Number(opt('profile-top', '12'));
 for (const b of BACKENDS) if (!['wasm', 'cpu'].includes(b)) throw new Error(`bench:infer: --backends entries must be wasm or cpu, got '${b}'`);
 if (!(SIZE >= 8) || !(RUNS >= 1) || ![2, 3, 4].includes(SCALE) || !(Number.isInteger(THREADS) && THREADS >= 1)) {
   throw new Error('bench:infer: --size >= 8, --runs >= 1, --scale 2|3|4, --threads >= 1');
@@ -353,7 +359,7 @@ type TableConfig = { name: string; native: boolean; threads: number };
 interface TableTimes { ran: TableConfig[]; times: Record<string, Record<string, Timing>>; load0: number[]; load1: number[]; wasmThreads: boolean }
 
 /** Times every case on plain wasm and on the native tier at each thread count, interleaved per configuration. */
-function timeTable(ordered: TableCase[]): TableTimes {
+async function timeTable(ordered: TableCase[]): Promise<TableTimes> {
   const configs: TableConfig[] = [];
   if (TIERS.includes('wasm')) configs.push({ name: 'plain wasm', native: false, threads: 1 });
   if (TIERS.includes('native')) for (const t of MODEL_THREADS) configs.push({ name: `native tier, ${t} thread${t > 1 ? 's' : ''}`, native: true, threads: t });
@@ -377,6 +383,7 @@ function timeTable(ordered: TableCase[]): TableTimes {
     for (const k of ordered) fns[`${k.row}/${k.form}`] = () => k.model.predict(k.input === 255 ? lr255 : lr) as tf.Tensor;
     times[c.name] = timeCases(fns);
     log(times[c.name]);
+    if (PROFILE) for (const [name, fn] of Object.entries(fns)) await profileCase(`${name}, ${c.name}`, fn);
     ran.push(c);
     tf.dispose([lr, lr255]);
   }
@@ -384,6 +391,15 @@ function timeTable(ordered: TableCase[]): TableTimes {
   const load1 = loadavg();
 
   return { ran, times, load0, load1, wasmThreads };
+}
+
+/** Prints where one predict of a case spends its time (--profile): kernels by name and output shape. */
+async function profileCase(title: string, fn: () => tf.Tensor): Promise<void> {
+  const { rows, kernelMs, wallMs } = await kernelSplit(() => fn().data(), (k) => `${k.name} → [${k.outputShapes[0]?.join('x') ?? ''}]`);
+  log(`\n  ${title}: ${wallMs} ms wall, ${kernelMs} ms in kernels, ${(wallMs - kernelMs).toFixed(1)} ms between them`);
+  for (const r of rows.slice(0, PROFILE_TOP)) {
+    log(`    ${r.ms.toFixed(1).padStart(8)} ms ${(100 * r.share).toFixed(1).padStart(5)}%  ${String(r.calls).padStart(3)}x  ${r.kernel}`);
+  }
 }
 
 /** The Markdown table of whole-model times, the packed rows' ratios and their weights.bin bytes. */
@@ -425,7 +441,7 @@ function tableMarkdown(ordered: TableCase[], cases: TableCase[], bytes: Record<s
 
 async function wholeModelTable(): Promise<Record<string, unknown>> {
   const { ordered, cases, bytes } = await tableCases();
-  const t = timeTable(ordered);
+  const t = await timeTable(ordered);
   log(`\n${tableMarkdown(ordered, cases, bytes, t).join('\n')}\n`);
   for (const k of ordered) k.model.dispose();
   return { configs: t.ran, times: t.times, bytes, loadavg: { start: t.load0, end: t.load1 }, wasm_multithread: t.wasmThreads };

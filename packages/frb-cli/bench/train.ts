@@ -26,6 +26,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getNativeStatus, initBackend } from '@frb/layers/node';
 import { enableNativeConvKernels } from '@frb/layers';
 import { createModel } from '@frb/models';
+import { kernelSplit, type SplitRow } from './kernel-split.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -57,7 +58,6 @@ const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); else consol
 // depends on what else runs, CPU time much less; wall ≈ cpu_ms / threads only when every thread had a core.
 interface Stat { median_ms: number; min_ms: number; max_ms: number; n: number; cpu_ms?: number }
 interface CaseResult { forward_ms: number; train_step_ms: number; forward: Stat; train_step: Stat; split?: SplitRow[] }
-interface SplitRow { kernel: string; ms: number; calls: number; share: number }
 
 function stat(ts: number[]): Stat {
   const s = [...ts].sort((a, b) => a - b);
@@ -98,22 +98,6 @@ function buildCase(name: string): { model: tfl.LayersModel; x: tf.Tensor; y: tf.
   throw new Error(`bench:train: unknown case '${name}' (expected conv4 or frbc-small)`);
 }
 
-// Records each profiled kernel's nesting depth (1 = called by user code) so the split counts top-level kernels only.
-function withDepth<T>(fn: () => Promise<T>): Promise<T> {
-  const engine = tf.engine() as unknown as {
-    profiler: { profileKernel: (n: string, i: unknown, f: () => unknown) => { extraInfo: unknown } };
-    state: { kernelDepth: number };
-  };
-  const orig = engine.profiler.profileKernel;
-  engine.profiler.profileKernel = function (this: unknown, n, i, f) {
-    const depth = engine.state.kernelDepth;
-    const p = orig.call(this, n, i, f);
-    p.extraInfo = `depth=${depth}`;
-    return p;
-  };
-  return fn().finally(() => { engine.profiler.profileKernel = orig; });
-}
-
 async function runCase(name: string): Promise<CaseResult> {
   const { model, x, y } = buildCase(name);
   const optimizer = tf.train.adam(2e-4);
@@ -136,21 +120,7 @@ async function runCase(name: string): Promise<CaseResult> {
   if (leaked !== 0) log(`    WARNING: ${leaked} tensors leaked over the timed runs`);
   const res: CaseResult = { forward_ms: forward.median_ms, train_step_ms: train.median_ms, forward, train_step: train };
   if (SPLIT && train.median_ms < 20_000) {
-    const prof = await withDepth(() => tf.profile(step));
-    const byName = new Map<string, { ms: number; calls: number }>();
-    let total = 0;
-    for (const k of prof.kernels) {
-      if (k.extraInfo !== 'depth=1') continue;
-      const ms = Number(k.kernelTimeMs);
-      total += ms;
-      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += ms;
-      e.calls += 1;
-      byName.set(k.name, e);
-    }
-    res.split = [...byName.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: +e.ms.toFixed(2), calls: e.calls, share: +(e.ms / total).toFixed(4) }))
-      .sort((a, b) => b.ms - a.ms);
+    res.split = (await kernelSplit(step)).rows;
   }
   tf.dispose([x, y]);
   optimizer.dispose();
