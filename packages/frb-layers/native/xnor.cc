@@ -56,9 +56,14 @@ inline void pack_pixel(const float* xp, const float* thr, int Ci, uint32_t* dst)
 // y = (t < 0 ? t·β : t) + ζ (layers/rprelu.ts) and y += res, each step rounded to float32 as the separate RPReLU
 // and Add kernels round it (no FMA contraction: fp-contract=off), so the fused output equals the unfused one bit
 // for bit. One function serves both, so the conv part is the same code.
+// With shuffle r > 1 (a deployed binary upsampler stage: conv C → C·r² → RPReLU → PixelShuffle(r), plus the
+// stage input enlarged r× by nearest neighbour), output channel ch = (i·r + j)·C + c of pixel (oy, ox) is written
+// to pixel (oy·r + i, ox·r + j), channel c, of out [N][Ho·r][Wo·r][C] (depth-to-space; the layer orders its
+// output channels so), and res [N][Ho][Wo][C] is read at (oy, ox, c): the enlargement costs no pass of its own.
 struct UnitEpilogue {
   const float *gamma, *slope, *zeta;  // RPReLU [Co] each, or all null
-  const float* res;                   // residual [N][Ho][Wo][Co], or null
+  const float* res;                   // residual [N][Ho][Wo][Co / shuffle²], or null
+  int shuffle;                        // r >= 1 (1: out and res are [N][Ho][Wo][Co])
 };
 
 // What every pixel of one call shares: geometry, the packed bits, weights, and the epilogue's inputs.
@@ -79,14 +84,24 @@ struct PixelBlock {
   int K(int Ci) const { return (ky1 - ky0) * (kx1 - kx0) * Ci; }
 };
 
+// The output pixel that conv pixel m's channel group ij = i·r + j goes to (m itself without a shuffle).
+inline size_t out_pixel(const XnorCall& c, int64_t m, int ij) {
+  const int r = c.unit.shuffle;
+  if (r == 1) return (size_t)m;
+  const Geo& g = c.g;
+  const int64_t hw = (int64_t)g.Ho * g.Wo, n = m / hw, oy = (m % hw) / g.Wo, ox = m % g.Wo;
+  return (size_t)(((n * g.Ho + oy) * r + ij / r) * g.Wo + ox) * r + ij % r;
+}
+
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
 // Out of line: GCC does not inline across the optimize pragma; one call per pixel is small next to its popcounts.
-__attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* acc, int K, size_t at) {
+__attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* acc, int K, int64_t m) {
   const int Co = c.g.Co;
   const UnitEpilogue& u = c.unit;
-  float* o = c.out + at;
+  const int C = Co / (u.shuffle * u.shuffle);
   for (int ch = 0; ch < Co; ch++) {
+    const int ij = ch / C, cc = ch % C;
     double s = c.bias[ch];
     for (int k = 0; k < c.order; k++) {
       const double d = (double)(K - 2 * acc[k * Co + ch]);
@@ -101,8 +116,8 @@ __attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* a
       const float t = y - u.gamma[ch], neg = t * u.slope[ch];
       y = (t < 0.f ? neg : t) + u.zeta[ch];
     }
-    if (u.res) y += u.res[at + ch];
-    o[ch] = y;
+    if (u.res) y += u.res[(size_t)m * C + cc];
+    c.out[out_pixel(c, m, ij) * C + cc] = y;
   }
 }
 #pragma GCC pop_options
@@ -176,41 +191,46 @@ FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32
 
 // The epilogue above, 16 channels per step (the same operations in the same order, so the same bits): the sums
 // in two halves of 8 doubles, then one 16-float vector for RPReLU, the residual and the store.
-FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, size_t at) {
+FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, int64_t m) {
   const int Co = c.g.Co;
   const UnitEpilogue& u = c.unit;
+  const int groups = u.shuffle * u.shuffle, C = Co / groups;
   const __m256i Kv = _mm256_set1_epi32(K);
-  for (int c0 = 0; c0 < Co; c0 += 16) {
-    const int n = std::min(16, Co - c0);
-    const __mmask16 m = n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
-    __m256 half[2];
-    for (int h = 0; h < 2; h++) {
-      const int ch = c0 + 8 * h;
-      const __mmask8 mh = (__mmask8)(m >> (8 * h));
-      __m512d s = _mm512_maskz_loadu_pd(mh, c.bias + ch);
-      for (int k = 0; k < c.order; k++) {
-        const __m256i cnt = _mm256_maskz_loadu_epi32(mh, acc + k * Co + ch);
-        const __m512d d = _mm512_maskz_cvtepi32_pd(mh, _mm256_sub_epi32(Kv, _mm256_add_epi32(cnt, cnt)));
-        s = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mh, c.alpha + k * Co + ch), d, s);
+  for (int ij = 0; ij < groups; ij++) {
+    float* const o = c.out + out_pixel(c, m, ij) * C;
+    for (int cc = 0; cc < C; cc += 16) {
+      const int c0 = ij * C + cc;
+      const int n = std::min(16, C - cc);
+      const __mmask16 mk = n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+      __m256 half[2];
+      for (int h = 0; h < 2; h++) {
+        const int ch = c0 + 8 * h;
+        const __mmask8 mh = (__mmask8)(mk >> (8 * h));
+        __m512d s = _mm512_maskz_loadu_pd(mh, c.bias + ch);
+        for (int k = 0; k < c.order; k++) {
+          const __m256i cnt = _mm256_maskz_loadu_epi32(mh, acc + k * Co + ch);
+          const __m512d d = _mm512_maskz_cvtepi32_pd(mh, _mm256_sub_epi32(Kv, _mm256_add_epi32(cnt, cnt)));
+          s = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mh, c.alpha + k * Co + ch), d, s);
+        }
+        half[h] = _mm512_maskz_cvtpd_ps(mh, s);
       }
-      half[h] = _mm512_maskz_cvtpd_ps(mh, s);
+      __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1);
+      if (u.gamma) {
+        const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(mk, u.gamma + c0));
+        const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(mk, u.slope + c0));
+        y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
+                          _mm512_maskz_loadu_ps(mk, u.zeta + c0));
+      }
+      if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
+      if (n == 16) _mm512_storeu_ps(o + cc, y);
+      else _mm512_mask_storeu_ps(o + cc, mk, y);
     }
-    __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1);
-    if (u.gamma) {
-      const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(m, u.gamma + c0));
-      const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(m, u.slope + c0));
-      y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
-                        _mm512_maskz_loadu_ps(m, u.zeta + c0));
-    }
-    if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, u.res + at + c0));
-    if (n == 16) _mm512_storeu_ps(c.out + at + c0, y);
-    else _mm512_mask_storeu_ps(c.out + at + c0, m, y);
   }
 }
 
 // One output row (n, oy) on the vector path: blocks of P interior pixels, single pixels at the borders.
 template <int P>
-FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int oxHi, size_t rowAt, int32_t* acc) {
+FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int oxHi, int64_t rowPix, int32_t* acc) {
   const Geo& g = c.g;
   for (int ox = 0; ox < g.Wo;) {
     b.ox = ox;
@@ -224,7 +244,7 @@ FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int o
       while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
       count_lanes_avx512<1>(c, b, acc);
     }
-    for (int p = 0; p < n; p++) xnor_epilogue_avx512(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowAt + (size_t)(ox + p) * g.Co);
+    for (int p = 0; p < n; p++) xnor_epilogue_avx512(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowPix + ox + p);
     ox += n;
   }
 }
@@ -269,11 +289,11 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
       b.ky0 = 0; b.ky1 = g.kH;
       while (b.ky0 < g.kH && b.oy * g.sH - g.pT + b.ky0 * g.dH < 0) b.ky0++;
       while (b.ky1 > b.ky0 && b.oy * g.sH - g.pT + (b.ky1 - 1) * g.dH >= g.H) b.ky1--;
-      const size_t rowAt = (size_t)r * g.Wo * g.Co;
+      const int64_t rowPix = r * g.Wo;  // the row's first output pixel
 #if defined(FRB_XNOR_X86)
       if (vec) {
-        if (P == 3) xnor_row_avx512<3>(c, b, oxLo, oxHi, rowAt, acc.data());
-        else xnor_row_avx512<4>(c, b, oxLo, oxHi, rowAt, acc.data());
+        if (P == 3) xnor_row_avx512<3>(c, b, oxLo, oxHi, rowPix, acc.data());
+        else xnor_row_avx512<4>(c, b, oxLo, oxHi, rowPix, acc.data());
         continue;
       }
 #endif
@@ -282,27 +302,33 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
         while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
         while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
         count_portable(c, b, acc.data());
-        xnor_epilogue(c, acc.data(), b.K(g.Ci), rowAt + (size_t)ox * g.Co);
+        xnor_epilogue(c, acc.data(), b.K(g.Ci), rowPix + ox);
       }
     }
   });
 }
 
-// xnorConv(params [threads, ...geometry, order, path?], x [N][H][W][Ci], threshold [Ci] | null,
+// xnorConv(params [threads, ...geometry, order, path?, shuffle?], x [N][H][W][Ci], threshold [Ci] | null,
 //          weights Int32Array ([tap][⌈Ci/32⌉ words][lane], lane = base·Co + o, padded with zeros to a multiple of
 //          16 lanes), alpha [order·Co], bias [Co] | null, out [N][Ho][Wo][Co], gamma | null, slope | null,
-//          zeta | null ([Co] each: the fused RPReLU, all or none), residual [N][Ho][Wo][Co] | null (added last)).
-// path (optional, default 0): 0 runs the fastest path this CPU has, 1 the portable loop.
+//          zeta | null ([Co] each: the fused RPReLU, all or none), residual [N][Ho][Wo][Co / shuffle²] | null (added
+//          last)); out is [N][Ho·shuffle][Wo·shuffle][Co / shuffle²] (see UnitEpilogue).
+// path (optional, default 0): 0 runs the fastest path this CPU has, 1 the portable loop. shuffle (optional,
+// default 1): the depth-to-space factor r of a fused upsampler stage; Co must be a multiple of r².
 napi_value XnorConv(napi_env env, napi_callback_info info) {
-  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order, path?], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
+  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order, path?, shuffle?], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
   const Geo g = a.geo();
   const int order = a.dim(1 + kGeoInts, 1);
   a.dim(4, 1);   // Ci
   a.dim(15, 1);  // Co
   const int path = a.nparams() > 2 + kGeoInts ? a.dim(2 + kGeoInts) : 0;
   if (a.ok() && path > 1) a.invalid("params[" + std::to_string(2 + kGeoInts) + "] (path) must be 0 (fastest) or 1 (portable), got " + std::to_string(path));
+  const int shuffle = a.nparams() > 3 + kGeoInts ? a.dim(3 + kGeoInts, 1) : 1;
+  if (a.ok() && g.Co % (shuffle * shuffle) != 0) {
+    a.invalid("Co (" + std::to_string(g.Co) + ") must be a multiple of shuffle² (shuffle " + std::to_string(shuffle) + ")");
+  }
   const int A = (g.Ci + 31) / 32, Rp = padded_lanes(order, g.Co);
-  const size_t outN = (size_t)g.N * g.Ho * g.Wo * g.Co;
+  const size_t outN = (size_t)g.N * g.Ho * g.Wo * g.Co, resN = outN / ((size_t)shuffle * shuffle);
   const float* x = a.f32(1, "x", (size_t)g.N * g.H * g.W * g.Ci);
   const float* thr = a.f32(2, "threshold", g.Ci, true);
   const int32_t* wi = a.i32(3, "weights", (size_t)g.kH * g.kW * A * Rp);
@@ -310,7 +336,7 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
   const float* bias = a.f32(5, "bias", g.Co, true);
   float* out = a.f32(6, "out", outN);
   UnitEpilogue unit{a.f32(7, "gamma", g.Co, true), a.f32(8, "slope", g.Co, true), a.f32(9, "zeta", g.Co, true),
-                    a.f32(10, "residual", outN, true)};
+                    a.f32(10, "residual", resN, true), shuffle};
   const int rprelu = (unit.gamma != nullptr) + (unit.slope != nullptr) + (unit.zeta != nullptr);
   if (a.ok() && rprelu != 0 && rprelu != 3) {
     a.invalid("gamma, slope and zeta (the fused RPReLU) must be given together or all be null");

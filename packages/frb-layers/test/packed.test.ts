@@ -6,6 +6,7 @@ import {
   packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
   xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, type XnorImpl,
   PackedBinaryUnit, packUnit, packUnitSpec, rprelu, unitFusionProblem,
+  PackedUpsampleUnit, packUpsampleUnit, packUpsampleUnitSpec, upsampleFusionProblem,
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
 import { useNativeConvKernels } from '../src/backend.js';
@@ -392,5 +393,92 @@ describe('PackedBinaryUnit layer', () => {
     expect(unitFusionProblem(s, a)).toMatch(/SRBConv2D 'widen' maps 3 channels to 4/);
     expect(() => packUnitSpec(s, a, 'u')).toThrow(/packUnitSpec: SRBConv2D 'widen'/);
     expect(unitFusionProblem(a, a)).toMatch(/RPReLU 'act' is not an SRBConv2D/);
+  });
+});
+
+// A deployed binary upsampler stage (FRBC-M), PixelShuffle_r(RPReLU(SRBConv2D(x))) + nearest_r(x), as one
+// PackedUpsampleUnit: the same output as the packed conv followed by the separate ops (bit for bit), on every
+// kernel. The shuffle is written here with reshape/transpose in PyTorch's channel order (c·r² + i·r + j), as
+// @frb/models' PixelShuffle; channel counts cover whole 16-lane native blocks (16 → 64) and partial ones (3, 8).
+const stageCases = [
+  { cin: 16, r: 2, hw: [5, 7], order: 2 },
+  { cin: 8, r: 3, hw: [4, 3], order: 2 },
+  { cin: 3, r: 2, hw: [1, 2], order: 1 },
+];
+
+function shuffleRef(y: tf.Tensor4D, r: number): tf.Tensor4D {
+  const [b, h, w, cr2] = y.shape;
+  const c = cr2 / (r * r);
+  return tf.reshape(tf.transpose(tf.reshape(y, [b * h, w, c, r, r]), [0, 3, 1, 4, 2]), [b, h * r, w * r, c]);
+}
+
+function randomStage(cin: number, r: number, order: number, useBias: boolean, seed: number) {
+  const co = cin * r * r;
+  const srb = srbConv2d({ filters: co, kernelSize: 3, padding: 'same', useBias, order });
+  randomize(srb, [1, 4, 4, cin], seed);
+  const act = rprelu();
+  act.build([null, co]);
+  const p = [rand([co], seed + 1, 0.3), tf.add(0.25, rand([co], seed + 2, 0.3)), rand([co], seed + 3, 0.3)];
+  act.setWeights(p);
+  tf.dispose(p);
+  return { srb, act };
+}
+
+for (const { impl, backend } of IMPLS) {
+  const label = backend ? `${impl} kernel on ${backend}` : `${impl} kernel`;
+  describe(`PackedUpsampleUnit (${label}) = packed conv → RPReLU → shuffle, + nearest(x)`, () => {
+    stageCases.forEach((c, ci) => {
+      it(`${c.cin} → ${c.cin * c.r * c.r} ch, r = ${c.r}, order ${c.order}, ${c.hw.join('x')}`, async () => {
+        const undo = await useImpl(impl, backend);
+        try {
+          for (const useBias of [false, true]) {
+            const { srb, act } = randomStage(c.cin, c.r, c.order, useBias, 70 + 10 * ci);
+            const stage = packUpsampleUnit(srb, act, c.r);
+            const packed = packLayer(srb);
+            const x = rand([2, c.hw[0], c.hw[1], c.cin], 300 + ci);
+            const near = (t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [c.hw[0] * c.r, c.hw[1] * c.r]);
+            const unfused = tf.tidy(() => tf.add(shuffleRef(act.apply(packed.apply(x)) as tf.Tensor4D, c.r), near(x)));
+            const simulated = tf.tidy(() => tf.add(shuffleRef(act.apply(srb.apply(x)) as tf.Tensor4D, c.r), near(x)));
+            const n0 = tf.memory().numTensors;
+            const got = stage.apply(x) as tf.Tensor;
+            expect(tf.memory().numTensors).toBe(n0 + 1); // the output only
+            expect(got.shape).toEqual([2, c.hw[0] * c.r, c.hw[1] * c.r, c.cin]);
+            expect(Array.from(got.dataSync())).toEqual(Array.from(unfused.dataSync()));
+            expectClose(got, simulated, 2e-6, 1e-4);
+            tf.dispose([x, unfused, simulated, got]);
+          }
+        } finally {
+          await undo();
+        }
+      });
+    });
+  });
+}
+
+describe('PackedUpsampleUnit layer', () => {
+  it('getConfig / fromConfig round trip with its scale and RPReLU weights (trained channel order)', () => {
+    const { srb, act } = randomStage(8, 2, 2, true, 9);
+    const stage = packUpsampleUnit(srb, act, 2, 'up');
+    expect(stage.getClassName()).toBe('PackedUpsampleUnit');
+    expect(stage.getConfig().scale).toBe(2);
+    expect(stage.weights.map((w) => w.originalName)).toEqual(
+      ['packed_kernel', 'alpha', 'threshold', 'bias', 'rprelu_gamma', 'rprelu_alpha', 'rprelu_zeta'],
+    );
+    expect(Array.from(stage.getWeights()[4].dataSync())).toEqual(Array.from(act.getWeights()[0].dataSync()));
+    expectConfigRoundTrip(stage, rand([1, 3, 4, 8], 5));
+  });
+
+  it('errors name the layer and what is wrong', () => {
+    const ok = { filters: 16, kernelSize: 3, order: 2, padding: 'same' as const, name: 'bad' };
+    expect(() => new PackedUpsampleUnit({ ...ok, scale: 1 })).toThrow(/PackedUpsampleUnit 'bad'.*scale must be an integer >= 2, got 1/);
+    expect(() => new PackedUpsampleUnit({ ...ok, scale: 2, padding: 'valid' })).toThrow(/PackedUpsampleUnit 'bad'.*strides 1 and padding 'same'/);
+    expect(() => new PackedUpsampleUnit({ ...ok, scale: 2 }).build([null, null, null, 3])).toThrow(/PackedUpsampleUnit 'bad'.*filters = input channels · 4 \(12\), got 16/);
+    const s = srbConv2d({ filters: 12, kernelSize: 3, padding: 'same', name: 'up' });
+    s.build([null, 4, 4, 4]);
+    const a = rprelu({ name: 'act' });
+    a.build([null, 12]);
+    expect(upsampleFusionProblem(s, a, 2)).toMatch(/SRBConv2D 'up' maps 4 channels to 12, not to 4·2²/);
+    expect(() => packUpsampleUnitSpec(s, a, 2, 'u')).toThrow(/packUpsampleUnitSpec: SRBConv2D 'up'/);
+    expect(upsampleFusionProblem(s, a, 1.5)).toMatch(/scale must be an integer >= 2, got 1.5/);
   });
 });

@@ -1,13 +1,14 @@
 // deployModel: the inference form of a trained binary model. Every SRBConv2D / SRBDense is swapped for its
 // bit-packed twin (@frb/layers' PackedConv2D / PackedDense: 1-bit weight signs, α's, RSign thresholds and biases
 // folded into per-channel multipliers), computing the same outputs with XNOR-popcount kernels; a binary unit
-// (SRBConv2D → RPReLU → residual Add) becomes one PackedBinaryUnit (deploy_units.ts). Everything else is
+// (SRBConv2D → RPReLU → residual Add) becomes one PackedBinaryUnit, a binary upsampler stage (FRBC-M) one
+// PackedUpsampleUnit (deploy_units.ts). Everything else is
 // copied unchanged. Like binarizeModel, it rewrites the model's JSON topology and rebuilds it with tfjs' own
 // deserializer, so the deployed model saves and loads as a standard tfjs LayersModel (packed signs are int32
 // words in weights.bin, one bit per weight).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isPackable, isSRBLayer, packSRBLayer, packUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
+import { isPackable, isSRBLayer, packSRBLayer, packUnitSpec, packUpsampleUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
 import { findUnits } from './deploy_units.js';
 
 export interface DeployOptions {
@@ -15,7 +16,8 @@ export interface DeployOptions {
   name?: string;
   /**
    * Fuse each binary unit SRBConv2D → RPReLU → Add(·, the conv's input) into one PackedBinaryUnit named after the
-   * Add, whose kernel applies RPReLU and the add in its epilogue (default true; same outputs either way).
+   * Add, whose kernel applies RPReLU and the add in its epilogue, and each binary upsampler stage into one
+   * PackedUpsampleUnit (default true; same outputs either way).
    */
   fuse?: boolean;
 }
@@ -55,13 +57,14 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
     const layers = config.layers as PyDict[] | undefined;
     if (!Array.isArray(layers)) throw new Error(`deployModel: model '${model.name}' has no layer list in its topology (only functional/sequential graphs are supported)`);
     const units = opts.fuse === false ? new Map() : findUnits(model, layers, config.output_layers);
-    const fused = new Set([...units.values()].flatMap((u) => [u.conv.name, u.act.name]));
+    const fused = new Set([...units.values()].flatMap((u) => [u.conv.name, u.act.name, ...u.replaces]));
     for (const entry of layers) {
       const cfg = entry.config as PyDict;
       const name = (entry.name ?? cfg?.name) as string;
       const unit = units.get(name);
       if (!unit && (!pack.has(name) || fused.has(name))) continue;
-      const spec = unit ? packUnitSpec(unit.conv, unit.act, name) : packSRBLayer(model.getLayer(name) as SRBLayer);
+      const spec = !unit ? packSRBLayer(model.getLayer(name) as SRBLayer)
+        : unit.scale ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name);
       specs.set(name, spec);
       entry.class_name = spec.className;
       entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));

@@ -1,9 +1,11 @@
 // The binary units deployModel fuses: in a model's JSON topology, an SRBConv2D whose output feeds only an RPReLU
 // whose output feeds only an Add of it and the conv's own input (FRBC/BBCU's 'bbcu' unit). Each becomes one
 // PackedBinaryUnit (@frb/layers) named after the Add, with the conv's inbound node, so every layer downstream of
-// the unit keeps its inputs; the conv and RPReLU entries are dropped.
+// the unit keeps its inputs; the conv and RPReLU entries are dropped. Likewise a binary upsampler stage (FRBC-M):
+// an Add of PixelShuffle(r)(RPReLU(SRBConv2D(x))) and UpSampling2D(r, nearest)(x) becomes one PackedUpsampleUnit,
+// dropping the conv, RPReLU, PixelShuffle and UpSampling2D entries.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { RPReLU, SRBConv2D, unitFusionProblem } from '@frb/layers';
+import { RPReLU, SRBConv2D, unitFusionProblem, upsampleFusionProblem } from '@frb/layers';
 
 type PyDict = { [k: string]: unknown };
 /** One inbound tensor of a node in the saved topology: [layer name, node index, tensor index, kwargs]. */
@@ -14,6 +16,10 @@ export interface FusibleUnit {
   act: RPReLU;
   /** The conv's inbound nodes (the unit's input), as saved. */
   inbound: unknown;
+  /** An upsampler stage's factor r (absent for a unit with its residual add). */
+  scale?: number;
+  /** The other layers the fused layer replaces (an upsampler stage's PixelShuffle and UpSampling2D). */
+  replaces: string[];
 }
 
 const entryName = (e: PyDict) => (e.name ?? (e.config as PyDict | undefined)?.name) as string;
@@ -28,8 +34,9 @@ function soleInput(e: PyDict | undefined): InboundRef | null {
 
 /**
  * The fusible units of `model`, keyed by their Add's name. `entries` is the topology's layer list, `outputs` its
- * output_layers; a conv or RPReLU whose output is also used elsewhere (another layer or a model output) is left
- * unfused, as is a unit that PackedBinaryUnit cannot run (unitFusionProblem).
+ * output_layers; a layer of the pattern whose output is also used elsewhere (another layer or a model output) leaves
+ * it unfused, as does a unit that PackedBinaryUnit / PackedUpsampleUnit cannot run (unitFusionProblem,
+ * upsampleFusionProblem).
  */
 export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: unknown): Map<string, FusibleUnit> {
   const byName = new Map(entries.map((e) => [entryName(e), e]));
@@ -38,23 +45,45 @@ export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: un
   for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) use(ref[0]);
   for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) use(ref[0]);
 
+  const usedOnce = (n: string) => uses.get(n) === 1;
+  // conv → act → `ref`, each used once, with the conv's input `x`: the conv and act, or null.
+  const convAct = (ref: InboundRef, x: InboundRef) => {
+    const c = soleInput(byName.get(ref[0]));
+    const convEntry = c ? byName.get(c[0]) : undefined;
+    const input = soleInput(convEntry);
+    if (!c || !convEntry || !input || !sameTensor(input, x) || !usedOnce(ref[0]) || !usedOnce(c[0])) return null;
+    return { conv: model.getLayer(c[0]), act: model.getLayer(ref[0]), inbound: convEntry.inbound_nodes };
+  };
+
   const units = new Map<string, FusibleUnit>();
   for (const add of entries) {
     const nodes = nodesOf(add);
     if (add.class_name !== 'Add' || nodes.length !== 1 || nodes[0].length !== 2) continue;
     for (const [r, x] of [nodes[0], [...nodes[0]].reverse()]) {
-      const actEntry = byName.get(r[0]);
-      const c = soleInput(actEntry);
-      const convEntry = c ? byName.get(c[0]) : undefined;
-      const input = soleInput(convEntry);
-      if (!actEntry || !c || !convEntry || !input || !sameTensor(input, x)) continue;
-      if (uses.get(r[0]) !== 1 || uses.get(c[0]) !== 1) continue;
-      const conv = model.getLayer(c[0]);
-      const act = model.getLayer(r[0]);
-      if (unitFusionProblem(conv, act) !== null) continue;
-      units.set(entryName(add), { conv: conv as SRBConv2D, act: act as RPReLU, inbound: convEntry.inbound_nodes });
-      break;
+      const unit = residualUnit(r, x) ?? upsampleStage(r, x);
+      if (unit) { units.set(entryName(add), unit); break; }
     }
   }
   return units;
+
+  function residualUnit(actRef: InboundRef, x: InboundRef): FusibleUnit | null {
+    const found = convAct(actRef, x);
+    if (!found || unitFusionProblem(found.conv, found.act) !== null) return null;
+    return { conv: found.conv as SRBConv2D, act: found.act as RPReLU, inbound: found.inbound, replaces: [] };
+  }
+
+  function upsampleStage(shuffleRef: InboundRef, nearestRef: InboundRef): FusibleUnit | null {
+    const shuffle = byName.get(shuffleRef[0]);
+    const nearest = byName.get(nearestRef[0]);
+    if (shuffle?.class_name !== 'PixelShuffle' || nearest?.class_name !== 'UpSampling2D') return null;
+    const scale = (shuffle.config as PyDict).scale as number;
+    const ncfg = nearest.config as PyDict;
+    if (ncfg.interpolation !== 'nearest' || ![ncfg.size].flat().every((v) => v === scale)) return null;
+    const x = soleInput(nearest);
+    const a = soleInput(shuffle);
+    if (!x || !a || !usedOnce(shuffleRef[0]) || !usedOnce(nearestRef[0])) return null;
+    const found = convAct(a, x);
+    if (!found || upsampleFusionProblem(found.conv, found.act, scale) !== null) return null;
+    return { conv: found.conv as SRBConv2D, act: found.act as RPReLU, inbound: found.inbound, scale, replaces: [shuffleRef[0], nearestRef[0]] };
+  }
 }

@@ -126,6 +126,10 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
       const fused = await deployModel(m);
       expect(fused.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
       const stages = scale === 4 ? 2 : 1;
+      // Each upsampler stage (conv, RPReLU, PixelShuffle, nearest, Add) is one PackedUpsampleUnit named after its Add.
+      expect(fused.layers.filter((l) => l.getClassName() === 'PackedUpsampleUnit').map((l) => l.name))
+        .toEqual(Array.from({ length: stages }, (_, k) => `upsampler/out${k + 1}`));
+      expect(fused.layers.some((l) => ['PixelShuffle', 'UpSampling2D', 'RPReLU'].includes(l.getClassName()))).toBe(false);
       const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
       expect(packed).toEqual(planDeployment(m));
       expect(packed).toEqual([
@@ -135,7 +139,7 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
       expect(d.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name)).toEqual(['head/conv_first', 'tail/conv_last']);
       for (const [h, w] of [[7, 5], [1, 3]]) {
         expectSamePrediction(m, d, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w}`);
-        expectSamePrediction(m, fused, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w} fused`);
+        expectSamePrediction(m, fused, tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 90 + h), `${h}x${w} fused`, d);
       }
       m.dispose();
       d.dispose();
@@ -167,6 +171,8 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
     { name: 'FRBC x3 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 3, features: 32, blocks: 2 }), x: [1, 1, 6, 3] },
     { name: 'FRBC x4 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 4, features: 64, blocks: 2 }), x: [1, 7, 5, 3] },
     { name: 'FRBC-M x4 on cpu', backend: 'cpu', make: () => createModel('frbc-m', { scale: 4, features: 8, blocks: 1 }), x: [1, 5, 6, 3] },
+    { name: 'FRBC-M x4, 32 features, on wasm', backend: 'wasm', make: () => createModel('frbc-m', { scale: 4, features: 32, blocks: 1 }), x: [2, 6, 5, 3] },
+    { name: 'FRBC-M x3, 16 features, on wasm', backend: 'wasm', make: () => createModel('frbc-m', { scale: 3, features: 16, blocks: 1 }), x: [1, 4, 7, 3] },
     { name: 'FRBT x2 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 7, 9, 3] },
     { name: 'FRBT x3 on wasm', backend: 'wasm', make: () => createModel('frbt', { scale: 3, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 5, 6, 3] },
     { name: 'FRBT x4 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 4, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 6, 5, 3] },

@@ -54,7 +54,8 @@ export interface FrbLeakyReluGradAttrs {
 /**
  * The packed binary conv (XNOR-popcount), the inference form of an SRB conv or dense layer. Input x, float32 NHWC;
  * optional input residual (the output's shape), added after the optional RPReLU of attrs.rprelu: the fused
- * epilogue of a deployed binary unit, y = rprelu(conv(x)) + residual, each step rounded as the separate ops round it.
+ * epilogue of a deployed binary unit, y = rprelu(conv(x)) + residual, each step rounded as the separate ops round it
+ * (with attrs.shuffle, that of a binary upsampler stage: y = shuffle(rprelu(conv(x))) + nearest(residual)).
  */
 export const FrbXnorConv = 'FrbXnorConv';
 export type FrbXnorConvInputs = Inputs<'x', 'residual'>;
@@ -74,6 +75,13 @@ export interface FrbXnorConvAttrs {
   outShape: number[];
   /** RPReLU applied to the conv output in the same pass (layers/rprelu.ts' gamma, alpha = slope, zeta; [Co] each). */
   rprelu?: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array } | null;
+  /**
+   * Depth-to-space factor r of a fused binary upsampler stage (default 1: none). With r > 1, output channel
+   * (i·r + j)·C + c of pixel (h, w) goes to pixel (h·r + i, w·r + j), channel c (C = Co/r²; outShape
+   * [N, Ho·r, Wo·r, C]), after the RPReLU, and the residual is [N, Ho, Wo, C], read at (h, w, c): its
+   * nearest-neighbour enlargement is added in the same pass.
+   */
+  shuffle?: number;
 }
 
 /** Every kernel name this package defines (stock tfjs has none of them). */

@@ -13,3 +13,4 @@ export * from './packed-conv2d.js';
 export * from './packed-dense.js';
 export * from './packed-unit.js';
 export * from './pack.js';
+export * from './packed-upsample-unit.js';

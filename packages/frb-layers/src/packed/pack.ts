@@ -13,6 +13,7 @@ import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
 import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
 import { PackedBinaryUnit } from './packed-unit.js';
+import { PackedUpsampleUnit } from './packed-upsample-unit.js';
 import { RPReLU } from '../layers/rprelu.js';
 
 export interface PackedLayerSpec {
@@ -102,6 +103,20 @@ export function packLayer(layer: SRBLayer): PackedConv2D | PackedDense {
  * RPReLU over those channels.
  */
 export function unitFusionProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer): string | null {
+  return stageProblem(conv, act, 1);
+}
+
+/**
+ * Why conv → act → PixelShuffle(r) plus nearest_r(conv's input) cannot be one PackedUpsampleUnit, or null when it
+ * can: as unitFusionProblem, except that the conv maps C channels to C·r².
+ */
+export function upsampleFusionProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer, scale: number): string | null {
+  if (!Number.isInteger(scale) || scale < 2) return `scale must be an integer >= 2, got ${scale}`;
+  return stageProblem(conv, act, scale);
+}
+
+/** The checks both fusions share; the conv maps C channels to C·r² (r = 1: a unit with its residual add). */
+function stageProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer, r: number): string | null {
   if (!(conv instanceof SRBConv2D)) return `${who(conv)} is not an SRBConv2D`;
   if (!isPackable(conv)) return `${who(conv)} has full-precision activations`;
   if (!(act instanceof RPReLU)) return `${who(act)} is not an RPReLU`;
@@ -111,9 +126,18 @@ export function unitFusionProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer)
   if (!one(cfg.strides) || cfg.padding !== 'same') return `${who(conv)} needs strides 1 and padding 'same'`;
   if ((cfg.activation ?? 'linear') !== 'linear') return `${who(conv)} has activation '${String(cfg.activation)}'`;
   const shape = conv.latentKernel!.shape as number[];
-  if (shape[2] !== shape[3]) return `${who(conv)} maps ${shape[2]} channels to ${shape[3]}, so its input cannot be added`;
+  if (shape[3] !== shape[2] * r * r) {
+    return `${who(conv)} maps ${shape[2]} channels to ${shape[3]}, ${r === 1 ? 'so its input cannot be added' : `not to ${shape[2]}·${r}²`}`;
+  }
   if (act.gamma!.shape[0] !== shape[3] || act.gamma!.shape.length !== 1) return `${who(act)} is not per channel of ${who(conv)}'s ${shape[3]} outputs`;
   return null;
+}
+
+/** The packed conv's spec plus the RPReLU's three weights, as a fused layer of class `className`. */
+function fusedSpec(conv: SRBConv2D, act: RPReLU, className: string, config: tf.serialization.ConfigDict): PackedLayerSpec {
+  const spec = packSRBLayer(conv);
+  spec.weights.push(act.gamma!.read().clone(), act.alpha!.read().clone(), act.zeta!.read().clone());
+  return { className, config: { ...spec.config, ...config }, weights: spec.weights };
 }
 
 /**
@@ -123,17 +147,30 @@ export function unitFusionProblem(conv: tfl.layers.Layer, act: tfl.layers.Layer)
 export function packUnitSpec(conv: SRBConv2D, act: RPReLU, name: string): PackedLayerSpec {
   const problem = unitFusionProblem(conv, act);
   if (problem !== null) throw new Error(`packUnitSpec: ${problem}`);
-  const spec = packSRBLayer(conv);
-  spec.weights.push(act.gamma!.read().clone(), act.alpha!.read().clone(), act.zeta!.read().clone());
-  return { className: PackedBinaryUnit.className, config: { ...spec.config, name }, weights: spec.weights };
+  return fusedSpec(conv, act, PackedBinaryUnit.className, { name });
+}
+
+/** The PackedUpsampleUnit config and weights of the stage conv → act → shuffle + nearest (see upsampleFusionProblem). */
+export function packUpsampleUnitSpec(conv: SRBConv2D, act: RPReLU, scale: number, name: string): PackedLayerSpec {
+  const problem = upsampleFusionProblem(conv, act, scale);
+  if (problem !== null) throw new Error(`packUpsampleUnitSpec: ${problem}`);
+  return fusedSpec(conv, act, PackedUpsampleUnit.className, { name, scale });
 }
 
 /** A built PackedBinaryUnit equal to conv → act → add(·, conv's input) (for use outside a model). */
 export function packUnit(conv: SRBConv2D, act: RPReLU, name = `${conv.name}_unit`): PackedBinaryUnit {
-  const spec = packUnitSpec(conv, act, name);
-  const unit = new PackedBinaryUnit(spec.config as unknown as ConstructorParameters<typeof PackedBinaryUnit>[0]);
-  unit.build([null, null, null, conv.latentKernel!.shape[2]]);
-  unit.setWeights(spec.weights);
+  return buildFused(packUnitSpec(conv, act, name), PackedBinaryUnit, conv);
+}
+
+/** A built PackedUpsampleUnit equal to the stage conv → act → PixelShuffle(scale) + nearest_scale(input). */
+export function packUpsampleUnit(conv: SRBConv2D, act: RPReLU, scale: number, name = `${conv.name}_stage`): PackedUpsampleUnit {
+  return buildFused(packUpsampleUnitSpec(conv, act, scale, name), PackedUpsampleUnit, conv);
+}
+
+function buildFused<T extends PackedConv2D>(spec: PackedLayerSpec, Layer: new (args: never) => T, conv: SRBConv2D): T {
+  const layer = new Layer(spec.config as never);
+  layer.build([null, null, null, conv.latentKernel!.shape[2]]);
+  layer.setWeights(spec.weights);
   tf.dispose(spec.weights);
-  return unit;
+  return layer;
 }

@@ -94,6 +94,14 @@ export class PackedConv2D extends PackedBinaryLayer {
     this.padding = padding;
   }
 
+  /**
+   * Depth-to-space factor of the native kernel's epilogue: 1 here; a fused upsampler stage (PackedUpsampleUnit)
+   * sets r, with its output channels in depth-to-space order.
+   */
+  protected get shuffle(): number {
+    return 1;
+  }
+
   /** Number of kernel taps kh·kw. */
   get taps(): number {
     return this.kernelSize[0] * this.kernelSize[1];
@@ -135,17 +143,20 @@ export class PackedConv2D extends PackedBinaryLayer {
   }
 
   protected prepared(): PreparedWeights {
-    return this.preparedWith(() => {
-      const rows = this.order * this.filters;
-      const kernel = restrideRows(readInt32(this.packedKernel!), rows, this.taps * wordsFor(this.inputChannels), rowWords(this.taps, this.inputChannels));
-      return {
-        kernel,
-        alphas: Float64Array.from(readFloat(this.alpha!)),
-        bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.filters),
-        threshold: this.threshold ? readFloat(this.threshold).slice() : null,
-        tapSums: tapSums(kernel, rows, this.taps, this.inputChannels),
-      };
-    });
+    return this.preparedWith(() => this.buildPrepared());
+  }
+
+  /** The host copies of the weights in the kernels' formats (cached by `prepared`). */
+  protected buildPrepared(): PreparedWeights {
+    const rows = this.order * this.filters;
+    const kernel = restrideRows(readInt32(this.packedKernel!), rows, this.taps * wordsFor(this.inputChannels), rowWords(this.taps, this.inputChannels));
+    return {
+      kernel,
+      alphas: Float64Array.from(readFloat(this.alpha!)),
+      bias: this.bias ? Float64Array.from(readFloat(this.bias)) : new Float64Array(this.filters),
+      threshold: this.threshold ? readFloat(this.threshold).slice() : null,
+      tapSums: tapSums(kernel, rows, this.taps, this.inputChannels),
+    };
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -155,20 +166,28 @@ export class PackedConv2D extends PackedBinaryLayer {
 
   /**
    * The packed conv of x on the selected kernel; with `unit`, also RPReLU and the add of x in the same pass
-   * (PackedBinaryUnit). Checks x's rank and channels.
+   * (PackedBinaryUnit; with a shuffle, PackedUpsampleUnit). Checks x's rank and channels.
    */
   protected convolve(x: tf.Tensor, unit: UnitEpilogue | null): tf.Tensor {
-    if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
-    const [n, h, w, cin] = x.shape as [number, number, number, number];
-    if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
+    const [n, h, w] = this.checkInput(x);
     if (getPackedKernel() === 'native') {
-      const { kh, kw, sh, sw, dh, dw, cout, order } = this.geometry();
+      const { kh, kw, sh, sw, dh, dw, cin, cout, order } = this.geometry();
       const ay = convAxis(h, kh, sh, dh, this.padding);
       const ax = convAxis(w, kw, sw, dw, this.padding);
       const geometry = new Int32Array([n, h, w, cin, kh, kw, sh, sw, dh, dw, ay.pad, ax.pad, ay.out, ax.out, cout, order]);
-      return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape: [n, ay.out, ax.out, cout], rprelu: unit }, unit ? x : undefined);
+      const r = this.shuffle;
+      const outShape = [n, ay.out * r, ax.out * r, cout / (r * r)];
+      return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape, rprelu: unit, shuffle: r }, unit ? x : undefined);
     }
     return tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w, unit), this.computeOutputShape(x.shape) as [number, number, number, number]);
+  }
+
+  /** x's [batch, height, width], after checking its rank and channels. */
+  protected checkInput(x: tf.Tensor): [number, number, number] {
+    if (x.rank !== 4) throw new Error(`${this.who}: expected a rank-4 input [batch, height, width, channels], got shape [${x.shape}]`);
+    const [n, h, w, cin] = x.shape as [number, number, number, number];
+    if (cin !== this.inputChannels) throw new Error(`${this.who}: expected ${this.inputChannels} input channels, got ${cin}`);
+    return [n, h, w];
   }
 
   /** The native kernel's weight layout and float32 scalars (built once per weight change). */

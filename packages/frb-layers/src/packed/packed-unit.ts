@@ -27,19 +27,23 @@ export class PackedBinaryUnit extends PackedConv2D {
 
   constructor(args: PackedConv2DArgs) {
     super(args);
-    // The residual add needs an output of the input's size.
+    // The residual add (or an upsampler stage's enlarged input) needs an output of the input's size.
     if (this.strides[0] !== 1 || this.strides[1] !== 1 || this.padding !== 'same') {
-      throw new Error(`${this.who}: a binary unit needs strides 1 and padding 'same', got strides [${this.strides}] and padding '${this.padding}'`);
+      throw new Error(`${this.who}: a fused binary unit needs strides 1 and padding 'same', got strides [${this.strides}] and padding '${this.padding}'`);
     }
     if (this.activationFn.name !== 'linear') {
-      throw new Error(`${this.who}: a binary unit's conv has no activation of its own (RPReLU follows), got activation '${this.activationFn.name}'`);
+      throw new Error(`${this.who}: a fused binary unit's conv has no activation of its own (RPReLU follows), got activation '${this.activationFn.name}'`);
     }
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     super.build(inputShape);
-    if (this.inputChannels !== this.filters) {
+    const r = this.shuffle;
+    if (r === 1 && this.inputChannels !== this.filters) {
       throw new Error(`${this.who}: the residual add needs filters = input channels, got ${this.filters} filters for ${this.inputChannels} channels`);
+    }
+    if (this.filters !== this.inputChannels * r * r) {
+      throw new Error(`${this.who}: a scale-${r} stage needs filters = input channels · ${r * r} (${this.inputChannels * r * r}), got ${this.filters}`);
     }
     const c = [this.filters];
     this.rpreluGamma = this.addWeight('rprelu_gamma', c, 'float32', tfl.initializers.zeros(), undefined, false);
@@ -57,13 +61,21 @@ export class PackedBinaryUnit extends PackedConv2D {
     return { ...c, scalars: (c.scalars ?? 0) + 3 * this.filters };
   }
 
-  /** The RPReLU parameters as float32 host arrays (read once per weight change). */
-  private unitParams(): UnitEpilogue {
-    return this.unitCache.get([this.rpreluGamma, this.rpreluAlpha, this.rpreluZeta], () => ({
-      gamma: readFloat(this.rpreluGamma!).slice(),
-      slope: readFloat(this.rpreluAlpha!).slice(),
-      zeta: readFloat(this.rpreluZeta!).slice(),
-    }));
+  /**
+   * The kernels' output channel order: perm[q] = the trained channel computed at position q, or null for the
+   * trained order (PackedUpsampleUnit reorders for its shuffle).
+   */
+  protected channelOrder(): Int32Array | null {
+    return null;
+  }
+
+  /** The RPReLU parameters as float32 host arrays in the kernels' channel order (read once per weight change). */
+  protected unitParams(): UnitEpilogue {
+    return this.unitCache.get([this.rpreluGamma, this.rpreluAlpha, this.rpreluZeta], () => {
+      const perm = this.channelOrder();
+      const read = (v: LayerVariable) => { const d = readFloat(v); return perm ? Float32Array.from(perm, (o) => d[o]) : d.slice(); };
+      return { gamma: read(this.rpreluGamma!), slope: read(this.rpreluAlpha!), zeta: read(this.rpreluZeta!) };
+    });
   }
 }
 tf.serialization.registerClass(PackedBinaryUnit);

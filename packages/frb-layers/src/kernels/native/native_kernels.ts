@@ -193,14 +193,26 @@ function xnorConv(c: NativeContext): tf.KernelFunc {
       throw new Error(`${FrbXnorConv} (@frb/layers native): input x and attrs geometry, weights, alpha and outShape are required`);
     }
     if (x.dtype !== 'float32') throw new Error(`${FrbXnorConv}: input must be float32, got ${x.dtype}`);
-    if (residual != null && (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, a.outShape))) {
-      throw new Error(`${FrbXnorConv}: input residual must be float32 of the output's shape [${a.outShape}], got ${residual.dtype} [${residual.shape}]`);
+    const r = a.shuffle ?? 1;
+    const [n, ho, wo, co] = [a.geometry[0], a.geometry[12], a.geometry[13], a.geometry[14]];
+    if (!Number.isInteger(r) || r < 1 || co % (r * r) !== 0) {
+      throw new Error(`${FrbXnorConv}: attr shuffle must be an integer >= 1 whose square divides the ${co} output channels, got ${String(a.shuffle)}`);
+    }
+    // Without a shuffle the output may have any shape of N·Ho·Wo·Co elements (a dense layer's [..., units]).
+    const lr = [n, ho, wo, co / (r * r)];
+    const expectOut = r === 1 ? a.outShape : [n, ho * r, wo * r, co / (r * r)];
+    if (tf.util.sizeFromShape(a.outShape) !== n * ho * wo * co || !tf.util.arraysEqual(a.outShape, expectOut)) {
+      throw new Error(`${FrbXnorConv}: attr outShape [${a.outShape}] does not match the geometry's output [${r === 1 ? [n, ho, wo, co] : expectOut}]${r > 1 ? ` (shuffle ${r})` : ''}`);
+    }
+    const resShape = r === 1 ? a.outShape : lr;
+    if (residual != null && (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, resShape))) {
+      throw new Error(`${FrbXnorConv}: input residual must be float32 of shape [${resShape}]${r > 1 ? ` (the input of a shuffle-${r} stage)` : ' (the output\'s)'}, got ${residual.dtype} [${residual.shape}]`);
     }
     const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.outShape]);
     const u = a.rprelu ?? null;
     c.native.xnorConv(
-      convParams(c.threads, a.geometry.subarray(0, 16)), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null,
+      convParams(c.threads, a.geometry.subarray(0, 16), 0, r), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null,
       out.view(), u?.gamma ?? null, u?.slope ?? null, u?.zeta ?? null, residual ? mem.view(residual) : null,
     );
     return out.info;
