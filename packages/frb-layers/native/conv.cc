@@ -78,6 +78,72 @@ void conv_fwd(const float* x, const float* w, const float* bias, float* out, con
   });
 }
 
+// Narrow outputs (Co <= 4 with Ci % 16 == 0: a model's last conv, to RGB). The blocked kernel above vectorises
+// over output channels, so at Co = 3 thirteen of its 16 lanes are padding; here the lanes run over input channels
+// instead: P pixels × CO partial sums of 16 lanes each, reduced once per pixel.
+// The sum of 16 lanes, pairwise: lanes i + (i + 8), then halves again.
+inline float reduce_add(v16 v) {
+  float t[16];
+  st(t, v);
+  for (int h = 8; h >= 1; h /= 2) for (int i = 0; i < h; i++) t[i] += t[i + h];
+  return t[0];
+}
+
+constexpr int kNarrowP = 6;  // pixels per block: 6 × CO accumulators + 6 inputs stay in registers
+
+template <int CO>
+__attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* wt, const float* zeros, const float* bias,
+                                                  float* out, const Geo& g, int64_t b0, int64_t b1) {
+  constexpr int P = kNarrowP;
+  const int64_t M = (int64_t)g.N * g.Ho * g.Wo, HW = (int64_t)g.Ho * g.Wo;
+  const float* rows[P];
+  for (int64_t mb = b0; mb < b1; mb++) {
+    const int64_t m0 = mb * P;
+    int on[P], ih0[P], iw0[P];
+    for (int p = 0; p < P; p++) {
+      const int64_t m = std::min<int64_t>(m0 + p, M - 1);
+      on[p] = (int)(m / HW); ih0[p] = (int)(m % HW / g.Wo) * g.sH - g.pT; iw0[p] = (int)(m % g.Wo) * g.sW - g.pL;
+    }
+    v16 acc[P][CO];
+    for (int p = 0; p < P; p++) for (int o = 0; o < CO; o++) acc[p][o] = bc(0.f);
+    for (int kh = 0; kh < g.kH; kh++) for (int kw = 0; kw < g.kW; kw++) {
+      for (int p = 0; p < P; p++) {
+        const int ih = ih0[p] + kh * g.dH, iw = iw0[p] + kw * g.dW;
+        rows[p] = (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) ? zeros : x + (((size_t)on[p] * g.H + ih) * g.W + iw) * g.Ci;
+      }
+      const float* wtap = wt + (size_t)(kh * g.kW + kw) * CO * g.Ci;
+      for (int ci = 0; ci < g.Ci; ci += 16) {
+        v16 xv[P];
+        for (int p = 0; p < P; p++) xv[p] = ld(rows[p] + ci);
+        for (int o = 0; o < CO; o++) {
+          const v16 wv = ld(wtap + (size_t)o * g.Ci + ci);
+          for (int p = 0; p < P; p++) acc[p][o] += xv[p] * wv;
+        }
+      }
+    }
+    for (int p = 0; p < P && m0 + p < M; p++) {
+      for (int o = 0; o < CO; o++) {
+        const float sum = reduce_add(acc[p][o]);
+        out[(size_t)(m0 + p) * CO + o] = bias ? sum + bias[o] : sum;
+      }
+    }
+  }
+}
+
+template <int CO>
+void conv_narrow(const float* x, const float* w, const float* bias, float* out, const Geo& g, int threads) {
+  const int taps = g.kH * g.kW;
+  std::vector<float> wt((size_t)taps * CO * g.Ci);  // [tap][co][ci]: each output channel's weights contiguous
+  for (int t = 0; t < taps; t++)
+    for (int ci = 0; ci < g.Ci; ci++)
+      for (int o = 0; o < CO; o++) wt[((size_t)t * CO + o) * g.Ci + ci] = w[((size_t)t * g.Ci + ci) * CO + o];
+  std::vector<float> zeros(g.Ci, 0.f);
+  const int64_t blocks = ((int64_t)g.N * g.Ho * g.Wo + kNarrowP - 1) / kNarrowP;
+  parallel(threads, blocks, [&](int, int64_t b0, int64_t b1) {
+    conv_narrow_blocks<CO>(x, wt.data(), zeros.data(), bias, out, g, b0, b1);
+  });
+}
+
 // ---- filter gradient: dW[tap][ci][co] = sum_m x[ptr(m,tap)+ci] * dy[m][co] ----
 // Vectorised over co (blocks of 32, dy read in place) when Co % 32 == 0, else over ci (x rows read in
 // place) when Ci % 32 == 0, else a scalar loop. Pixels are processed in chunks that stay in cache; each
@@ -211,8 +277,17 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   const float* bias = a.f32(3, "bias", g.Co, true);
   float* out = a.f32(4, "out", ySize(g));
   if (!a.ok()) return a.fail();
-  if (g.Co <= 16) conv_fwd<1>(x, w, bias, out, g, a.threads());
-  else conv_fwd<2>(x, w, bias, out, g, a.threads());
+  const int t = a.threads();
+  if (g.Ci % 16 == 0 && g.Co <= 4) {
+    if (g.Co == 1) conv_narrow<1>(x, w, bias, out, g, t);
+    else if (g.Co == 2) conv_narrow<2>(x, w, bias, out, g, t);
+    else if (g.Co == 3) conv_narrow<3>(x, w, bias, out, g, t);
+    else conv_narrow<4>(x, w, bias, out, g, t);
+  } else if (g.Co <= 16) {
+    conv_fwd<1>(x, w, bias, out, g, t);
+  } else {
+    conv_fwd<2>(x, w, bias, out, g, t);
+  }
   return nullptr;
 }
 

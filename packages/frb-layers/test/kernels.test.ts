@@ -233,13 +233,16 @@ describe('registration', () => {
 });
 
 // The native tier (compiled with the system g++ on first use) must pass the same exactness checks. The extra
-// cases have 32/64 channels so the vectorised paths (over co, over ci) run, not only the scalar fallback.
+// cases have 16/32/64 channels so the vectorised paths (over co, over ci) run, not only the scalar fallback.
 const nativeStatus = useNativeConvKernels(true, 2);
 useNativeConvKernels(false);
 const NATIVE_CASES: Case[] = [
   ...CASES,
   { x: [2, 7, 6, 32], k: [3, 3], cout: 64, s: [1, 1], d: [1, 1], pad: 'same' },
   { x: [3, 6, 7, 64], k: [3, 3], cout: 3, s: [1, 1], d: [1, 1], pad: 'same' },
+  // The narrow forward (Co <= 4, Ci % 16 == 0: lanes over input channels) with strides, dilation and 1x1.
+  { x: [2, 9, 8, 16], k: [3, 3], cout: 1, s: [2, 1], d: [1, 2], pad: 'same' },
+  { x: [1, 5, 5, 32], k: [1, 1], cout: 4, s: [1, 1], d: [1, 1], pad: 'valid' },
   { x: [1, 9, 8, 3], k: [3, 3], cout: 32, s: [2, 2], d: [1, 1], pad: 'same' },
   { x: [2, 9, 9, 32], k: [3, 3], cout: 16, s: [1, 1], d: [2, 2], pad: 'valid' },
 ];
