@@ -179,7 +179,9 @@ export class PackedConv2D extends PackedBinaryLayer {
       const outShape = [n, ay.out * r, ax.out * r, cout / (r * r)];
       return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape, rprelu: unit, shuffle: r }, unit ? x : undefined);
     }
-    return tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w, unit), this.computeOutputShape(x.shape) as [number, number, number, number]);
+    const { kh, kw, sh, sw, dh, dw, cout } = this.geometry();
+    const outShape: [number, number, number, number] = [n, convAxis(h, kh, sh, dh, this.padding).out, convAxis(w, kw, sw, dw, this.padding).out, cout];
+    return tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w, unit), outShape);
   }
 
   /** x's [batch, height, width], after checking its rank and channels. */

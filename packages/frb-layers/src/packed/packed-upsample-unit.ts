@@ -4,7 +4,7 @@
  * as one layer. On the native kernel the conv's epilogue applies the RPReLU, writes each output channel to its
  * place in the r× larger output and adds the input pixel it was enlarged from (FrbXnorConv's shuffle), so the
  * stage makes one tensor instead of five (conv, RPReLU, shuffle, enlargement, sum). Elsewhere the packed conv runs
- * as PackedConv2D's and the rest is one host loop.
+ * as PackedConv2D's and the rest as tfjs ops (RPReLU, depthToSpace, resizeNearestNeighbor, add).
  *
  * Weights are stored as trained, in PyTorch's PixelShuffle channel order o = c·r² + i·r + j (models' PixelShuffle);
  * the kernels get them permuted to depth-to-space order (i·r + j)·C + c, so that each (i, j) group of C output
@@ -18,6 +18,7 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { PackedConv2DArgs, UnitEpilogue } from './packed-conv2d.js';
 import { PackedBinaryUnit } from './packed-unit.js';
 import { getPackedKernel } from './packed-common.js';
+import { rpreluOp } from '../layers/rprelu.js';
 import type { SummaryCounts, SummaryShape } from '../summary.js';
 import type { PreparedWeights } from './prepared.js';
 import { singleInput, singleShape } from '../layers/stock.js';
@@ -32,30 +33,6 @@ export function depthToSpaceOrder(channels: number, r: number): Int32Array {
   const perm = new Int32Array(channels * r * r);
   for (let ij = 0; ij < r * r; ij++) for (let c = 0; c < channels; c++) perm[ij * channels + c] = c * r * r + ij;
   return perm;
-}
-
-/**
- * The stage's epilogue on host data: y [n·h·w, C·r²] (conv output, depth-to-space order) → out [n, h·r, w·r, C]:
- * RPReLU (u in the same order), then each value to its enlarged place plus x [n·h·w, C] at its source pixel,
- * every step rounded to float32 as the separate layers round it.
- */
-export function upsampleEpilogueHost(y: Float32Array, x: Float32Array, u: UnitEpilogue, n: number, h: number, w: number, r: number): Float32Array {
-  const co = u.gamma.length;
-  const C = co / (r * r);
-  const out = new Float32Array(n * h * r * w * r * C);
-  const { gamma, slope, zeta } = u;
-  for (let m = 0; m < n * h * w; m++) {
-    const b = Math.floor(m / (h * w)), oy = Math.floor((m % (h * w)) / w), ox = m % w;
-    for (let ij = 0; ij < r * r; ij++) {
-      const at = (((b * h + oy) * r + Math.floor(ij / r)) * w * r + ox * r + (ij % r)) * C;
-      for (let c = 0; c < C; c++) {
-        const q = ij * C + c;
-        const t = Math.fround(y[m * co + q] - gamma[q]);
-        out[at + c] = Math.fround((t < 0 ? Math.fround(t * slope[q]) : t) + zeta[q]) + x[m * C + c];
-      }
-    }
-  }
-  return out;
 }
 
 export class PackedUpsampleUnit extends PackedBinaryUnit {
@@ -82,10 +59,13 @@ export class PackedUpsampleUnit extends PackedBinaryUnit {
     const x = singleInput(inputs, this.who);
     const u = this.unitParams();
     if (getPackedKernel() === 'native') return this.convolve(x, u);
-    const [n, h, w] = this.checkInput(x);
-    const xs = x.dataSync() as Float32Array;
-    const y = this.forward(xs, n, h, w, null);
-    return tf.tensor4d(upsampleEpilogueHost(y, xs, u, n, h, w, this.scale), this.computeOutputShape(x.shape) as [number, number, number, number]);
+    // Elsewhere: the packed conv (channels in depth-to-space order), then the stage's ops on it.
+    return tf.tidy(() => {
+      const [, h, w] = this.checkInput(x);
+      const r = this.scale;
+      const y = rpreluOp(this.convolve(x, null), tf.tensor1d(u.gamma), tf.tensor1d(u.slope), tf.tensor1d(u.zeta));
+      return tf.add(tf.depthToSpace(y as tf.Tensor4D, r, 'NHWC'), tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [h * r, w * r]));
+    });
   }
 
   protected override channelOrder(): Int32Array {
