@@ -1,10 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   PackedConv2D, PackedDense, SRBConv2D, SRBDense, getPackedKernel, packActivations, packLayer, packSRBLayer,
   packWeightSigns, popcount32, rowWords, setPackedKernel, srbConv2d, srbDense, unpackWeightSigns, wasmXnorUnavailable,
-  xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, type XnorImpl,
+  xnorGemmJs, xnorGemmWasm, isPackable, packActivationsWasm, xnorConvDirect, xnorConvHeap, type XnorImpl,
   PackedBinaryUnit, packUnit, packUnitSpec, rprelu, unitFusionProblem,
   PackedUpsampleUnit, packUpsampleUnit, packUpsampleUnitSpec, upsampleFusionProblem,
 } from '@frb/layers';
@@ -18,25 +18,22 @@ afterAll(() => setPackedKernel('auto'));
 // exactness cases run through it on both backends when it builds here.
 const nativeStatus = useNativeConvKernels(true, 2);
 useNativeConvKernels(false);
+// The wasm kernel runs in the wasm backend's own memory there (xnorConvHeap) and on copies elsewhere (host path).
 const IMPLS: { impl: XnorImpl; backend?: 'cpu' | 'wasm' }[] = [
-  { impl: 'wasm' }, { impl: 'js' },
+  { impl: 'wasm', backend: 'wasm' }, { impl: 'wasm', backend: 'cpu' }, { impl: 'js' },
   ...(nativeStatus.active ? [{ impl: 'native', backend: 'cpu' }, { impl: 'native', backend: 'wasm' }] as const : []),
 ];
 if (!nativeStatus.active) console.warn(`packed.test: native packed kernel not tested: ${nativeStatus.reason}`);
 
-/** Selects impl (and for 'native', the backend with the native tier on) for one test; returns the undo. */
+/** Selects impl (on `backend`, with the native tier on for 'native') for one test; returns the undo. */
 async function useImpl(impl: XnorImpl, backend?: 'cpu' | 'wasm'): Promise<() => Promise<void>> {
   const before = tf.getBackend();
-  if (impl === 'native') {
-    await tf.setBackend(backend!);
-    useNativeConvKernels(true, 2);
-  }
+  if (backend) await tf.setBackend(backend);
+  if (impl === 'native') useNativeConvKernels(true, 2);
   setPackedKernel(impl);
   return async () => {
-    if (impl === 'native') {
-      useNativeConvKernels(false);
-      await tf.setBackend(before);
-    }
+    if (impl === 'native') useNativeConvKernels(false);
+    if (backend) await tf.setBackend(before);
     setPackedKernel('auto');
   };
 }
@@ -237,6 +234,39 @@ describe('direct (im2col-free) wasm conv', () => {
         oh: 5, ow: 6, padTop: 1, padLeft: 1, out,
       });
       expect(used, `cin ${cin}`).toBe(expectDirect);
+    }
+  });
+});
+
+describe('the wasm kernel in the wasm backend\'s memory (xnorConvHeap)', () => {
+  it('runs where the backend is wasm, equals the host path bit for bit (units, odd widths, batch 2), leaks nothing', async () => {
+    const before = tf.getBackend();
+    setPackedKernel('wasm');
+    try {
+      for (const [ci, cin] of [32, 8].entries()) {
+        const { srb, act } = randomUnit(cin, { kernelSize: 3, dilationRate: 1, order: 2 }, true, 90 + ci);
+        const conv = packLayer(srb) as PackedConv2D;
+        const unit = packUnit(srb, act);
+        const xs = rand([2, 7, 5, cin], 400 + ci).dataSync() as Float32Array;
+        const host = [conv.forward(xs, 2, 7, 5), unit.forward(xs, 2, 7, 5, { gamma: act.gamma!.read().dataSync() as Float32Array, slope: act.alpha!.read().dataSync() as Float32Array, zeta: act.zeta!.read().dataSync() as Float32Array })];
+        await tf.setBackend('wasm');
+        const x = tf.tensor4d(xs, [2, 7, 5, cin]);
+        const reads = vi.spyOn(tf.backend(), 'readSync');
+        const n0 = tf.memory().numTensors;
+        const got = [conv.apply(x) as tf.Tensor, unit.apply(x) as tf.Tensor];
+        expect(reads).not.toHaveBeenCalled(); // no copy of x out of the backend
+        expect(tf.memory().numTensors).toBe(n0 + 2);
+        reads.mockRestore();
+        got.forEach((g, i) => expect(Array.from(g.dataSync()), `cin ${cin}, ${i ? 'unit' : 'conv'}`).toEqual(Array.from(host[i])));
+        tf.dispose([x, ...got]);
+        await tf.setBackend('cpu');
+        const xc = tf.tensor4d(xs, [2, 7, 5, cin]);
+        expect(xnorConvHeap(xc, { n: 2, h: 7, w: 5, cin, threshold: null, weights: new Int32Array(0), tapWords: 2, alphas: new Float64Array(0), bias: new Float64Array(0), cout: cin, order: 2, kh: 3, kw: 3, dh: 1, dw: 1, oh: 7, ow: 5, padTop: 1, padLeft: 1 })).toBeNull();
+        xc.dispose();
+      }
+    } finally {
+      setPackedKernel('auto');
+      await tf.setBackend(before);
     }
   });
 });

@@ -2,7 +2,7 @@
 export * from './bits.js';
 export * from './xnor-gemm.js';
 export { packActivationsWasm, assembleSignPack } from './sign-pack-wasm.js';
-export { xnorConvDirect, assembleXnorConv, type DirectConvArgs } from './xnor-conv-wasm.js';
+export { xnorConvDirect, xnorConvHeap, assembleXnorConv, type DirectConvArgs } from './xnor-conv-wasm.js';
 export { assembleModule, CodeWriter } from './wasm-builder.js';
 export {
   startPackedThreads, stopPackedThreads, packedThreads, packedThreadsUnavailable, browserWorkerSpawner, type WorkerSpawner, type PoolWorker,

@@ -17,7 +17,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { packActivations, padTapWords, restrideRows, rowWords, tapSums, wordsFor } from './bits.js';
 import { xnorGemm } from './xnor-gemm.js';
-import { xnorConvDirect } from './xnor-conv-wasm.js';
+import { xnorConvDirect, xnorConvHeap, type DirectConvArgs } from './xnor-conv-wasm.js';
 import { packActivationsWasm } from './sign-pack-wasm.js';
 import { getPackedKernel, hostPackedKernel } from './packed-common.js';
 import { readFloat, readInt32, type PreparedWeights } from './prepared.js';
@@ -179,6 +179,10 @@ export class PackedConv2D extends PackedBinaryLayer {
       const outShape = [n, ay.out * r, ax.out * r, cout / (r * r)];
       return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape, rprelu: unit, shuffle: r }, unit ? x : undefined);
     }
+    // On the wasm backend, the wasm kernel runs in the backend's own memory (no copies), where it applies.
+    const direct = hostPackedKernel(getPackedKernel()) === 'wasm' ? this.directArgs(n, h, w, unit) : null;
+    const inHeap = direct ? xnorConvHeap(x, direct) : null;
+    if (inHeap) return inHeap;
     const { kh, kw, sh, sw, dh, dw, cout } = this.geometry();
     const outShape: [number, number, number, number] = [n, convAxis(h, kh, sh, dh, this.padding).out, convAxis(w, kw, sw, dw, this.padding).out, cout];
     return tf.tensor4d(this.forward(x.dataSync() as Float32Array, n, h, w, unit), outShape);
@@ -204,40 +208,44 @@ export class PackedConv2D extends PackedBinaryLayer {
    * (same-size output, filters = cin), each output then goes through RPReLU and gets x added, as PackedBinaryUnit.
    */
   forward(x: Float32Array, n: number, h: number, w: number, unit: UnitEpilogue | null = null): Float32Array {
-    const { kernel, alphas, bias, threshold, tapSums: sums } = this.prepared();
-    const { kh, kw, sh, sw, dh, dw, cin, cout, order, taps } = this.geometry();
+    const { kh, kw, sh, sw, dh, dw, cout } = this.geometry();
     const ay = convAxis(h, kh, sh, dh, this.padding);
     const ax = convAxis(w, kw, sw, dw, this.padding);
-    const oh = ay.out;
-    const ow = ax.out;
-    const rows = n * oh * ow;
-    const out = new Float32Array(rows * cout);
-    if (rows === 0) return out;
-
-    const wpt = wordsFor(cin);
+    const out = new Float32Array(n * ay.out * ax.out * cout);
+    if (out.length === 0) return out;
     const impl = hostPackedKernel(getPackedKernel());
+    // Stride-1 convs on the wasm kernel skip im2col: taps are read in place from a zero-bordered bit image; the
+    // kernel corrects the borders and runs the unit's epilogue in its own memory.
+    const direct = impl === 'wasm' ? this.directArgs(n, h, w, unit) : null;
+    if (direct && xnorConvDirect({ ...direct, x, out })) return out;
     const prep = this.prepared();
-    // Stride-1 convs on the wasm kernel skip im2col: taps are read in place from a zero-bordered bit image.
+    this.im2colForward(x, n, h, w, ay.out, ax.out, ay.pad, ax.pad, out, prep, impl);
     // Border correction: a padded tap contributed Σ_c s·(+1); the float simulation's zero padding contributes 0.
-    const correct = (o: Float32Array, images: number, rowPixels: number) => {
-      if (this.padding === 'same') this.correctBorders(o, images, rowPixels, h, w, oh, ow, ay.pad, ax.pad, sums, alphas);
-    };
-    let done = false;
-    if (impl === 'wasm' && sh === 1 && sw === 1) {
-      const tapWords = wpt + (wpt & 1);
-      if (!prep.tapKernel) prep.tapKernel = padTapWords(kernel, order * cout, rowWords(taps, cin), taps, wpt, tapWords);
-      done = xnorConvDirect({
-        x, n, h, w, cin, threshold, weights: prep.tapKernel, tapWords, alphas, bias, cout, order, kh, kw, dh, dw,
-        oh, ow, padTop: ay.pad, padLeft: ax.pad, out,
-        // The unit's epilogue runs in the kernel's memory after the border correction (it is not linear).
-        unit: unit ? { ...unit, correct: (o, rowPixels) => correct(o, 1, rowPixels) } : undefined,
-      });
-    }
-    if (done && unit) return out;
-    if (!done) this.im2colForward(x, n, h, w, oh, ow, ay.pad, ax.pad, out, prep, impl);
-    correct(out, n, ow);
+    if (this.padding === 'same') this.correctBorders(out, n, ax.out, h, w, ay.out, ax.out, ay.pad, ax.pad, prep.tapSums, prep.alphas);
     if (unit) unitEpilogueHost(out, x, unit, cout);
     return out;
+  }
+
+  /**
+   * The direct wasm conv's arguments for an n×h×w input, less the input and output (stride 1 only, else null):
+   * weights with each tap padded to an even word count, and the border correction of one image.
+   */
+  private directArgs(n: number, h: number, w: number, unit: UnitEpilogue | null): Omit<DirectConvArgs, 'x' | 'out'> | null {
+    const { kh, kw, sh, sw, dh, dw, cin, cout, order, taps } = this.geometry();
+    if (sh !== 1 || sw !== 1) return null;
+    const prep = this.prepared();
+    const ay = convAxis(h, kh, sh, dh, this.padding);
+    const ax = convAxis(w, kw, sw, dw, this.padding);
+    const wpt = wordsFor(cin);
+    const tapWords = wpt + (wpt & 1);
+    prep.tapKernel ??= padTapWords(prep.kernel, order * cout, rowWords(taps, cin), taps, wpt, tapWords);
+    const correct = this.padding === 'same'
+      ? (o: Float32Array, rowPixels: number) => this.correctBorders(o, 1, rowPixels, h, w, ay.out, ax.out, ay.pad, ax.pad, prep.tapSums, prep.alphas)
+      : undefined;
+    return {
+      n, h, w, cin, threshold: prep.threshold, weights: prep.tapKernel, tapWords, alphas: prep.alphas, bias: prep.bias,
+      cout, order, kh, kw, dh, dw, oh: ay.out, ow: ax.out, padTop: ay.pad, padLeft: ax.pad, unit: unit ?? undefined, correct,
+    };
   }
 
   /**

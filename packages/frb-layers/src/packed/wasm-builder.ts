@@ -100,15 +100,17 @@ function name(s: string): number[] {
 
 /**
  * A module with one exported memory ('memory', `minPages` 64 KiB pages) and the given exported functions. With
- * `sharedMaxPages` the memory is instead imported as env.memory, shared, of at most that many pages: the form
- * several threads instantiate over one WebAssembly.Memory (xnor-threads.ts).
+ * `imported`, the memory is instead imported as env.memory: shared, of at most `maxPages` pages (the form several
+ * threads instantiate over one WebAssembly.Memory, xnor-threads.ts), or plain with no maximum (another module's
+ * memory, e.g. tfjs-backend-wasm's heap, xnor-conv-wasm.ts).
  */
-export function assembleModule(funcs: FuncSpec[], minPages = 1, sharedMaxPages?: number): Uint8Array {
+export function assembleModule(funcs: FuncSpec[], minPages = 1, imported?: { shared: true; maxPages: number } | { shared: false }): Uint8Array {
   const types = funcs.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
   const funcIdx = funcs.map((_, i) => uleb(i));
   // limits: 0x00 min only; 0x03 shared, min and max (a shared memory must declare its maximum)
-  const memory = sharedMaxPages === undefined ? [[0x00, ...uleb(minPages)]] : [];
-  const imports = sharedMaxPages === undefined ? [] : [[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(minPages), ...uleb(sharedMaxPages)]];
+  const limits = !imported ? [] : imported.shared ? [0x03, ...uleb(minPages), ...uleb(imported.maxPages)] : [0x00, ...uleb(minPages)];
+  const memory = imported ? [] : [[0x00, ...uleb(minPages)]];
+  const imports = imported ? [[...name('env'), ...name('memory'), 0x02, ...limits]] : [];
   const exports = [
     [...name('memory'), 0x02, 0x00],
     ...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),

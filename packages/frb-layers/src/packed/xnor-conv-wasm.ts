@@ -5,6 +5,7 @@
  * top-left corner. The border pixels of the bit image are 0 bits (+1), corrected afterwards exactly as the
  * im2col path does (packed-conv2d.ts). Weight rows are laid out tap by tap with `tapWords` (even) words per tap.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { assembleModule, CodeWriter, F64, I32, I64, Op, Simd, V128, type FuncSpec } from './wasm-builder.js';
 import { signPackFunc } from './sign-pack-wasm.js';
 import { packedThreadPool, SHARED_MAX_PAGES, type XnorThreadPool } from './xnor-threads.js';
@@ -136,10 +137,15 @@ function unitFunc(): FuncSpec {
   return { name: 'unit', params: Array(9).fill(I32), results: [], locals: [I32, I32, I32, V128, V128], body: c };
 }
 
-/** The kernel module; with `sharedMaxPages`, importing a shared memory of at most that many pages (for threads). */
-export function assembleXnorConv(channels: number, taps: number, tapWords: number, block: number, pixels = 1, sharedMaxPages?: number): Uint8Array {
+/**
+ * The kernel module; with `imported`, importing its memory (a shared one for threads, or another module's plain
+ * memory: tfjs-backend-wasm's heap) instead of owning one.
+ */
+export function assembleXnorConv(
+  channels: number, taps: number, tapWords: number, block: number, pixels = 1, imported?: Parameters<typeof assembleModule>[2],
+): Uint8Array {
   if (tapWords % 2 !== 0) throw new Error(`assembleXnorConv: words per tap must be even, got ${tapWords}`);
-  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels), unitFunc()], 1, sharedMaxPages);
+  return assembleModule([signPackFunc('pack', channels, tapWords), convFunc(taps, tapWords / 2, block, pixels), unitFunc()], 1, imported);
 }
 
 interface ConvKernel {
@@ -166,7 +172,7 @@ function kernel(channels: number, taps: number, tapWords: number, block: number,
   const kernels = (pool?.kernels ?? cache) as Map<string, ConvKernel | null>;
   let k = kernels.get(key);
   if (k !== undefined) return k;
-  const bytes = assembleXnorConv(channels, taps, tapWords, block, pixels, pool ? SHARED_MAX_PAGES : undefined);
+  const bytes = assembleXnorConv(channels, taps, tapWords, block, pixels, pool ? { shared: true, maxPages: SHARED_MAX_PAGES } : undefined);
   try {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), pool ? { env: { memory: pool.memory } } : {});
     const e = inst.exports as Record<string, unknown>;
@@ -176,6 +182,23 @@ function kernel(channels: number, taps: number, tapWords: number, block: number,
   }
   // Outside the catch: a pool that stalls is an error to see, not a reason to fall back to im2col quietly.
   if (k && pool) k.poolId = pool.load(bytes);
+  kernels.set(key, k);
+  return k;
+}
+
+/** The kernel for these sizes over another module's plain memory (built once per memory and sizes). */
+function kernelOn(kernels: Map<string, ConvKernel | null>, memory: WebAssembly.Memory, channels: number, taps: number, tapWords: number): ConvKernel | null {
+  if (typeof WebAssembly === 'undefined' || channels % 4 !== 0 || taps > MAX_TAPS || channels > 4096) return null;
+  const key = `${channels}:${taps}:${tapWords}`;
+  let k = kernels.get(key);
+  if (k !== undefined) return k;
+  try {
+    const bytes = assembleXnorConv(channels, taps, tapWords, DIRECT_BLOCK, DIRECT_PIXELS, { shared: false });
+    const e = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } }).exports as Record<string, unknown>;
+    k = { memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'], unit: e.unit as ConvKernel['unit'] };
+  } catch {
+    k = null;
+  }
   kernels.set(key, k);
   return k;
 }
@@ -198,7 +221,9 @@ export interface DirectConvArgs {
    * A deployed binary unit (same-size output, cout = cin): `correct` fixes one image's border pixels in the
    * kernel's memory ([oh] rows of `rowPixels` pixels), then RPReLU and the add of x run in place before the copy out.
    */
-  unit?: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array; correct: (out: Float32Array, rowPixels: number) => void };
+  unit?: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array };
+  /** Fixes one image's border pixels in the kernel's memory ([oh] rows of `rowPixels` pixels), before a unit's epilogue. */
+  correct?: (out: Float32Array, rowPixels: number) => void;
 }
 
 /**
@@ -208,74 +233,157 @@ export interface DirectConvArgs {
 export const DIRECT_BLOCK = 1;
 export const DIRECT_PIXELS = 2;
 
-/** Runs the direct conv; returns false (doing nothing) when no kernel applies, so the caller uses im2col. */
-export function xnorConvDirect(a: DirectConvArgs): boolean {
+/** Byte offsets of everything one direct conv call keeps in the kernel's memory, from the start of its region. */
+function layout(a: Omit<DirectConvArgs, 'x' | 'out'>, withInput: boolean) {
+  const { h, w, cin, oh, ow } = a;
   const taps = a.kh * a.kw;
-  const pool = packedThreadPool();
-  const k = kernel(a.cin, taps, a.tapWords, DIRECT_BLOCK, DIRECT_PIXELS, pool);
-  if (k === null) return false;
-  const { n, h, w, cin, oh, ow } = a;
-  // The kernel steps DIRECT_PIXELS columns at a time: a width that is not a multiple runs on extra zero columns
-  // whose outputs are dropped.
   const owE = Math.ceil(ow / DIRECT_PIXELS) * DIRECT_PIXELS;
-  // Bit image with a zero border big enough for every tap of every (extended) output pixel.
   const hp = Math.max(h + a.padTop, oh + (a.kh - 1) * a.dh);
   const wp = Math.max(w + a.padLeft, owE + (a.kw - 1) * a.dw);
   const pixB = a.tapWords * 4;
-  const xB = h * w * cin * 4;
-  const offTh = xB;
-  const offImg = offTh + cin * 4;
+  const th = withInput ? h * w * cin * 4 : 0; // the input image first, when it is copied in
+  const img = th + cin * 4 + 12; // + 12: the bit image 16-byte aligned for any cin
   const imgB = hp * wp * pixB;
-  const offW = offImg + imgB;
-  const offAl = offW + a.weights.length * 4;
-  const offBi = offAl + a.alphas.length * 8;
-  const offTap = offBi + a.bias.length * 8;
-  const offUnit = offTap + taps * 4;
-  const offOut = offUnit + (a.unit ? 3 * a.cout * 4 : 0);
-  const outB = oh * owE * a.cout * 4;
-  const total = offOut + outB;
-  const have = k.memory.buffer.byteLength;
-  if (total > have) k.memory.grow(Math.ceil((total - have) / 65536));
-  const buf = k.memory.buffer;
-  const th = new Float32Array(buf, offTh, cin);
+  const wts = (img + imgB + 15) & ~15;
+  const al = wts + a.weights.length * 4;
+  const bi = al + a.alphas.length * 8;
+  const tap = bi + a.bias.length * 8;
+  const unit = tap + taps * 4;
+  const out = (unit + (a.unit ? 3 * a.cout * 4 : 0) + 15) & ~15;
+  return { taps, owE, hp, wp, pixB, th, img, imgB, wts, al, bi, tap, unit, out, total: out + oh * owE * a.cout * 4 };
+}
+
+/** Writes the call's threshold, weights, α, bias, tap offsets and unit parameters at `base` + their offsets. */
+function writeParams(buf: ArrayBuffer, base: number, a: Omit<DirectConvArgs, 'x' | 'out'>, L: ReturnType<typeof layout>): void {
+  const th = new Float32Array(buf, base + L.th, a.cin);
   if (a.threshold) th.set(a.threshold);
   else th.fill(0);
-  new Int32Array(buf, offW, a.weights.length).set(a.weights);
-  new Float64Array(buf, offAl, a.alphas.length).set(a.alphas);
-  new Float64Array(buf, offBi, a.bias.length).set(a.bias);
-  const tapOff = new Int32Array(buf, offTap, taps);
-  for (let ky = 0; ky < a.kh; ky++) for (let kx = 0; kx < a.kw; kx++) tapOff[ky * a.kw + kx] = (ky * a.dh * wp + kx * a.dw) * pixB;
+  new Int32Array(buf, base + L.wts, a.weights.length).set(a.weights);
+  new Float64Array(buf, base + L.al, a.alphas.length).set(a.alphas);
+  new Float64Array(buf, base + L.bi, a.bias.length).set(a.bias);
+  const tapOff = new Int32Array(buf, base + L.tap, L.taps);
+  for (let ky = 0; ky < a.kh; ky++) for (let kx = 0; kx < a.kw; kx++) tapOff[ky * a.kw + kx] = (ky * a.dh * L.wp + kx * a.dw) * L.pixB;
   if (a.unit) {
-    if (oh !== h || ow !== w || a.cout !== cin) throw new Error(`xnorConvDirect: a unit's output must have its input's shape, got [${h}, ${w}, ${cin}] → [${oh}, ${ow}, ${a.cout}]`);
-    const u = new Float32Array(buf, offUnit, 3 * a.cout);
+    if (a.oh !== a.h || a.ow !== a.w || a.cout !== a.cin) {
+      throw new Error(`xnorConvDirect: a unit's output must have its input's shape, got [${a.h}, ${a.w}, ${a.cin}] → [${a.oh}, ${a.ow}, ${a.cout}]`);
+    }
+    const u = new Float32Array(buf, base + L.unit, 3 * a.cout);
     u.set(a.unit.gamma, 0);
     u.set(a.unit.slope, a.cout);
     u.set(a.unit.zeta, 2 * a.cout);
   }
-  const img = new Int32Array(buf, offImg, imgB / 4);
-  const xs = new Float32Array(buf, 0, h * w * cin);
-  for (let b = 0; b < n; b++) {
-    xs.set(a.x.subarray(b * h * w * cin, (b + 1) * h * w * cin));
-    img.fill(0);
-    for (let y = 0; y < h; y++) k.pack(y * w * cin * 4, offTh, offImg + ((y + a.padTop) * wp + a.padLeft) * pixB, w);
-    const rowSkip = (wp - owE) * pixB;
-    if (pool && k.poolId != null) {
-      pool.conv(k.poolId, k.conv, {
-        img: offImg, w: offW, alpha: offAl, bias: offBi, out: offOut, oh, owE, rowSkip, cout: a.cout, order: a.order,
-        k: taps * cin, tapOff: offTap, imgRow: wp * pixB, outRow: owE * a.cout * 4,
-      });
-    } else {
-      k.conv(offImg, offW, offAl, offBi, offOut, oh, owE, rowSkip, a.cout, a.order, taps * cin, offTap);
-    }
-    const res = new Float32Array(buf, offOut, oh * owE * a.cout);
-    if (a.unit) {
-      a.unit.correct(res, owE);
-      const cb = a.cout * 4;
-      k.unit(offOut, 0, offUnit, offUnit + cb, offUnit + 2 * cb, ow, oh, (owE - ow) * cb, cb);
-    }
-    const dst = b * oh * ow * a.cout;
-    if (owE === ow) a.out.set(res, dst);
-    else for (let y = 0; y < oh; y++) a.out.set(res.subarray(y * owE * a.cout, (y * owE + ow) * a.cout), dst + y * ow * a.cout);
+}
+
+/**
+ * One image: packs the input at byte offset xAt into the bit image, runs the conv into the region's output rows
+ * (owE pixels each), corrects the borders and, for a unit, applies RPReLU and adds the input (still at xAt).
+ */
+function runImage(k: ConvKernel, pool: XnorThreadPool | null, base: number, xAt: number, a: Omit<DirectConvArgs, 'x' | 'out'>, L: ReturnType<typeof layout>): Float32Array {
+  const { w, cin, oh } = a;
+  new Int32Array(k.memory.buffer, base + L.img, L.imgB / 4).fill(0);
+  for (let y = 0; y < a.h; y++) k.pack(xAt + y * w * cin * 4, base + L.th, base + L.img + ((y + a.padTop) * L.wp + a.padLeft) * L.pixB, w);
+  const rowSkip = (L.wp - L.owE) * L.pixB;
+  const [img, wts, al, bi, out, tap] = [L.img, L.wts, L.al, L.bi, L.out, L.tap].map((o) => base + o);
+  if (pool && k.poolId != null) {
+    pool.conv(k.poolId, k.conv, {
+      img, w: wts, alpha: al, bias: bi, out, oh, owE: L.owE, rowSkip, cout: a.cout, order: a.order,
+      k: L.taps * cin, tapOff: tap, imgRow: L.wp * L.pixB, outRow: L.owE * a.cout * 4,
+    });
+  } else {
+    k.conv(img, wts, al, bi, out, oh, L.owE, rowSkip, a.cout, a.order, L.taps * cin, tap);
+  }
+  const res = new Float32Array(k.memory.buffer, out, oh * L.owE * a.cout);
+  a.correct?.(res, L.owE);
+  if (a.unit) {
+    const cb = a.cout * 4;
+    k.unit(out, xAt, base + L.unit, base + L.unit + cb, base + L.unit + 2 * cb, a.ow, oh, (L.owE - a.ow) * cb, cb);
+  }
+  return res;
+}
+
+/** Copies one image's output rows (owE pixels each, the first ow kept) into dst at element offset `at`. */
+function copyRows(res: Float32Array, dst: Float32Array, at: number, oh: number, ow: number, owE: number, cout: number): void {
+  if (owE === ow) dst.set(res, at);
+  else for (let y = 0; y < oh; y++) dst.set(res.subarray(y * owE * cout, (y * owE + ow) * cout), at + y * ow * cout);
+}
+
+/** Runs the direct conv; returns false (doing nothing) when no kernel applies, so the caller uses im2col. */
+export function xnorConvDirect(a: DirectConvArgs): boolean {
+  const pool = packedThreadPool();
+  const k = kernel(a.cin, a.kh * a.kw, a.tapWords, DIRECT_BLOCK, DIRECT_PIXELS, pool);
+  if (k === null) return false;
+  const L = layout(a, true);
+  const have = k.memory.buffer.byteLength;
+  if (L.total > have) k.memory.grow(Math.ceil((L.total - have) / 65536));
+  writeParams(k.memory.buffer, 0, a, L);
+  const { h, w, cin } = a;
+  for (let b = 0; b < a.n; b++) {
+    new Float32Array(k.memory.buffer, 0, h * w * cin).set(a.x.subarray(b * h * w * cin, (b + 1) * h * w * cin));
+    copyRows(runImage(k, pool, 0, 0, a, L), a.out, b * a.oh * a.ow * a.cout, a.oh, a.ow, L.owE, a.cout);
   }
   return true;
 }
+
+/** tfjs-backend-wasm's heap: its (non-shared) memory, allocator and tensor placement, as its backend exposes them. */
+interface WasmHeap {
+  memory: WebAssembly.Memory;
+  malloc(bytes: number): number;
+  free(ptr: number): void;
+  offsetOf(t: tf.TensorInfo): number;
+  makeOutput(shape: number[]): tf.TensorInfo;
+}
+
+function wasmHeap(): WasmHeap | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as {
+    wasm?: { asm?: { memory?: unknown }; _malloc?: (n: number) => number; _free?: (p: number) => void };
+    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+    makeOutput?: (shape: number[], dtype: 'float32') => tf.TensorInfo;
+  };
+  const memory = b.wasm?.asm?.memory;
+  const { _malloc: malloc, _free: free } = b.wasm ?? {};
+  if (!(memory instanceof WebAssembly.Memory) || !malloc || !free || !b.dataIdMap || !b.makeOutput) return null;
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return null;
+  const ids = b.dataIdMap;
+  return {
+    memory, malloc: (n) => malloc(n) >>> 0, free, makeOutput: (shape) => b.makeOutput!(shape, 'float32'),
+    offsetOf: (t) => ids.get(t.dataId)!.memoryOffset,
+  };
+}
+
+const heapKernels = new WeakMap<WebAssembly.Memory, Map<string, ConvKernel | null>>();
+
+/**
+ * The direct conv on tfjs-backend-wasm's own memory, on the wasm backend: the kernel module imports that memory,
+ * reads x where the tensor lives, writes the output tensor in place and keeps its scratch in a block from the
+ * backend's allocator, so nothing is copied between the backend and the kernel (the host path copies the input
+ * out, into the kernel's memory, and the output back). One thread: the backend's memory is not shared. Returns
+ * null (doing nothing) where it does not apply: another backend, a thread pool running, no kernel for the sizes.
+ */
+export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>): tf.Tensor | null {
+  const heap = packedThreadPool() ? null : wasmHeap();
+  if (!heap || x.dtype !== 'float32') return null;
+  let kernels = heapKernels.get(heap.memory);
+  if (!kernels) heapKernels.set(heap.memory, (kernels = new Map()));
+  const k = kernelOn(kernels, heap.memory, a.cin, a.kh * a.kw, a.tapWords);
+  if (k === null) return null;
+  const L = layout(a, false);
+  const { n, oh, ow, cout } = a;
+  // Allocate first: either call may grow the memory, which detaches older views.
+  const out = heap.makeOutput([n, oh, ow, cout]);
+  const base = heap.malloc(L.total + 16);
+  try {
+    const region = (base + 15) & ~15;
+    writeParams(heap.memory.buffer, region, a, L);
+    const xAt = heap.offsetOf(x), outAt = heap.offsetOf(out);
+    const dst = new Float32Array(heap.memory.buffer, outAt, n * oh * ow * cout);
+    for (let b = 0; b < n; b++) {
+      const res = runImage(k, null, region, xAt + b * a.h * a.w * a.cin * 4, a, L);
+      copyRows(res, dst, b * oh * ow * cout, oh, ow, L.owE, cout);
+    }
+  } finally {
+    heap.free(base);
+  }
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
