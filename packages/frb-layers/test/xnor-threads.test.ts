@@ -28,7 +28,11 @@ describe.skipIf(why !== null)('packed wasm conv on a thread pool', () => {
     setPackedKernel('auto');
   });
 
-  it('equals the single-thread output bit for bit (conv and unit, several shapes), with rows done by the workers', async () => {
+  // On the wasm backend the single-thread kernel runs in the backend's memory and the pool copies straight between
+  // that memory and its own (xnorConvHeap); on cpu both go through host arrays.
+  it.each(['cpu', 'wasm'])('on %s: equals the single-thread output bit for bit (conv and unit, several shapes), with rows done by the workers', async (backend) => {
+    const backendBefore = tf.getBackend();
+    await tf.setBackend(backend);
     setPackedKernel('wasm');
     const cases = [
       { cin: 32, filters: 32, dilation: 1, hw: [37, 29], batch: 2 }, // the FRBC body's width, more rows than threads
@@ -69,6 +73,7 @@ describe.skipIf(why !== null)('packed wasm conv on a thread pool', () => {
     const after = run();
     after.forEach((t, i) => expect(Array.from(t.dataSync()), `output ${i} after stop`).toEqual(want[i]));
     tf.dispose([...after, ux, ...layers.map((l) => l.x)]);
+    await tf.setBackend(backendBefore);
   }, 120_000);
 
   it('refuses a pool of fewer than 2 threads, naming the count', async () => {

@@ -357,19 +357,29 @@ const heapKernels = new WeakMap<WebAssembly.Memory, Map<string, ConvKernel | nul
  * The direct conv on tfjs-backend-wasm's own memory, on the wasm backend: the kernel module imports that memory,
  * reads x where the tensor lives, writes the output tensor in place and keeps its scratch in a block from the
  * backend's allocator, so nothing is copied between the backend and the kernel (the host path copies the input
- * out, into the kernel's memory, and the output back). One thread: the backend's memory is not shared. Returns
- * null (doing nothing) where it does not apply: another backend, a thread pool running, no kernel for the sizes.
+ * out, into the kernel's memory, and the output back). The backend's memory is not shared, so with a thread pool
+ * running the kernel stays on the pool's memory, and x and the output are copied straight between it and the
+ * backend's (no host arrays in between). Returns null (doing nothing) where it does not apply: another backend,
+ * no kernel for these sizes.
  */
 export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>): tf.Tensor | null {
-  const heap = packedThreadPool() ? null : wasmHeap();
+  const heap = wasmHeap();
   if (!heap || x.dtype !== 'float32') return null;
+  const { n, oh, ow, cout } = a;
+  const pool = packedThreadPool();
+  if (pool) {
+    // Allocate first: makeOutput may grow the backend's memory, which detaches older views.
+    const out = heap.makeOutput([n, oh, ow, cout]);
+    const view = (t: tf.TensorInfo, size: number) => new Float32Array(heap.memory.buffer, heap.offsetOf(t), size);
+    if (xnorConvDirect({ ...a, x: view(x, x.size), out: view(out, n * oh * ow * cout) })) return tf.engine().makeTensorFromTensorInfo(out);
+    tf.engine().makeTensorFromTensorInfo(out).dispose();
+    return null;
+  }
   let kernels = heapKernels.get(heap.memory);
   if (!kernels) heapKernels.set(heap.memory, (kernels = new Map()));
   const k = kernelOn(kernels, heap.memory, a.cin, a.kh * a.kw, a.tapWords);
   if (k === null) return null;
   const L = layout(a, false);
-  const { n, oh, ow, cout } = a;
-  // Allocate first: either call may grow the memory, which detaches older views.
   const out = heap.makeOutput([n, oh, ow, cout]);
   const base = heap.malloc(L.total + 16);
   try {
@@ -386,4 +396,3 @@ export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>)
   }
   return tf.engine().makeTensorFromTensorInfo(out);
 }
-
