@@ -1,6 +1,7 @@
 // npm run bench:infer [-- --size 256] [--scale 4] [--runs 3] [--backends wasm,cpu] [--native] [--no-model]
 //                      [--no-layer] [--no-body] [--cpu-body] [--threads N] [--no-readback] [--json]
 //                      [--rows LIST] [--forms float,packed,unfused,fp] [--tiers wasm,native] [--model-threads 1,2]
+//                      [--wasm-pool N] [--profile] [--profile-top N]
 //
 // Real 1-bit inference vs its float simulation vs the full-precision twin (issue 10). Medians of --runs
 // interleaved rounds after one warm-up each, as wall-clock ms and as this process's CPU ms; with the default
@@ -42,8 +43,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { PackedConv2D, RPReLU, SRBConv2D, packLayer, packUnit, rprelu, setPackedKernel, srbConv2d } from '@frb/layers';
-import { useNativeConvKernels } from '@frb/layers/node';
+import {
+  PackedConv2D, RPReLU, SRBConv2D, packLayer, packUnit, rprelu, setPackedKernel, srbConv2d, startPackedThreads, stopPackedThreads,
+} from '@frb/layers';
+import { nodeWorkerSpawner, useNativeConvKernels } from '@frb/layers/node';
 import { createModel, deployModel } from '@frb/models';
 import { formatOpsG, formatParamsK, type Cost } from '@frb/bench';
 import { loadavg } from 'node:os';
@@ -287,6 +290,10 @@ const TABLE_ROWS = listOpt<string>('rows', [...Object.keys(TABLE_MODELS), SLIM].
 const TABLE_FORMS = listOpt<Form>('forms', 'float,packed,fp', Object.keys(FORMS));
 const TIERS = listOpt<'wasm' | 'native'>('tiers', 'wasm,native', ['wasm', 'native']);
 const MODEL_THREADS = opt('model-threads', '1,2').split(',').map(Number);
+// --wasm-pool N: also plain wasm with the packed kernel's worker pool at N threads (what the demo page runs where it
+// is cross-origin isolated); tfjs-backend-wasm's own kernels stay single-threaded.
+const WASM_POOL = Number(opt('wasm-pool', '0'));
+if (!(Number.isInteger(WASM_POOL) && (WASM_POOL === 0 || WASM_POOL >= 2))) throw new Error(`bench:infer: --wasm-pool takes 0 (none) or an integer >= 2, got '${opt('wasm-pool', '')}'`);
 if (!MODEL_THREADS.every((t) => Number.isInteger(t) && t >= 1)) throw new Error(`bench:infer: --model-threads takes integers >= 1, got '${opt('model-threads', '')}'`);
 
 interface TableCase { row: string; label: string; form: Form | 'fp-upscalerjs'; model: tfl.LayersModel; input: 1 | 255; cost?: Cost }
@@ -355,13 +362,14 @@ async function tableCases() {
   return { ordered, cases, bytes };
 }
 
-type TableConfig = { name: string; native: boolean; threads: number };
+type TableConfig = { name: string; native: boolean; threads: number; pool?: boolean };
 interface TableTimes { ran: TableConfig[]; times: Record<string, Record<string, Timing>>; load0: number[]; load1: number[]; wasmThreads: boolean }
 
 /** Times every case on plain wasm and on the native tier at each thread count, interleaved per configuration. */
 async function timeTable(ordered: TableCase[]): Promise<TableTimes> {
   const configs: TableConfig[] = [];
   if (TIERS.includes('wasm')) configs.push({ name: 'plain wasm', native: false, threads: 1 });
+  if (TIERS.includes('wasm') && WASM_POOL) configs.push({ name: `plain wasm, packed pool of ${WASM_POOL}`, native: false, threads: WASM_POOL, pool: true });
   if (TIERS.includes('native')) for (const t of MODEL_THREADS) configs.push({ name: `native tier, ${t} thread${t > 1 ? 's' : ''}`, native: true, threads: t });
   const wasmThreads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   const load0 = loadavg();
@@ -375,6 +383,7 @@ async function timeTable(ordered: TableCase[]): Promise<TableTimes> {
     } else {
       useNativeConvKernels(false);
       setPackedKernel('wasm');
+      if (c.pool) await startPackedThreads(c.threads, nodeWorkerSpawner);
     }
     log(`\n== whole models x${SCALE}, LR 1x${SIZE}x${SIZE}x3, ${c.name} ==`);
     const lr = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 2);
@@ -386,6 +395,7 @@ async function timeTable(ordered: TableCase[]): Promise<TableTimes> {
     if (PROFILE) for (const [name, fn] of Object.entries(fns)) await profileCase(`${name}, ${c.name}`, fn);
     ran.push(c);
     tf.dispose([lr, lr255]);
+    if (c.pool) stopPackedThreads();
   }
   useNativeConvKernels(false);
   const load1 = loadavg();

@@ -234,7 +234,7 @@ export const DIRECT_BLOCK = 1;
 export const DIRECT_PIXELS = 2;
 
 /** Byte offsets of everything one direct conv call keeps in the kernel's memory, from the start of its region. */
-function layout(a: Omit<DirectConvArgs, 'x' | 'out'>, withInput: boolean) {
+function layout(a: Omit<DirectConvArgs, 'x' | 'out'>, withInput: boolean, withOutput = true) {
   const { h, w, cin, oh, ow } = a;
   const taps = a.kh * a.kw;
   const owE = Math.ceil(ow / DIRECT_PIXELS) * DIRECT_PIXELS;
@@ -250,7 +250,7 @@ function layout(a: Omit<DirectConvArgs, 'x' | 'out'>, withInput: boolean) {
   const tap = bi + a.bias.length * 8;
   const unit = tap + taps * 4;
   const out = (unit + (a.unit ? 3 * a.cout * 4 : 0) + 15) & ~15;
-  return { taps, owE, hp, wp, pixB, th, img, imgB, wts, al, bi, tap, unit, out, total: out + oh * owE * a.cout * 4 };
+  return { taps, owE, hp, wp, pixB, th, img, imgB, wts, al, bi, tap, unit, out, total: out + (withOutput ? oh * owE * a.cout * 4 : 0) };
 }
 
 /** Writes the call's threshold, weights, α, bias, tap offsets and unit parameters at `base` + their offsets. */
@@ -275,15 +275,20 @@ function writeParams(buf: ArrayBuffer, base: number, a: Omit<DirectConvArgs, 'x'
 }
 
 /**
- * One image: packs the input at byte offset xAt into the bit image, runs the conv into the region's output rows
- * (owE pixels each), corrects the borders and, for a unit, applies RPReLU and adds the input (still at xAt).
+ * One image: packs the input at byte offset xAt into the bit image, runs the conv into output rows of owE pixels
+ * each at byte offset outAt (default: the region's own), corrects the borders and, for a unit, applies RPReLU and
+ * adds the input (still at xAt).
  */
-function runImage(k: ConvKernel, pool: XnorThreadPool | null, base: number, xAt: number, a: Omit<DirectConvArgs, 'x' | 'out'>, L: ReturnType<typeof layout>): Float32Array {
+function runImage(
+  k: ConvKernel, pool: XnorThreadPool | null, base: number, xAt: number, a: Omit<DirectConvArgs, 'x' | 'out'>, L: ReturnType<typeof layout>,
+  outAt = base + L.out,
+): Float32Array {
   const { w, cin, oh } = a;
   new Int32Array(k.memory.buffer, base + L.img, L.imgB / 4).fill(0);
   for (let y = 0; y < a.h; y++) k.pack(xAt + y * w * cin * 4, base + L.th, base + L.img + ((y + a.padTop) * L.wp + a.padLeft) * L.pixB, w);
   const rowSkip = (L.wp - L.owE) * L.pixB;
-  const [img, wts, al, bi, out, tap] = [L.img, L.wts, L.al, L.bi, L.out, L.tap].map((o) => base + o);
+  const [img, wts, al, bi, tap] = [L.img, L.wts, L.al, L.bi, L.tap].map((o) => base + o);
+  const out = outAt;
   if (pool && k.poolId != null) {
     pool.conv(k.poolId, k.conv, {
       img, w: wts, alpha: al, bias: bi, out, oh, owE: L.owE, rowSkip, cout: a.cout, order: a.order,
@@ -379,17 +384,20 @@ export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>)
   if (!kernels) heapKernels.set(heap.memory, (kernels = new Map()));
   const k = kernelOn(kernels, heap.memory, a.cin, a.kh * a.kw, a.tapWords);
   if (k === null) return null;
-  const L = layout(a, false);
+  // With an even output width (owE = ow) the kernel writes the output tensor itself; else rows go via the region.
+  const direct = ow % DIRECT_PIXELS === 0;
+  const L = layout(a, false, !direct);
   const out = heap.makeOutput([n, oh, ow, cout]);
   const base = heap.malloc(L.total + 16);
   try {
     const region = (base + 15) & ~15;
     writeParams(heap.memory.buffer, region, a, L);
     const xAt = heap.offsetOf(x), outAt = heap.offsetOf(out);
-    const dst = new Float32Array(heap.memory.buffer, outAt, n * oh * ow * cout);
+    const image = oh * ow * cout;
     for (let b = 0; b < n; b++) {
-      const res = runImage(k, null, region, xAt + b * a.h * a.w * a.cin * 4, a, L);
-      copyRows(res, dst, b * oh * ow * cout, oh, ow, L.owE, cout);
+      const xb = xAt + b * a.h * a.w * a.cin * 4;
+      if (direct) runImage(k, null, region, xb, a, L, outAt + b * image * 4);
+      else copyRows(runImage(k, null, region, xb, a, L), new Float32Array(heap.memory.buffer, outAt, n * image), b * image, oh, ow, L.owE, cout);
     }
   } finally {
     heap.free(base);
