@@ -11,6 +11,32 @@ import { signPackFunc } from './sign-pack-wasm.js';
 import { packedThreadPool, SHARED_MAX_PAGES, type XnorThreadPool } from './xnor-threads.js';
 
 /**
+ * The popcount sums of one base for `pixels` pixels × `block` output channels over every tap and word: PC[q·block + b]
+ * = Σ popcount(activation word XOR weight word) (locals named as in convFunc).
+ */
+function emitPopcounts(c: CodeWriter, v: { taps: number; tapWords64: number; block: number; pixels: number; IMG: number; T0: number; A: number; WROW: number; WV: number; PC: number }): void {
+  const { taps, tapWords64, block, pixels, IMG, T0, A, WROW, WV, PC } = v;
+  const rowBytes = taps * tapWords64 * 8;
+  const pixelBytes = tapWords64 * 8;
+  for (let t = 0; t < taps; t++) {
+    for (let j = 0; j < tapWords64; j++) {
+      const first = t === 0 && j === 0;
+      for (let q = 0; q < pixels; q++) c.get(IMG).get(T0 + t).op(Op.i32Add).mem(Op.i64Load, 3, j * 8 + q * pixelBytes).set(A + q);
+      for (let b = 0; b < block; b++) {
+        c.get(WROW).mem(Op.i64Load, 3, b * rowBytes + (t * tapWords64 + j) * 8).set(WV);
+        for (let q = 0; q < pixels; q++) {
+          const pc = PC + q * block + b;
+          if (!first) c.get(pc);
+          c.get(A + q).get(WV).op(Op.i64Xor, Op.i64Popcnt);
+          if (!first) c.op(Op.i64Add);
+          c.set(pc);
+        }
+      }
+    }
+  }
+}
+
+/**
  * conv(img, w, alpha, bias, out, oh, ow, rowSkip, cout, order, K, tapOffPtr): for oh × ow output pixels whose
  * receptive fields start at img and advance by one pixel (tapWords·4 bytes) per column and by rowSkip extra bytes per
  * row; tapOffPtr holds the byte offset of each tap (int32), so any dilation works.
@@ -42,22 +68,7 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
   c.get(ALPHA).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
   c.get(ORDER).set(KLEFT);
   c.begin(Op.loop); //                                                   bases k
-  for (let t = 0; t < taps; t++) {
-    for (let j = 0; j < tapWords64; j++) {
-      const first = t === 0 && j === 0;
-      for (let q = 0; q < pixels; q++) c.get(IMG).get(T0 + t).op(Op.i32Add).mem(Op.i64Load, 3, j * 8 + q * pixelBytes).set(A + q);
-      for (let b = 0; b < block; b++) {
-        c.get(WROW).mem(Op.i64Load, 3, b * rowBytes + (t * tapWords64 + j) * 8).set(WV);
-        for (let q = 0; q < pixels; q++) {
-          const pc = PC + q * block + b;
-          if (!first) c.get(pc);
-          c.get(A + q).get(WV).op(Op.i64Xor, Op.i64Popcnt);
-          if (!first) c.op(Op.i64Add);
-          c.set(pc);
-        }
-      }
-    }
-  }
+  emitPopcounts(c, { taps, tapWords64, block, pixels, IMG, T0, A, WROW, WV, PC });
   for (let q = 0; q < pixels; q++) {
     for (let b = 0; b < block; b++) {
       const i = q * block + b;
@@ -390,7 +401,7 @@ export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>)
   const out = heap.makeOutput([n, oh, ow, cout]);
   const base = heap.malloc(L.total + 16);
   try {
-    const region = (base + 15) & ~15;
+    const region = Math.ceil(base / 16) * 16; // not `& ~15`: the backend's offsets may pass 2^31
     writeParams(heap.memory.buffer, region, a, L);
     const xAt = heap.offsetOf(x), outAt = heap.offsetOf(out);
     const image = oh * ow * cout;
