@@ -1,4 +1,4 @@
-// npm run bench:compare -- --ref <commit> [--rounds 3] [--keep] -- <bench> [bench args]
+// npm run bench:compare -- --ref <commit> [--rounds 3] [--keep] [--pin CPUS] -- <bench> [bench args]
 //
 // Runs one of this repo's benchmarks (bench:train, bench:infer, ...) on an earlier commit and on this checkout,
 // alternately (ABBA order, so a drift in machine load falls on both), and prints each timing's median over the
@@ -6,6 +6,8 @@
 // under the OS temp folder and given its own `npm ci` (its lockfile, its dependencies); --keep leaves it there for
 // the next comparison. The bench runs with --json; every numeric leaf named *_ms (wall_ms, cpu_ms, median_ms,
 // forward_ms, train_step_ms; not min_ms/max_ms) present on both sides is compared. Lines over +5% are marked.
+// --pin CPUS runs both sides under `taskset -c CPUS` (Linux): on a 2-core machine a single-threaded bench that the
+// scheduler moves between cores, next to whatever else runs, spreads its rounds far more than the 5% it is judged by.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -13,9 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: npm run bench:compare -- --ref <commit> [--rounds N] [--keep] -- <bench> [bench args]';
+const USAGE = 'usage: npm run bench:compare -- --ref <commit> [--rounds N] [--keep] [--pin CPUS] -- <bench> [bench args]';
 
-interface Options { ref: string; rounds: number; keep: boolean; bench: string; benchArgs: string[] }
+interface Options { ref: string; rounds: number; keep: boolean; pin?: string; bench: string; benchArgs: string[] }
 
 function parseOptions(argv: string[]): Options {
   const dash = argv.indexOf('--');
@@ -31,7 +33,12 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench:compare: --rounds must be a positive integer (got '${val('rounds')}')`);
   const [bench, ...benchArgs] = rest;
   if (!bench || !bench.startsWith('bench:')) throw new Error(`bench:compare: name a bench:* script after '--' (got '${bench ?? ''}')\n${USAGE}`);
-  return { ref, rounds, keep: own.includes('--keep'), bench, benchArgs };
+  const pin = val('pin');
+  if (pin !== undefined) {
+    if (!/^\d+([-,]\d+)*$/.test(pin)) throw new Error(`bench:compare: --pin takes a CPU list for taskset -c, e.g. 1 or 0-1 (got '${pin}')`);
+    if (spawnSync('taskset', ['-c', pin, 'true']).status !== 0) throw new Error(`bench:compare: --pin ${pin}: 'taskset -c ${pin}' does not run here (Linux util-linux, and CPUs that exist)`);
+  }
+  return { ref, rounds, keep: own.includes('--keep'), pin, bench, benchArgs };
 }
 
 /** A detached worktree of `ref` with its own dependencies installed; reused when it is already there. */
@@ -48,7 +55,9 @@ function beforeTree(ref: string): { dir: string; sha: string } {
 
 /** Runs the bench with --json in `dir` and returns its *_ms leaves by path. */
 function runBench(dir: string, o: Options): Map<string, number> {
-  const r = spawnSync('npm', ['run', '--silent', o.bench, '--', ...o.benchArgs, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const npm = ['npm', 'run', '--silent', o.bench, '--', ...o.benchArgs, '--json'];
+  const [cmd, ...cmdArgs] = o.pin ? ['taskset', '-c', o.pin, ...npm] : npm;
+  const r = spawnSync(cmd, cmdArgs, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`bench:compare: ${o.bench} failed in ${dir} (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   const start = r.stdout.indexOf('{');
   if (start < 0) throw new Error(`bench:compare: ${o.bench} in ${dir} printed no JSON`);
@@ -86,7 +95,7 @@ function main(): void {
     }
   }
   const load1 = os.loadavg();
-  console.log(`${o.bench} ${o.benchArgs.join(' ')}: before ${before.sha.slice(0, 12)}, after ${head} (this checkout), ${o.rounds} rounds in ABBA order; medians of the rounds (each itself the bench's median); load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.\n`);
+  console.log(`${o.bench} ${o.benchArgs.join(' ')}: before ${before.sha.slice(0, 12)}, after ${head} (this checkout), ${o.rounds} rounds in ABBA order${o.pin ? `, both pinned to CPU ${o.pin}` : ''}; medians of the rounds (each itself the bench's median); load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.\n`);
   console.log('| timing | before ms (range over rounds) | after ms (range over rounds) | after / before (medians) |');
   console.log('| --- | ---: | ---: | ---: |');
   let over = 0;
