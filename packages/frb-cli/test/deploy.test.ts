@@ -53,9 +53,12 @@ describe('frb deploy', () => {
     expect(readdirSync(root).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const loaded = await loadModel(out);
-    // The three binary units are fused (named after their residual add); the upsampler conv changes channels.
-    expect(loaded.layers.filter((l) => /^Packed(Conv2D|BinaryUnit)$/.test(l.getClassName())).map((l) => `${l.getClassName()} ${l.name}`))
-      .toEqual(['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00', 'PackedConv2D upsampler/upconv1', 'PackedBinaryUnit tail/conv_hr/out']);
+    // The three binary units are fused (named after their residual add), and so is the upsampler stage (named after
+    // the add of its enlarged input).
+    expect(report.fusedUnits).toBe(3);
+    expect(report.fusedStages).toBe(1);
+    expect(loaded.layers.filter((l) => /^Packed(Conv2D|BinaryUnit|UpsampleUnit)$/.test(l.getClassName())).map((l) => `${l.getClassName()} ${l.name}`))
+      .toEqual(['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00', 'PackedUpsampleUnit upsampler/out1', 'PackedBinaryUnit tail/conv_hr/out']);
     expect(report.packedBytes).toBe(loaded.countParams() * 4);
     const x = tf.randomUniform([1, 7, 6, 3], 0, 1, 'float32', 9);
     const want = model.predict(x) as tf.Tensor;
@@ -70,7 +73,7 @@ describe('frb deploy', () => {
     const out = join(root, 'deployed-twice');
     const first = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`deploy: frbc-m-x2 -> ${out}\\n  packed layers: 4 \\(3 fused with their RPReLU and residual add\\)\\n  weights: [\\d,]+ bytes latent \\(float simulation\\) -> [\\d,]+ bytes packed weights\\.bin \\(0\\.\\d{3}\\)`));
+    expect(first.stdout).toMatch(new RegExp(`deploy: frbc-m-x2 -> ${out}\\n  packed layers: 4 \\(3 fused with their RPReLU and residual add, 1 upsampler stage with RPReLU, shuffle and enlarged input\\)\\n  weights: [\\d,]+ bytes latent \\(float simulation\\) -> [\\d,]+ bytes packed weights\\.bin \\(0\\.\\d{3}\\)`));
     expect(first.stdout).toMatch(/Params \d+\.\d\d K, OPs \d+\.\d\d G/);
     const bytes = readFileSync(join(out, 'weights.bin'));
     const again = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);
@@ -121,6 +124,7 @@ describe('frb deploy', () => {
     expect(report.latentBytes).toBe(fresh.countParams() * 4);
     expect(report.packedLayers).toBe(5); // 2 body, 2 upconv, conv_hr
     expect(report.fusedUnits).toBe(3); // the body units and conv_hr
+    expect(report.fusedStages).toBe(2); // the two x2 upsampler stages
     expect(report.scale).toBe(4);
     fresh.dispose();
   });

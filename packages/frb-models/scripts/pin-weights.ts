@@ -2,7 +2,7 @@
 //
 //   npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts <run model dir> <weights-name> <scale>
 //       [--train-command "npm run frb -- train tmp/ship/frbc-x4.yaml"] [--note "..."]
-//   npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts --repack <weights-name> <scale>
+//   npx tsx --tsconfig tsconfig.json packages/frb-models/scripts/pin-weights.ts --repack <weights-name> <scale> [--model frbc-m]
 //
 // Both write the packed form next to the training form (packed/model.json + packed/weights.bin, made by deployModel
 // with fused units) after checking that it upscales a test input as the training form does, and pin it too;
@@ -34,12 +34,12 @@ function fail(msg: string): never {
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
-  options: { 'train-command': { type: 'string' }, note: { type: 'string' }, repack: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  options: { 'train-command': { type: 'string' }, note: { type: 'string' }, repack: { type: 'boolean' }, model: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   allowPositionals: true,
 });
 if (values.help || positionals.length !== (values.repack ? 2 : 3)) {
   process.stderr.write('usage: pin-weights.ts <run model dir> <weights-name> <scale> [--train-command CMD] [--note TEXT]\n' +
-    '       pin-weights.ts --repack <weights-name> <scale>\n');
+    '       pin-weights.ts --repack <weights-name> <scale> [--model <model>]\n');
   process.exit(values.help ? 0 : 2);
 }
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -110,8 +110,11 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 if (values.repack) {
   const [name, scaleArg] = positionals as [string, string];
   const scale = Number(scaleArg);
-  const entry = PRETRAINED.find((p) => p.name === name && p.scale === scale);
-  if (!entry || !findPretrained(entry.model, name, scale)) fail(`no pinned weight set '${name}' at x${scaleArg}`);
+  // Two models may pin a set of the same name at the same scale (frbc and frbc-m 'long-291' at x4): --model says which.
+  const matches = PRETRAINED.filter((p) => p.name === name && p.scale === scale && (values.model === undefined || p.model === values.model));
+  if (matches.length > 1) fail(`'${name}' at x${scaleArg} is pinned for ${matches.map((p) => p.model).join(' and ')}: say which with --model`);
+  const entry = matches[0];
+  if (!entry || !findPretrained(entry.model, name, scale)) fail(`no pinned weight set '${name}' at x${scaleArg}${values.model ? ` for '${values.model}'` : ''}`);
   const dir = join(pkgRoot, 'weights', `${entry.model}-x${scale}-${name}`);
   for (const pin of [entry.files.modelJson, entry.files.weightsBin]) {
     const got = await pinFile(dir, pin.file);

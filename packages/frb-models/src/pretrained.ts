@@ -341,12 +341,12 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "94c49e7f93b622bb93e3ecb6026e9c603ad1663ad6aa715627920eb598ece9c7",
-          bytes: 19613
+          sha256: "3c95b4420a8f41a90b6f7435bb1286d71aeb664bb9a968647111e1c3593b60c4",
+          bytes: 18136
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "bc0a2b7af873d9b6b5968a308e66fce54a145d935cd7b1ea17363fd3a3acc5e6",
+          sha256: "e255a5ec7292c19ffb4a7e02593bfbcf39b57ed81f63906273ea798cfcc1dd1d",
           bytes: 83084
         }
       }
@@ -393,12 +393,12 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "94c49e7f93b622bb93e3ecb6026e9c603ad1663ad6aa715627920eb598ece9c7",
-          bytes: 19613
+          sha256: "3c95b4420a8f41a90b6f7435bb1286d71aeb664bb9a968647111e1c3593b60c4",
+          bytes: 18136
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "8be624c2ba2ccd43b0bfedcdc76c1e9243e2650e322231acb4b269584583be8a",
+          sha256: "e67ed796eaece28abc549d8823382f8597989614f00331a5d75aecc5777bd596",
           bytes: 83084
         }
       }

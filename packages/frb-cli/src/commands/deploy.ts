@@ -88,17 +88,20 @@ export const deployCommand = defineCommand({
     try {
       await saveModelAtomic(packed, out, { overwrite: flag(p, 'force') });
       const written = statSync(join(out, 'weights.bin')).size;
-      // A fused unit (PackedBinaryUnit: conv + RPReLU + residual add) is one packed layer too.
-      const layers = packed.layers.filter((l) => /^Packed(Conv2D|Dense|BinaryUnit)$/.test(l.getClassName())).length;
-      const units = packed.layers.filter((l) => l.getClassName() === 'PackedBinaryUnit').length;
+      // A fused unit (PackedBinaryUnit: conv + RPReLU + residual add) or upsampler stage (PackedUpsampleUnit: conv +
+      // RPReLU + shuffle + the enlarged input) is one packed layer too.
+      const count = (re: RegExp) => packed.layers.filter((l) => re.test(l.getClassName())).length;
+      const layers = count(/^Packed(Conv2D|Dense|BinaryUnit|UpsampleUnit)$/);
+      const units = count(/^PackedBinaryUnit$/);
+      const stages = count(/^PackedUpsampleUnit$/);
       const report = {
         model: spec.ref, label: spec.label, scale: spec.kind === 'zoo' ? scales[0] : null, output: out, backend,
-        packedLayers: layers, fusedUnits: units, latentBytes: latent, packedBytes: written, ratio: written / latent,
+        packedLayers: layers, fusedUnits: units, fusedStages: stages, latentBytes: latent, packedBytes: written, ratio: written / latent,
         params: cost.params, ops: cost.ops, costInput: COST_INPUT,
       };
       ctx.stdout.write(flag(p, 'json') ? jsonText(report) : [
         `deploy: ${spec.label}${report.scale ? ` x${report.scale}` : ''} -> ${out}`,
-        `  packed layers: ${layers} (${units} fused with their RPReLU and residual add)`,
+        `  packed layers: ${layers} (${units} fused with their RPReLU and residual add${stages ? `, ${stages} upsampler stage${stages > 1 ? 's' : ''} with RPReLU, shuffle and enlarged input` : ''})`,
         `  weights: ${latent.toLocaleString('en-US')} bytes latent (float simulation) -> ${written.toLocaleString('en-US')} bytes packed weights.bin (${report.ratio.toFixed(3)})`,
         `  Params ${(cost.params / 1e3).toFixed(2)} K, OPs ${(cost.ops / 1e9).toFixed(2)} G (binarySummary, ${COST_INPUT[0]}x${COST_INPUT[1]} LR input; the same for both forms)`,
         '',
