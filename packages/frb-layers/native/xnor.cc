@@ -191,13 +191,16 @@ FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32
 
 // The epilogue above, 16 channels per step (the same operations in the same order, so the same bits): the sums
 // in two halves of 8 doubles, then one 16-float vector for RPReLU, the residual and the store.
+// Shuffle is a template flag so that the common case (no shuffle: one group of Co contiguous channels) compiles to
+// the plain loop it was before the upsampler stage existed.
+template <bool Shuffle>
 FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, int64_t m) {
   const int Co = c.g.Co;
   const UnitEpilogue& u = c.unit;
-  const int groups = u.shuffle * u.shuffle, C = Co / groups;
+  const int groups = Shuffle ? u.shuffle * u.shuffle : 1, C = Co / groups;
   const __m256i Kv = _mm256_set1_epi32(K);
   for (int ij = 0; ij < groups; ij++) {
-    float* const o = c.out + out_pixel(c, m, ij) * C;
+    float* const o = c.out + (Shuffle ? out_pixel(c, m, ij) : (size_t)m) * C;
     for (int cc = 0; cc < C; cc += 16) {
       const int c0 = ij * C + cc;
       const int n = std::min(16, C - cc);
@@ -229,7 +232,7 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
 }
 
 // One output row (n, oy) on the vector path: blocks of P interior pixels, single pixels at the borders.
-template <int P>
+template <int P, bool Shuffle>
 FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int oxHi, int64_t rowPix, int32_t* acc) {
   const Geo& g = c.g;
   for (int ox = 0; ox < g.Wo;) {
@@ -244,7 +247,7 @@ FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int o
       while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
       count_lanes_avx512<1>(c, b, acc);
     }
-    for (int p = 0; p < n; p++) xnor_epilogue_avx512(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowPix + ox + p);
+    for (int p = 0; p < n; p++) xnor_epilogue_avx512<Shuffle>(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowPix + ox + p);
     ox += n;
   }
 }
@@ -292,8 +295,9 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
       const int64_t rowPix = r * g.Wo;  // the row's first output pixel
 #if defined(FRB_XNOR_X86)
       if (vec) {
-        if (P == 3) xnor_row_avx512<3>(c, b, oxLo, oxHi, rowPix, acc.data());
-        else xnor_row_avx512<4>(c, b, oxLo, oxHi, rowPix, acc.data());
+        const bool shuffle = c.unit.shuffle > 1;
+        if (P == 3) (shuffle ? xnor_row_avx512<3, true> : xnor_row_avx512<3, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
+        else (shuffle ? xnor_row_avx512<4, true> : xnor_row_avx512<4, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
         continue;
       }
 #endif
