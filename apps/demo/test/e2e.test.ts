@@ -167,6 +167,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
   const served: { path: string; bytes: number }[] = [];
   let smallPng: string;
   const msPerMp: Partial<Record<ModelForm | 'single', number>> = {};
+  const msPerMpWarm: Partial<Record<ModelForm | 'single', number>> = {};
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'frb-demo-e2e-'));
@@ -270,7 +271,18 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
       sr: await readCanvas('sr'),
       bicubic: await readCanvas('bicubic'),
       servedWeights: served.filter((f) => f.path.endsWith('.bin')),
+      // A second upscale in the same page (warm: tfjs' memory grown, kernels compiled), timed the same way.
+      msPerMpWarm: await runAgain(),
     };
+  }
+
+  /** Clicks Run again on the loaded page and returns that run's ms per output megapixel. */
+  async function runAgain(): Promise<number> {
+    await page.evaluate(() => { document.getElementById('status')!.dataset.state = 'again'; });
+    await page.click('#run');
+    await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: LONG });
+    expect(await page.getAttribute('#status', 'data-state'), `second run: ${await page.textContent('#status')}`).toBe('done');
+    return Number(await page.getAttribute('#stat-time', 'data-ms-per-mp'));
   }
 
   /** The zoom canvases hold the ZOOM×ZOOM region at (data-x, data-y) of the outputs, pixel for pixel. */
@@ -350,6 +362,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     packedPx = Uint8ClampedArray.from(r.sr.px);
     const db = psnr(packedPx, await nodeResult(lr, MODEL, SCALE, 'packed'));
     msPerMp.packed = r.msPerMp;
+    msPerMpWarm.packed = r.msPerMpWarm;
     console.log(`apps/demo e2e: packed page on ${r.backend}, ${r.threads.n} threads (${r.threads.text}; worker rows ${r.threads.workerRows}) (${r.time}), PSNR(page, Node packed) = ${db.toFixed(2)} dB`);
     expect(db).toBeGreaterThanOrEqual(50);
     // The comparison can tell images apart: the model's output is not the bicubic one shown beside it, and a Node run
@@ -390,6 +403,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     expect(px.length).toBe(packedPx!.length);
     expect(px.every((v, i) => v === packedPx![i]), 'single-thread output = threaded output').toBe(true);
     msPerMp.single = r.msPerMp;
+    msPerMpWarm.single = r.msPerMpWarm;
     console.log(`apps/demo e2e: packed page, not isolated, 1 thread (${r.threads.text}) (${r.time}): same pixels as the threaded page`);
     expect(browserProblems, 'errors or warnings in the page console').toEqual([]);
   }, LONG);
@@ -402,11 +416,13 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     await checkServed(r, MODEL, 'float');
     const db = psnr(Uint8ClampedArray.from(r.sr.px), await nodeResult(lr ?? (await photo()), MODEL, SCALE, 'float'));
     msPerMp.float = r.msPerMp;
+    msPerMpWarm.float = r.msPerMpWarm;
     const vsPacked = packedPx ? psnr(Uint8ClampedArray.from(r.sr.px), packedPx) : NaN;
     console.log(`apps/demo e2e: float page on ${r.backend} (${r.time}), PSNR(page, Node float) = ${db.toFixed(2)} dB, PSNR(page float, page packed) = ${vsPacked.toFixed(2)} dB`);
     const speedup = (msPerMp.float ?? NaN) / (msPerMp.packed ?? NaN);
-    console.log(`apps/demo e2e: ms per output megapixel, same Chromium session, ${r.threads.cores} cores reported, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}: packed ${msPerMp.packed?.toFixed(0)} (threaded), packed ${msPerMp.single?.toFixed(0)} (1 thread), float ${msPerMp.float?.toFixed(0)}`);
-    console.log(`apps/demo e2e: goal, packed page ≥ 2x faster than float page at ≥ 2 threads: float/packed = ${speedup.toFixed(2)}x → ${speedup >= 2 ? 'met' : 'not met'} (printed, not asserted)`);
+    const warm = (msPerMpWarm.float ?? NaN) / (msPerMpWarm.packed ?? NaN);
+    console.log(`apps/demo e2e: ms per output megapixel, same Chromium session, ${r.threads.cores} cores reported, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}: packed ${msPerMp.packed?.toFixed(0)} (threaded), packed ${msPerMp.single?.toFixed(0)} (1 thread), float ${msPerMp.float?.toFixed(0)}; second run in the same page: packed ${msPerMpWarm.packed?.toFixed(0)} (threaded), ${msPerMpWarm.single?.toFixed(0)} (1 thread), float ${msPerMpWarm.float?.toFixed(0)} (float/packed ${warm.toFixed(2)}x)`);
+    console.log(`apps/demo e2e: goal, packed page ≥ 2x faster than float page at ≥ 2 threads: float/packed = ${speedup.toFixed(2)}x on the first run → ${speedup >= 2 ? 'met' : 'not met'}, ${warm.toFixed(2)}x on the second → ${warm >= 2 ? 'met' : 'not met'} (printed, not asserted)`);
     expect(db).toBeGreaterThanOrEqual(50);
     expect(browserProblems, 'errors or warnings in the page console').toEqual([]);
   }, LONG);
