@@ -14,14 +14,13 @@ import { packedThreadPool, SHARED_MAX_PAGES, type XnorThreadPool } from './xnor-
  * The popcount sums of one base for `pixels` pixels × `block` output channels over every tap and word: PC[q·block + b]
  * = Σ popcount(activation word XOR weight word) (locals named as in convFunc).
  */
-function emitPopcounts(c: CodeWriter, v: { taps: number; tapWords64: number; block: number; pixels: number; IMG: number; T0: number; A: number; WROW: number; WV: number; PC: number }): void {
-  const { taps, tapWords64, block, pixels, IMG, T0, A, WROW, WV, PC } = v;
+function emitPopcounts(c: CodeWriter, v: { taps: number; tapWords64: number; block: number; pixels: number; AH: number; WROW: number; WV: number; PC: number }): void {
+  const { taps, tapWords64, block, pixels, AH, WROW, WV, PC } = v;
   const rowBytes = taps * tapWords64 * 8;
-  const pixelBytes = tapWords64 * 8;
   for (let t = 0; t < taps; t++) {
     for (let j = 0; j < tapWords64; j++) {
       const first = t === 0 && j === 0;
-      for (let q = 0; q < pixels; q++) c.get(IMG).get(T0 + t).op(Op.i32Add).mem(Op.i64Load, 3, j * 8 + q * pixelBytes).set(A + q);
+      const A = AH + (t * tapWords64 + j) * pixels; // this word of every pixel, loaded once per pixel block
       for (let b = 0; b < block; b++) {
         c.get(WROW).mem(Op.i64Load, 3, b * rowBytes + (t * tapWords64 + j) * 8).set(WV);
         for (let q = 0; q < pixels; q++) {
@@ -48,6 +47,7 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
   const T0 = A + pixels; //        i32 × taps (tap byte offsets)
   const ACC = T0 + taps; //        f64 × pixels·block (pixel-major)
   const PC = ACC + pixels * block; // i64 × pixels·block
+  const AH = PC + pixels * block; // i64 × taps·tapWords64·pixels: the block's activation words, read once per block
   const rowBytes = taps * tapWords64 * 8;
   const pixelBytes = tapWords64 * 8;
   const c = new CodeWriter();
@@ -58,6 +58,12 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
   c.begin(Op.loop); //                                                   output rows
   c.get(OW).set(X);
   c.begin(Op.loop); //                                                   output columns, `pixels` at a time
+  // Every activation word of this pixel block, once (every output channel reads the same ones).
+  for (let t = 0; t < taps; t++) {
+    for (let j = 0; j < tapWords64; j++) {
+      for (let q = 0; q < pixels; q++) c.get(IMG).get(T0 + t).op(Op.i32Add).mem(Op.i64Load, 3, j * 8 + q * pixelBytes).set(AH + (t * tapWords64 + j) * pixels + q);
+    }
+  }
   c.i32(0).set(O);
   c.begin(Op.loop); //                                                   output-channel blocks
   for (let b = 0; b < block; b++) {
@@ -68,7 +74,7 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
   c.get(ALPHA).get(O).i32(8).op(Op.i32Mul).op(Op.i32Add).set(ALPHAP);
   c.get(ORDER).set(KLEFT);
   c.begin(Op.loop); //                                                   bases k
-  emitPopcounts(c, { taps, tapWords64, block, pixels, IMG, T0, A, WROW, WV, PC });
+  emitPopcounts(c, { taps, tapWords64, block, pixels, AH, WROW, WV, PC });
   for (let q = 0; q < pixels; q++) {
     for (let b = 0; b < block; b++) {
       const i = q * block + b;
@@ -104,7 +110,7 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
     results: [],
     locals: [
       I32, I32, I32, I32, I32, I32, I32, I32, I64, ...Array(pixels).fill(I64), ...Array(taps).fill(I32),
-      ...Array(pixels * block).fill(F64), ...Array(pixels * block).fill(I64),
+      ...Array(pixels * block).fill(F64), ...Array(pixels * block).fill(I64), ...Array(taps * tapWords64 * pixels).fill(I64),
     ],
     body: c,
   };
