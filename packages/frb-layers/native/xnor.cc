@@ -100,8 +100,10 @@ __attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* a
   const int Co = c.g.Co;
   const UnitEpilogue& u = c.unit;
   const int C = Co / (u.shuffle * u.shuffle);
+  float* o = nullptr;
   for (int ch = 0; ch < Co; ch++) {
     const int ij = ch / C, cc = ch % C;
+    if (cc == 0) o = c.out + out_pixel(c, m, ij) * C;  // each group of C channels is contiguous in the output
     double s = c.bias[ch];
     for (int k = 0; k < c.order; k++) {
       const double d = (double)(K - 2 * acc[k * Co + ch]);
@@ -117,7 +119,7 @@ __attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* a
       y = (t < 0.f ? neg : t) + u.zeta[ch];
     }
     if (u.res) y += u.res[(size_t)m * C + cc];
-    c.out[out_pixel(c, m, ij) * C + cc] = y;
+    o[cc] = y;
   }
 }
 #pragma GCC pop_options

@@ -171,6 +171,34 @@ describe.skipIf(!native)(`native xnorConv paths = exact reference${native ? '' :
     }
   });
 
+  // An upsampler stage's epilogue (shuffle r): channel (i·r + j)·C + c of pixel (y, x) goes to (y·r + i, x·r + j, c),
+  // after RPReLU, plus the residual [n][h][w][C] at (y, x, c): the unit reference, rearranged, on both paths.
+  it('shuffle r = 2 (a fused upsampler stage): the reference rearranged, on both paths', () => {
+    for (const ci of [0, 1, 2]) { // C = 16 (whole vectors) and 8 (part of one); 33 -> 5 is skipped (5 % 4)
+      const c = cases[ci];
+      if (c.cout % 4 !== 0) continue;
+      const d = makeData(c, 500 + ci, true, true);
+      const C = c.cout / 4;
+      const res = d.res.subarray(0, c.n * d.oh * d.ow * C);
+      // The reference unit with a residual of the conv's shape holding res at each pixel's group's channels.
+      const full = new Float32Array(c.n * d.oh * d.ow * c.cout);
+      for (let m = 0; m < c.n * d.oh * d.ow; m++) for (let q = 0; q < c.cout; q++) full[m * c.cout + q] = res[m * C + (q % C)];
+      const want = reference(c, { ...d, res: full }, true);
+      const shuffled = new Float32Array(want.length);
+      for (let b = 0; b < c.n; b++) for (let y = 0; y < d.oh; y++) for (let x = 0; x < d.ow; x++) {
+        for (let q = 0; q < c.cout; q++) {
+          const ij = Math.floor(q / C), i = Math.floor(ij / 2), j = ij % 2;
+          shuffled[(((b * d.oh + y) * 2 + i) * d.ow * 2 + x * 2 + j) * C + (q % C)] = want[((b * d.oh + y) * d.ow + x) * c.cout + q];
+        }
+      }
+      for (const path of [0, 1]) {
+        const out = new Float32Array(want.length).fill(NaN);
+        native!.xnorConv(new Int32Array([1, ...d.geo, c.order, path, 2]), d.x, d.thr, d.weights, d.alpha, d.bias, out, d.gamma, d.slope, d.zeta, res);
+        expect(firstDiff(out, shuffled), `${c.name}, path ${path}`).toBeNull();
+      }
+    }
+  });
+
   it('rejects weights of the wrong layout size and a bad path, naming the argument', () => {
     const c = cases[2];
     const d = makeData(c, 5, true, true);

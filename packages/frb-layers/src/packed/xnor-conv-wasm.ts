@@ -43,8 +43,7 @@ function emitPopcounts(c: CodeWriter, v: { taps: number; tapWords64: number; blo
 function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): FuncSpec {
   const [IMG, W, ALPHA, BIAS, OUT, OH, OW, ROWSKIP, COUT, ORDER, K, TOFF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const [Y, X, O, WROW, KLEFT, ALPHAP, KSTRIDE, COUTB, WV] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const A = 21; //                 i64 × pixels
-  const T0 = A + pixels; //        i32 × taps (tap byte offsets)
+  const T0 = 21; //                i32 × taps (tap byte offsets)
   const ACC = T0 + taps; //        f64 × pixels·block (pixel-major)
   const PC = ACC + pixels * block; // i64 × pixels·block
   const AH = PC + pixels * block; // i64 × taps·tapWords64·pixels: the block's activation words, read once per block
@@ -109,7 +108,7 @@ function convFunc(taps: number, tapWords64: number, block: number, pixels = 1): 
     params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, I32],
     results: [],
     locals: [
-      I32, I32, I32, I32, I32, I32, I32, I32, I64, ...Array(pixels).fill(I64), ...Array(taps).fill(I32),
+      I32, I32, I32, I32, I32, I32, I32, I32, I64, ...Array(taps).fill(I32),
       ...Array(pixels * block).fill(F64), ...Array(pixels * block).fill(I64), ...Array(taps * tapWords64 * pixels).fill(I64),
     ],
     body: c,
@@ -179,19 +178,25 @@ interface ConvKernel {
 const cache = new Map<string, ConvKernel | null>();
 const MAX_TAPS = 121;
 
+const heapKernels = new WeakMap<WebAssembly.Memory, Map<string, ConvKernel | null>>();
+
 /**
- * The kernel for these sizes, built once: on its own memory, or with a thread pool over the pool's shared memory
- * (the pool's workers instantiate the same bytes; the pool keeps these kernels, so they go with it).
+ * The kernel for these sizes, built once: on its own memory; with a thread pool, over the pool's shared memory (the
+ * pool's workers instantiate the same bytes; the pool keeps these kernels, so they go with it); or over `heap`,
+ * another module's plain memory (tfjs-backend-wasm's, see xnorConvHeap).
  */
-function kernel(channels: number, taps: number, tapWords: number, block: number, pixels: number, pool: XnorThreadPool | null): ConvKernel | null {
+function kernel(channels: number, taps: number, tapWords: number, pool: XnorThreadPool | null, heap?: WebAssembly.Memory): ConvKernel | null {
   if (typeof WebAssembly === 'undefined' || channels % 4 !== 0 || taps > MAX_TAPS || channels > 4096) return null;
-  const key = `${channels}:${taps}:${tapWords}:${block}:${pixels}`;
-  const kernels = (pool?.kernels ?? cache) as Map<string, ConvKernel | null>;
+  const key = `${channels}:${taps}:${tapWords}`;
+  let kernels = heap ? heapKernels.get(heap) : (pool?.kernels ?? cache) as Map<string, ConvKernel | null>;
+  if (!kernels) heapKernels.set(heap!, (kernels = new Map()));
   let k = kernels.get(key);
   if (k !== undefined) return k;
-  const bytes = assembleXnorConv(channels, taps, tapWords, block, pixels, pool ? { shared: true, maxPages: SHARED_MAX_PAGES } : undefined);
+  const memory = heap ?? pool?.memory;
+  const imported = heap ? { shared: false as const } : pool ? { shared: true as const, maxPages: SHARED_MAX_PAGES } : undefined;
+  const bytes = assembleXnorConv(channels, taps, tapWords, DIRECT_BLOCK, DIRECT_PIXELS, imported);
   try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), pool ? { env: { memory: pool.memory } } : {});
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), memory ? { env: { memory } } : {});
     const e = inst.exports as Record<string, unknown>;
     k = { memory: e.memory as WebAssembly.Memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'], unit: e.unit as ConvKernel['unit'] };
   } catch {
@@ -199,23 +204,6 @@ function kernel(channels: number, taps: number, tapWords: number, block: number,
   }
   // Outside the catch: a pool that stalls is an error to see, not a reason to fall back to im2col quietly.
   if (k && pool) k.poolId = pool.load(bytes);
-  kernels.set(key, k);
-  return k;
-}
-
-/** The kernel for these sizes over another module's plain memory (built once per memory and sizes). */
-function kernelOn(kernels: Map<string, ConvKernel | null>, memory: WebAssembly.Memory, channels: number, taps: number, tapWords: number): ConvKernel | null {
-  if (typeof WebAssembly === 'undefined' || channels % 4 !== 0 || taps > MAX_TAPS || channels > 4096) return null;
-  const key = `${channels}:${taps}:${tapWords}`;
-  let k = kernels.get(key);
-  if (k !== undefined) return k;
-  try {
-    const bytes = assembleXnorConv(channels, taps, tapWords, DIRECT_BLOCK, DIRECT_PIXELS, { shared: false });
-    const e = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } }).exports as Record<string, unknown>;
-    k = { memory, pack: e.pack as ConvKernel['pack'], conv: e.conv as ConvKernel['conv'], unit: e.unit as ConvKernel['unit'] };
-  } catch {
-    k = null;
-  }
   kernels.set(key, k);
   return k;
 }
@@ -332,7 +320,7 @@ function copyRows(res: Float32Array, dst: Float32Array, at: number, oh: number, 
 /** Runs the direct conv; returns false (doing nothing) when no kernel applies, so the caller uses im2col. */
 export function xnorConvDirect(a: DirectConvArgs): boolean {
   const pool = packedThreadPool();
-  const k = kernel(a.cin, a.kh * a.kw, a.tapWords, DIRECT_BLOCK, DIRECT_PIXELS, pool);
+  const k = kernel(a.cin, a.kh * a.kw, a.tapWords, pool);
   if (k === null) return false;
   const L = layout(a, true);
   const have = k.memory.buffer.byteLength;
@@ -373,8 +361,6 @@ function wasmHeap(): WasmHeap | null {
   };
 }
 
-const heapKernels = new WeakMap<WebAssembly.Memory, Map<string, ConvKernel | null>>();
-
 /**
  * The direct conv on tfjs-backend-wasm's own memory, on the wasm backend: the kernel module imports that memory,
  * reads x where the tensor lives, writes the output tensor in place and keeps its scratch in a block from the
@@ -397,9 +383,7 @@ export function xnorConvHeap(x: tf.Tensor, a: Omit<DirectConvArgs, 'x' | 'out'>)
     tf.engine().makeTensorFromTensorInfo(out).dispose();
     return null;
   }
-  let kernels = heapKernels.get(heap.memory);
-  if (!kernels) heapKernels.set(heap.memory, (kernels = new Map()));
-  const k = kernelOn(kernels, heap.memory, a.cin, a.kh * a.kw, a.tapWords);
+  const k = kernel(a.cin, a.kh * a.kw, a.tapWords, null, heap.memory);
   if (k === null) return null;
   // With an even output width (owE = ow) the kernel writes the output tensor itself; else rows go via the region.
   const direct = ow % DIRECT_PIXELS === 0;
