@@ -234,6 +234,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     await page.goto(base + query);
     await page.waitForSelector('#status[data-state="idle"], #status[data-state="error"]', { timeout: LONG });
     if ((await page.getAttribute('#status', 'data-state')) === 'error') return { error: await page.textContent('#status') };
+    // The page fetches the model and warms it up on one tile after showing the photograph; Run waits for that.
+    await page.waitForSelector('#stat-warm[data-ms]', { timeout: LONG });
     const loaded = await page.getAttribute('#lr', 'data-name');
     if (png) {
       await dropFile(png);
@@ -261,6 +263,8 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
       },
       time: await text('stat-time'),
       msPerMp: Number(await page.getAttribute('#stat-time', 'data-ms-per-mp')),
+      tileMs: (await page.getAttribute('#stat-time', 'data-tile-ms')) ?? '',
+      warmMs: Number(await page.getAttribute('#stat-warm', 'data-ms')),
       sizes: {
         downloaded: numberIn(await text('stat-size-file')),
         packed: numberIn(await text('stat-size-packed')),
@@ -273,6 +277,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
       servedWeights: served.filter((f) => f.path.endsWith('.bin')),
       // A second upscale in the same page (warm: tfjs' memory grown, kernels compiled), timed the same way.
       msPerMpWarm: await runAgain(),
+      tileMsWarm: (await page.getAttribute('#stat-time', 'data-tile-ms')) ?? '',
     };
   }
 
@@ -363,6 +368,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     const db = psnr(packedPx, await nodeResult(lr, MODEL, SCALE, 'packed'));
     msPerMp.packed = r.msPerMp;
     msPerMpWarm.packed = r.msPerMpWarm;
+    console.log(`apps/demo e2e: packed (threaded) warm-up on load ${r.warmMs.toFixed(0)} ms; ms per tile, first run: ${r.tileMs}; second run: ${r.tileMsWarm}`);
     console.log(`apps/demo e2e: packed page on ${r.backend}, ${r.threads.n} threads (${r.threads.text}; worker rows ${r.threads.workerRows}) (${r.time}), PSNR(page, Node packed) = ${db.toFixed(2)} dB`);
     expect(db).toBeGreaterThanOrEqual(50);
     // The comparison can tell images apart: the model's output is not the bicubic one shown beside it, and a Node run
@@ -417,6 +423,7 @@ describe.skipIf(!hasChromium)(`demo page in headless Chromium${hasChromium ? '' 
     const db = psnr(Uint8ClampedArray.from(r.sr.px), await nodeResult(lr ?? (await photo()), MODEL, SCALE, 'float'));
     msPerMp.float = r.msPerMp;
     msPerMpWarm.float = r.msPerMpWarm;
+    console.log(`apps/demo e2e: float warm-up on load ${r.warmMs.toFixed(0)} ms; ms per tile, first run: ${r.tileMs}; second run: ${r.tileMsWarm}`);
     const vsPacked = packedPx ? psnr(Uint8ClampedArray.from(r.sr.px), packedPx) : NaN;
     console.log(`apps/demo e2e: float page on ${r.backend} (${r.time}), PSNR(page, Node float) = ${db.toFixed(2)} dB, PSNR(page float, page packed) = ${vsPacked.toFixed(2)} dB`);
     const speedup = (msPerMp.float ?? NaN) / (msPerMp.packed ?? NaN);
