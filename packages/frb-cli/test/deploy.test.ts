@@ -69,6 +69,46 @@ describe('frb deploy', () => {
     loaded.dispose();
   });
 
+  it('--float16 stores the float weights as float16 (sign words unchanged): loads in tfjs, each float weight its nearest float16', async () => {
+    const full = join(root, 'deployed-f32'), half = join(root, 'deployed-f16');
+    expect((await frb(['deploy', modelDir, '-o', full, '--backend', 'cpu'])).code).toBe(0);
+    const r = await frb(['deploy', modelDir, '-o', half, '--float16', '--backend', 'cpu', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.float16).toBe(true);
+    const manifest = (dir: string) => (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].weights as tf.io.WeightsManifestEntry[]);
+    const entries = manifest(half);
+    const count = (w: tf.io.WeightsManifestEntry) => w.shape.reduce((a, b) => a * b, 1);
+    // float32 entries quantized to float16 (2 bytes), int32 sign words kept (4 bytes): the file is exactly that.
+    expect(entries.filter((w) => w.dtype === 'int32').every((w) => w.quantization === undefined)).toBe(true);
+    expect(entries.filter((w) => w.dtype === 'float32').every((w) => w.quantization?.dtype === 'float16')).toBe(true);
+    const want = entries.reduce((s, w) => s + count(w) * (w.dtype === 'int32' ? 4 : 2), 0);
+    expect(statSync(join(half, 'weights.bin')).size).toBe(want);
+    expect(report.packedBytes).toBe(want);
+    expect(want).toBeLessThan(statSync(join(full, 'weights.bin')).size);
+
+    const a = await loadModel(full), b = await loadModel(half);
+    const wa = a.getWeights(), wb = b.getWeights();
+    expect(wb.map((w) => w.dtype)).toEqual(wa.map((w) => w.dtype));
+    for (let i = 0; i < wa.length; i++) {
+      const va = wa[i].dataSync(), vb = wb[i].dataSync();
+      if (wa[i].dtype === 'int32') {
+        expect(Array.from(vb)).toEqual(Array.from(va));
+        continue;
+      }
+      // Each value moved by at most half a float16 step (relative 2^-11; subnormal steps 2^-24 below 2^-14).
+      for (let j = 0; j < va.length; j++) expect(Math.abs(vb[j] - va[j])).toBeLessThanOrEqual(Math.max(Math.abs(va[j]) * 2 ** -11, 2 ** -25));
+    }
+    const x = tf.randomUniform([1, 7, 6, 3], 0, 1, 'float32', 9);
+    const ya = a.predict(x) as tf.Tensor, yb = b.predict(x) as tf.Tensor;
+    const d = maxAbsDiff(ya, yb);
+    expect(d).toBeGreaterThan(0); // it did change the weights
+    expect(d).toBeLessThan(0.02);
+    tf.dispose([x, ya, yb]);
+    a.dispose();
+    b.dispose();
+  });
+
   it('refuses to overwrite without --force, replaces a saved model with it, never a folder with other files', async () => {
     const out = join(root, 'deployed-twice');
     const first = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);

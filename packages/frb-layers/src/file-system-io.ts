@@ -8,6 +8,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'nod
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { float16Artifacts } from './float16.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -114,9 +115,21 @@ function bytesOf(w: tf.io.WeightsManifestEntry): number {
   return n * 4;
 }
 
+/** How saveModel / saveModelAtomic store the weights. */
+export interface SaveWeightsOptions {
+  /**
+   * Store float32 weights as float16 (tfjs' manifest quantization, as tfjs-converter's --quantize_float16; int32
+   * sign words unchanged): about half the bytes of the float parts, each value rounded to its nearest float16.
+   * Refused, naming the weight, for values float16 cannot hold. Default false.
+   */
+  float16?: boolean;
+}
+
 /** Saves `model` to `dir` (model.json + weights.bin). */
-export async function saveModel(model: tfl.LayersModel, dir: string): Promise<tf.io.SaveResult> {
-  return model.save(fileSystemIO(dir));
+export async function saveModel(model: tfl.LayersModel, dir: string, opts: SaveWeightsOptions = {}): Promise<tf.io.SaveResult> {
+  const io = fileSystemIO(dir);
+  if (!opts.float16) return model.save(io);
+  return model.save({ save: (artifacts) => io.save!(float16Artifacts(artifacts)) });
 }
 
 /** The error saveModelAtomic throws (code 'EEXIST') for a target it may not replace. */
@@ -160,7 +173,7 @@ async function fsyncFile(file: string): Promise<void> {
  * beside weights of another model. An existing `dir` is refused unless `overwrite`, and even then only when it holds
  * nothing but a saved model (ModelExistsError, nothing changed).
  */
-export async function saveModelAtomic(model: tfl.LayersModel, dir: string, opts: { overwrite?: boolean } = {}): Promise<tf.io.SaveResult> {
+export async function saveModelAtomic(model: tfl.LayersModel, dir: string, opts: { overwrite?: boolean } & SaveWeightsOptions = {}): Promise<tf.io.SaveResult> {
   const target = path.resolve(stripScheme(dir));
   const overwrite = opts.overwrite ?? false;
   const early = await modelDirConflict(target, overwrite);
@@ -170,7 +183,7 @@ export async function saveModelAtomic(model: tfl.LayersModel, dir: string, opts:
   const tmp = path.join(parent, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const old = `${tmp}.old`;
   try {
-    const result = await saveModel(model, tmp);
+    const result = await saveModel(model, tmp, { float16: opts.float16 });
     for (const f of [WEIGHTS_BIN, MODEL_JSON]) await fsyncFile(path.join(tmp, f));
     // Checked again: the folder may have appeared while the model was written.
     const late = await modelDirConflict(target, overwrite);

@@ -8,4 +8,5 @@ export * from './layers/learnable-bias.js';
 export { isSRBLayer, type BinaryLayerArgs, type ResolvedBinaryArgs, type SRBLayer } from './layers/srb-base.js';
 export * from './kernels/index.js';
 export * from './summary.js';
+export * from './float16.js';
 export * from './packed/index.js';

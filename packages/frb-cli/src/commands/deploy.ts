@@ -30,6 +30,10 @@ frb upscale --weights, loadModel of @frb/models/node).
 Options:
   -o, --output DIR     output folder (required)
   --force              replace DIR when it holds a saved model (a folder with other files is never replaced)
+  --float16            store the float weights (first/last convs, alphas, thresholds, RPReLU) as float16, as
+                       tfjs-converter's --quantize_float16 does: about half their bytes, each value rounded to
+                       its nearest float16 (outputs then differ from the float simulation by that rounding);
+                       the 1-bit sign words are unchanged. tfjs loaders decode it to float32
   --weights W          zoo models: a shipped weight set (e.g. small-291 for frbc) or a model.json path
   --random-weights     zoo models: pack the untrained architecture
   --scale N            zoo models: scale (default 4)
@@ -49,6 +53,7 @@ export const deployCommand = defineCommand({
   options: {
     output: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
+    float16: { type: 'boolean' },
     weights: { type: 'string' },
     'random-weights': { type: 'boolean' },
     scale: { type: 'string' },
@@ -86,7 +91,8 @@ export const deployCommand = defineCommand({
     const cost = binarySummary(model, { inputShape: [...COST_INPUT, modelInputChannels(model) ?? 3] }).totals;
     const packed = await packModel(model, what);
     try {
-      await saveModelAtomic(packed, out, { overwrite: flag(p, 'force') });
+      const float16 = flag(p, 'float16');
+      await saveModelAtomic(packed, out, { overwrite: flag(p, 'force'), float16 });
       const written = statSync(join(out, 'weights.bin')).size;
       // A fused unit (PackedBinaryUnit: conv + RPReLU + residual add) or upsampler stage (PackedUpsampleUnit: conv +
       // RPReLU + shuffle + the enlarged input) is one packed layer too.
@@ -96,13 +102,13 @@ export const deployCommand = defineCommand({
       const stages = count(/^PackedUpsampleUnit$/);
       const report = {
         model: spec.ref, label: spec.label, scale: spec.kind === 'zoo' ? scales[0] : null, output: out, backend,
-        packedLayers: layers, fusedUnits: units, fusedStages: stages, latentBytes: latent, packedBytes: written, ratio: written / latent,
+        float16, packedLayers: layers, fusedUnits: units, fusedStages: stages, latentBytes: latent, packedBytes: written, ratio: written / latent,
         params: cost.params, ops: cost.ops, costInput: COST_INPUT,
       };
       ctx.stdout.write(flag(p, 'json') ? jsonText(report) : [
         `deploy: ${spec.label}${report.scale ? ` x${report.scale}` : ''} -> ${out}`,
         `  packed layers: ${layers} (${units} fused with their RPReLU and residual add${stages ? `, ${stages} upsampler stage${stages > 1 ? 's' : ''} with RPReLU, shuffle and enlarged input` : ''})`,
-        `  weights: ${latent.toLocaleString('en-US')} bytes latent (float simulation) -> ${written.toLocaleString('en-US')} bytes packed weights.bin (${report.ratio.toFixed(3)})`,
+        `  weights: ${latent.toLocaleString('en-US')} bytes latent (float simulation) -> ${written.toLocaleString('en-US')} bytes packed weights.bin (${report.ratio.toFixed(3)})${float16 ? ', float weights stored as float16' : ''}`,
         `  Params ${(cost.params / 1e3).toFixed(2)} K, OPs ${(cost.ops / 1e9).toFixed(2)} G (binarySummary, ${COST_INPUT[0]}x${COST_INPUT[1]} LR input; the same for both forms)`,
         '',
       ].join('\n'));
