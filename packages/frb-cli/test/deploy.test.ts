@@ -53,12 +53,14 @@ describe('frb deploy', () => {
     expect(readdirSync(root).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const loaded = await loadModel(out);
-    // The three binary units are fused (named after their residual add), and so is the upsampler stage (named after
-    // the add of its enlarged input).
+    // The three binary units are fused (named after their residual add; conv_hr's with the tail's LeakyReLU after
+    // it, named after that), and so is the upsampler stage (named after the add of its enlarged input).
     expect(report.fusedUnits).toBe(3);
     expect(report.fusedStages).toBe(1);
     expect(loaded.layers.filter((l) => /^Packed(Conv2D|BinaryUnit|UpsampleUnit)$/.test(l.getClassName())).map((l) => `${l.getClassName()} ${l.name}`))
-      .toEqual(['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00', 'PackedUpsampleUnit upsampler/out1', 'PackedBinaryUnit tail/conv_hr/out']);
+      .toEqual(['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00', 'PackedUpsampleUnit upsampler/out1', 'PackedBinaryUnit tail/lrelu']);
+    expect(loaded.getLayer('tail/lrelu').getConfig().leakyAlpha).toBeCloseTo(0.1, 12);
+    expect(loaded.layers.some((l) => l.name === 'tail/conv_hr/out')).toBe(false);
     expect(report.packedBytes).toBe(loaded.countParams() * 4);
     const x = tf.randomUniform([1, 7, 6, 3], 0, 1, 'float32', 9);
     const want = model.predict(x) as tf.Tensor;

@@ -60,26 +60,29 @@ inline void pack_pixel(const float* xp, const float* thr, int Ci, uint32_t* dst)
 // stage input enlarged r× by nearest neighbour), output channel ch = (i·r + j)·C + c of pixel (oy, ox) is written
 // to pixel (oy·r + i, ox·r + j), channel c, of out [N][Ho·r][Wo·r][C] (depth-to-space; the layer orders its
 // output channels so), and res [N][Ho][Wo][C] is read at (oy, ox, c): the enlargement costs no pass of its own.
+// With leaky (a unit followed by LeakyReLU, FRBC-M's conv_hr unit and the tail's activation), y = y > 0 ? y :
+// leaky·y last, as the LeakyRelu kernel computes it (conv.cc), so the result is that kernel's output bit for bit.
 struct UnitEpilogue {
   const float *gamma, *slope, *zeta;  // RPReLU [Co] each, or all null
   const float* res;                   // residual [N][Ho][Wo][Co / shuffle²], or null
   int shuffle;                        // r >= 1 (1: out and res are [N][Ho][Wo][Co])
+  const float* leaky;                 // [1]: the LeakyReLU slope applied after everything else, or null
 };
 
 // What every pixel of one call shares: geometry, the packed bits, weights, and the epilogue's inputs.
 struct XnorCall {
   Geo g;
   int order, A, Rp;            // u32 words per pixel, lanes per tap word (padded)
-  const uint32_t* bits;        // [N][H][W][A]
   const uint32_t* w;           // [tap][A][Rp]
   const double *alpha, *bias;  // α [order·Co] and bias [Co] (zeros when none) in double, as the sums are formed
   UnitEpilogue unit;
-  float* out;
+  float* out;       // where output pixel (of C = Co / shuffle² channels) p goes: out + (p − outBase)·C
+  int64_t outBase;  // 0, or the first output pixel of the row being staged (xnor_conv)
 };
 
 // Output pixels (n, oy, ox .. ox + P − 1), all with valid taps ky ∈ [ky0, ky1), kx ∈ [kx0, kx1).
 struct PixelBlock {
-  const uint32_t* img;  // image n's bits
+  const uint32_t* const* rows;  // rows[ky]: the bits of input row oy·sH − pT + ky·dH of image n (valid ky only)
   int oy, ox, ky0, ky1, kx0, kx1;
   int K(int Ci) const { return (ky1 - ky0) * (kx1 - kx0) * Ci; }
 };
@@ -87,10 +90,10 @@ struct PixelBlock {
 // The output pixel that conv pixel m's channel group ij = i·r + j goes to (m itself without a shuffle).
 inline size_t out_pixel(const XnorCall& c, int64_t m, int ij) {
   const int r = c.unit.shuffle;
-  if (r == 1) return (size_t)m;
+  if (r == 1) return (size_t)(m - c.outBase);
   const Geo& g = c.g;
   const int64_t hw = (int64_t)g.Ho * g.Wo, n = m / hw, oy = (m % hw) / g.Wo, ox = m % g.Wo;
-  return (size_t)(((n * g.Ho + oy) * r + ij / r) * g.Wo + ox) * r + ij % r;
+  return (size_t)((((n * g.Ho + oy) * r + ij / r) * g.Wo + ox) * r + ij % r - c.outBase);
 }
 
 #pragma GCC push_options
@@ -119,6 +122,7 @@ __attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* a
       y = (t < 0.f ? neg : t) + u.zeta[ch];
     }
     if (u.res) y += u.res[(size_t)m * C + cc];
+    if (u.leaky) y = y > 0.f ? y : u.leaky[0] * y;
     o[cc] = y;
   }
 }
@@ -130,7 +134,7 @@ void count_portable(const XnorCall& c, const PixelBlock& b, int32_t* acc) {
   const int A = c.A, Rp = c.Rp, R = c.order * g.Co;
   std::fill(acc, acc + R, 0);
   for (int ky = b.ky0; ky < b.ky1; ky++) {
-    const uint32_t* row = b.img + (size_t)(b.oy * g.sH - g.pT + ky * g.dH) * g.W * A;
+    const uint32_t* row = b.rows[ky];
     for (int kx = b.kx0; kx < b.kx1; kx++) {
       const uint32_t* a = row + (size_t)(b.ox * g.sW - g.pL + kx * g.dW) * A;
       const uint32_t* wt = c.w + (size_t)(ky * g.kW + kx) * A * Rp;
@@ -158,7 +162,7 @@ FRB_AVX512 void count_avx512(const XnorCall& c, const PixelBlock& b, int lane0, 
 #pragma GCC unroll 8
     for (int v = 0; v < V; v++) s[p][v] = _mm512_setzero_si512();
   for (int ky = b.ky0; ky < b.ky1; ky++) {
-    const uint32_t* row = b.img + (size_t)(b.oy * g.sH - g.pT + ky * g.dH) * g.W * A;
+    const uint32_t* row = b.rows[ky];
     for (int kx = b.kx0; kx < b.kx1; kx++) {
       const uint32_t* a = row + (size_t)(b.ox * g.sW - g.pL + kx * g.dW) * A;
       const uint32_t* wt = c.w + (size_t)(ky * g.kW + kx) * A * Rp + lane0;
@@ -202,7 +206,7 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
   const int groups = Shuffle ? u.shuffle * u.shuffle : 1, C = Co / groups;
   const __m256i Kv = _mm256_set1_epi32(K);
   for (int ij = 0; ij < groups; ij++) {
-    float* const o = c.out + (Shuffle ? out_pixel(c, m, ij) : (size_t)m) * C;
+    float* const o = c.out + (Shuffle ? out_pixel(c, m, ij) : (size_t)(m - c.outBase)) * C;
     for (int cc = 0; cc < C; cc += 16) {
       const int c0 = ij * C + cc;
       const int n = std::min(16, C - cc);
@@ -227,6 +231,10 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
                           _mm512_maskz_loadu_ps(mk, u.zeta + c0));
       }
       if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
+      if (u.leaky) {
+        const __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ);
+        y = _mm512_mask_blend_ps(pos, _mm512_mul_ps(_mm512_set1_ps(u.leaky[0]), y), y);
+      }
       if (n == 16) _mm512_storeu_ps(o + cc, y);
       else _mm512_mask_storeu_ps(o + cc, mk, y);
     }
@@ -264,42 +272,76 @@ bool cpu_has_avx512_vpopcnt() {
 bool cpu_has_avx512_vpopcnt() { return false; }
 #endif
 
+// dst[0, n) = src[0, n), the 64-byte aligned middle of dst with non-temporal stores.
+#if defined(FRB_XNOR_X86)
+FRB_AVX512 void stream_copy_avx512(float* dst, const float* src, size_t n) {
+  size_t i = 0;
+  for (; i < n && ((uintptr_t)(dst + i) & 63) != 0; i++) dst[i] = src[i];
+  for (; i + 16 <= n; i += 16) _mm512_stream_ps(dst + i, _mm512_loadu_ps(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+#endif
+
 // path: 0 = the fastest this CPU runs, 1 = the portable loop (tests compare the two).
+// The input's sign bits are packed row by row as the output rows need them, into a small ring per thread (the
+// rows one output row's taps span), not for the whole input first: the float input row a unit reads again as its
+// residual is then still in cache, and the bits never leave it. Each thread packs the few rows its part shares
+// with its neighbour's again (the same bits). An output larger than the last-level cache is staged a row at a time
+// (one conv row's outputs are one contiguous block, Wo·Co floats, with or without the shuffle) and copied out with
+// non-temporal stores: nothing reads it before it would be evicted, and a normal store first reads each line.
 void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threads, int path) {
-  XnorCall c = base;
-  const Geo& g = c.g;
-  const int64_t pixels = (int64_t)g.N * g.H * g.W;
-  // Every word is written by the packing pass, so the buffer is left uninitialized (no zeroing pass per call).
-  std::unique_ptr<uint32_t[]> bitsBuf(new uint32_t[(size_t)pixels * c.A]);
-  uint32_t* const bitsData = bitsBuf.get();
-  c.bits = bitsData;
-  parallel(threads, (pixels + 255) / 256, [&](int, int64_t b0, int64_t b1) {
-    for (int64_t p = b0 * 256; p < std::min(pixels, b1 * 256); p++) pack_pixel(x + (size_t)p * g.Ci, thr, g.Ci, bitsData + (size_t)p * c.A);
-  });
+  const Geo& g = base.g;
+  const size_t outBytes = (size_t)g.N * g.Ho * g.Wo * g.Co * sizeof(float);
+  [[maybe_unused]] const bool stream = path == 0 && cpu_has_avx512_vpopcnt() && outBytes >= ((size_t)32 << 20);
   // Output columns whose taps all fall inside the image along x.
   int oxLo = 0, oxHi = g.Wo;
   while (oxLo < g.Wo && oxLo * g.sW - g.pL < 0) oxLo++;
   while (oxHi > oxLo && (oxHi - 1) * g.sW - g.pL + (g.kW - 1) * g.dW >= g.W) oxHi--;
   [[maybe_unused]] const bool vec = path == 0 && cpu_has_avx512_vpopcnt();
   // Pixels per register block: 3 × 8 vectors or 4 × ≤ 4 vectors of accumulators (24 or 16 of 32 registers).
-  [[maybe_unused]] const int P = c.Rp >= 8 * kLanes ? 3 : 4;
+  [[maybe_unused]] const int P = base.Rp >= 8 * kLanes ? 3 : 4;
   const int64_t rows = (int64_t)g.N * g.Ho;
+  const int span = (g.kH - 1) * g.dH + 1;  // input rows one output row's taps span: ring slots (row ih in ih % span)
+  const size_t rowWords = (size_t)g.W * base.A;
   parallel(threads, rows, [&](int, int64_t r0, int64_t r1) {
+    XnorCall c = base;
     std::vector<int32_t> acc((size_t)4 * c.Rp);
+    std::unique_ptr<float[]> staged(stream ? new float[(size_t)g.Wo * g.Co] : nullptr);
+    const int r2 = c.unit.shuffle * c.unit.shuffle;
+    // Every word of a slot is written when its row is packed, so the ring is left uninitialized.
+    std::unique_ptr<uint32_t[]> ring(new uint32_t[(size_t)span * rowWords]);
+    std::vector<int64_t> held(span, -1);  // the input row (n·H + ih) each slot holds
+    std::vector<const uint32_t*> rowPtr(g.kH, nullptr);
     for (int64_t r = r0; r < r1; r++) {
       PixelBlock b{};
       const int n = (int)(r / g.Ho);
-      b.img = c.bits + (size_t)n * g.H * g.W * c.A;
       b.oy = (int)(r % g.Ho);
       b.ky0 = 0; b.ky1 = g.kH;
       while (b.ky0 < g.kH && b.oy * g.sH - g.pT + b.ky0 * g.dH < 0) b.ky0++;
       while (b.ky1 > b.ky0 && b.oy * g.sH - g.pT + (b.ky1 - 1) * g.dH >= g.H) b.ky1--;
-      const int64_t rowPix = r * g.Wo;  // the row's first output pixel
+      for (int ky = b.ky0; ky < b.ky1; ky++) {
+        const int ih = b.oy * g.sH - g.pT + ky * g.dH;
+        const int64_t key = (int64_t)n * g.H + ih;
+        uint32_t* slot = ring.get() + (size_t)(ih % span) * rowWords;
+        if (held[ih % span] != key) {
+          const float* xr = x + (size_t)key * g.W * g.Ci;
+          for (int ix = 0; ix < g.W; ix++) pack_pixel(xr + (size_t)ix * g.Ci, thr, g.Ci, slot + (size_t)ix * c.A);
+          held[ih % span] = key;
+        }
+        rowPtr[ky] = slot;
+      }
+      b.rows = rowPtr.data();
+      const int64_t rowPix = r * g.Wo;  // the row's first conv pixel
 #if defined(FRB_XNOR_X86)
       if (vec) {
+        if (stream) {
+          c.out = staged.get();
+          c.outBase = rowPix * r2;
+        }
         const bool shuffle = c.unit.shuffle > 1;
         if (P == 3) (shuffle ? xnor_row_avx512<3, true> : xnor_row_avx512<3, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
         else (shuffle ? xnor_row_avx512<4, true> : xnor_row_avx512<4, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
+        if (stream) stream_copy_avx512(base.out + (size_t)rowPix * g.Co, staged.get(), (size_t)g.Wo * g.Co);
         continue;
       }
 #endif
@@ -311,6 +353,9 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
         xnor_epilogue(c, acc.data(), b.K(g.Ci), rowPix + ox);
       }
     }
+#if defined(FRB_XNOR_X86)
+    if (stream) _mm_sfence();  // the non-temporal stores are visible before the call returns
+#endif
   });
 }
 
@@ -318,11 +363,12 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
 //          weights Int32Array ([tap][⌈Ci/32⌉ words][lane], lane = base·Co + o, padded with zeros to a multiple of
 //          16 lanes), alpha [order·Co], bias [Co] | null, out [N][Ho][Wo][Co], gamma | null, slope | null,
 //          zeta | null ([Co] each: the fused RPReLU, all or none), residual [N][Ho][Wo][Co / shuffle²] | null (added
-//          last)); out is [N][Ho·shuffle][Wo·shuffle][Co / shuffle²] (see UnitEpilogue).
+//          after RPReLU), leaky [1] | null (a LeakyReLU slope applied last, shuffle 1 only)); out is
+//          [N][Ho·shuffle][Wo·shuffle][Co / shuffle²] (see UnitEpilogue).
 // path (optional, default 0): 0 runs the fastest path this CPU has, 1 the portable loop. shuffle (optional,
 // default 1): the depth-to-space factor r of a fused upsampler stage; Co must be a multiple of r².
 napi_value XnorConv(napi_env env, napi_callback_info info) {
-  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order, path?, shuffle?], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null)", 2 + kGeoInts);
+  Args a(env, info, "frb native xnorConv(params Int32Array[threads, ...geometry, order, path?, shuffle?], x, threshold|null, weights Int32Array, alpha, bias|null, out, gamma|null, slope|null, zeta|null, residual|null, leaky|null)", 2 + kGeoInts);
   const Geo g = a.geo();
   const int order = a.dim(1 + kGeoInts, 1);
   a.dim(4, 1);   // Ci
@@ -342,16 +388,17 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
   const float* bias = a.f32(5, "bias", g.Co, true);
   float* out = a.f32(6, "out", outN);
   UnitEpilogue unit{a.f32(7, "gamma", g.Co, true), a.f32(8, "slope", g.Co, true), a.f32(9, "zeta", g.Co, true),
-                    a.f32(10, "residual", resN, true), shuffle};
+                    a.f32(10, "residual", resN, true), shuffle, a.f32(11, "leaky", 1, true)};
   const int rprelu = (unit.gamma != nullptr) + (unit.slope != nullptr) + (unit.zeta != nullptr);
   if (a.ok() && rprelu != 0 && rprelu != 3) {
     a.invalid("gamma, slope and zeta (the fused RPReLU) must be given together or all be null");
   }
+  if (a.ok() && unit.leaky && shuffle != 1) a.invalid("leaky (a LeakyReLU after the unit) needs shuffle 1, got shuffle " + std::to_string(shuffle));
   if (!a.ok()) return a.fail();
   // α and bias in double once per call: the epilogue forms its sums in double.
   std::vector<double> alphaD(alpha, alpha + (size_t)order * g.Co), biasD(g.Co, 0.0);
   if (bias) std::copy(bias, bias + g.Co, biasD.begin());
-  const XnorCall c{g, order, A, Rp, nullptr, reinterpret_cast<const uint32_t*>(wi), alphaD.data(), biasD.data(), unit, out};
+  const XnorCall c{g, order, A, Rp, reinterpret_cast<const uint32_t*>(wi), alphaD.data(), biasD.data(), unit, out, 0};
   xnor_conv(c, x, thr, a.threads(), path);
   return nullptr;
 }

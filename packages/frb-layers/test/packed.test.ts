@@ -381,7 +381,16 @@ for (const { impl, backend } of IMPLS) {
             expect(got.shape).toEqual(x.shape);
             expect(Array.from(got.dataSync())).toEqual(Array.from(unfused.dataSync()));
             expectClose(got, simulated, 2e-6, 1e-4);
-            tf.dispose([x, unfused, simulated, got]);
+            // With the LeakyReLU after the unit taken in (FRBC-M's conv_hr): the backend's LeakyRelu of the unfused
+            // output, bit for bit (the native epilogue computes it as the native LeakyRelu kernel does).
+            const unitL = packUnit(srb, act, 'unit_lrelu', 0.1);
+            const wantL = tf.leakyRelu(unfused, 0.1);
+            const n1 = tf.memory().numTensors;
+            const gotL = unitL.apply(x) as tf.Tensor;
+            expect(tf.memory().numTensors).toBe(n1 + 1);
+            expect(Array.from(gotL.dataSync())).toEqual(Array.from(wantL.dataSync()));
+            expect(gotL.dataSync().some((v) => v < 0)).toBe(true); // negative outputs were scaled, not dropped
+            tf.dispose([x, unfused, simulated, got, wantL, gotL]);
           }
         } finally {
           await undo();
@@ -410,8 +419,20 @@ describe('PackedBinaryUnit layer', () => {
     expect(Math.abs(after[0] - before[0] - 1)).toBeLessThan(1e-5);
   });
 
+  it('with leakyAlpha: getConfig / fromConfig round trip, and the LeakyReLU applied after the add', () => {
+    const { srb, act } = randomUnit(16, { kernelSize: 3, dilationRate: 1, order: 2 }, true, 8);
+    const unit = packUnit(srb, act, 'u', 0.2);
+    expect(unit.getConfig().leakyAlpha).toBe(0.2);
+    expect(packUnit(srb, act, 'plain').getConfig()).not.toHaveProperty('leakyAlpha');
+    const x = rand([1, 5, 6, 16], 5);
+    expectConfigRoundTrip(unit, x);
+    x.dispose();
+  });
+
   it('errors name the layer and what is wrong', () => {
     const ok = { filters: 4, kernelSize: 3, order: 2, name: 'bad' };
+    expect(() => new PackedBinaryUnit({ ...ok, padding: 'same', leakyAlpha: NaN })).toThrow(/PackedBinaryUnit 'bad': leakyAlpha must be a finite number or null, got NaN/);
+    expect(() => new PackedUpsampleUnit({ ...ok, padding: 'same', scale: 2, leakyAlpha: 0.1 } as never)).toThrow(/PackedUpsampleUnit 'bad': an upsampler stage takes no leakyAlpha/);
     expect(() => new PackedBinaryUnit({ ...ok, padding: 'valid' })).toThrow(/PackedBinaryUnit 'bad'.*strides 1 and padding 'same'/);
     expect(() => new PackedBinaryUnit({ ...ok, padding: 'same', strides: 2 })).toThrow(/strides 1/);
     expect(() => new PackedBinaryUnit({ ...ok, padding: 'same', activation: 'relu' })).toThrow(/PackedBinaryUnit 'bad'.*activation 'relu'/);

@@ -199,6 +199,54 @@ describe.skipIf(!native)(`native xnorConv paths = exact reference${native ? '' :
     }
   });
 
+  // leaky: a LeakyReLU after the unit (FRBC-M's conv_hr unit and the tail's activation), as the native LeakyRelu
+  // kernel computes it (y > 0 ? y : a·y in float32), on both paths; refused with a shuffle.
+  it('leaky: the unit reference, then LeakyReLU, on both paths; refused with a shuffle', () => {
+    for (const ci of [0, 1, 2]) {
+      const c = cases[ci];
+      const d = makeData(c, 700 + ci, true, true);
+      const want = reference(c, d, true);
+      const a = Math.fround(0.1);
+      const wantL = want.map((v) => (v > 0 ? v : Math.fround(a * v)));
+      expect(wantL.some((v) => v < 0) && wantL.some((v) => v > 0), c.name).toBe(true);
+      for (const path of [0, 1]) {
+        for (const threads of [1, 2]) {
+          const out = new Float32Array(want.length).fill(NaN);
+          native!.xnorConv(new Int32Array([threads, ...d.geo, c.order, path]), d.x, d.thr, d.weights, d.alpha, d.bias, out, d.gamma, d.slope, d.zeta, d.res, new Float32Array([0.1]));
+          expect(firstDiff(out, wantL), `${c.name}, path ${path}, ${threads} thread(s)`).toBeNull();
+        }
+      }
+    }
+    const c = cases[0];
+    const d = makeData(c, 7, true, true);
+    const out = new Float32Array(c.n * d.oh * d.ow * c.cout);
+    expect(() => native!.xnorConv(new Int32Array([1, ...d.geo, c.order, 0, 2]), d.x, d.thr, d.weights, d.alpha, d.bias, out, d.gamma, d.slope, d.zeta, d.res.subarray(0, out.length / 4), new Float32Array([0.1])))
+      .toThrow(/leaky \(a LeakyReLU after the unit\) needs shuffle 1, got shuffle 2/);
+  });
+
+  // Outputs of 32 MiB or more are staged a row at a time and copied out with non-temporal stores (from any
+  // alignment: odd widths, 132 channels); the input's bits are packed row by row. Against the portable path, which
+  // the cases above hold to the reference.
+  it('outputs of 32 MiB and more (staged rows, streamed copies): the same bits as the portable path, with and without shuffle', () => {
+    const big: Case[] = [
+      { name: '32 -> 132 on 256x257, unit epilogue', n: 1, h: 256, w: 257, cin: 32, cout: 132, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
+      { name: '32 -> 128 on 256x256, shuffle 2', n: 1, h: 256, w: 256, cin: 32, cout: 128, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
+    ];
+    for (const [bi, c] of big.entries()) {
+      const d = makeData(c, 900 + bi, true, false);
+      const shuffle = bi === 1 ? 2 : 1;
+      const res = d.res.subarray(0, (c.n * d.oh * d.ow * c.cout) / (shuffle * shuffle));
+      expect(c.n * d.oh * d.ow * c.cout * 4).toBeGreaterThanOrEqual(32 * 2 ** 20);
+      const outs = [0, 1].map((path) => {
+        const out = new Float32Array(c.n * d.oh * d.ow * c.cout).fill(NaN);
+        native!.xnorConv(new Int32Array([2, ...d.geo, c.order, path, shuffle]), d.x, d.thr, d.weights, d.alpha, d.bias, out, d.gamma, d.slope, d.zeta, res);
+        return out;
+      });
+      expect(outs[1].some(Number.isNaN), `${c.name}: portable output complete`).toBe(false);
+      expect(firstDiff(outs[0], outs[1]), c.name).toBeNull();
+    }
+  });
+
   it('rejects weights of the wrong layout size and a bad path, naming the argument', () => {
     const c = cases[2];
     const d = makeData(c, 5, true, true);

@@ -16,8 +16,9 @@ export interface DeployOptions {
   name?: string;
   /**
    * Fuse each binary unit SRBConv2D → RPReLU → Add(·, the conv's input) into one PackedBinaryUnit named after the
-   * Add, whose kernel applies RPReLU and the add in its epilogue, and each binary upsampler stage into one
-   * PackedUpsampleUnit (default true; same outputs either way).
+   * Add (after a LeakyReLU that alone takes the Add's output, with that too), whose kernel applies RPReLU and the add
+   * in its epilogue, and each binary upsampler stage into one PackedUpsampleUnit (default true; same outputs either
+   * way).
    */
   fuse?: boolean;
 }
@@ -64,7 +65,7 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
       const unit = units.get(name);
       if (!unit && (!pack.has(name) || fused.has(name))) continue;
       const spec = !unit ? packSRBLayer(model.getLayer(name) as SRBLayer)
-        : unit.scale ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name);
+        : unit.scale ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name, unit.leakyAlpha);
       specs.set(name, spec);
       entry.class_name = spec.className;
       entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));

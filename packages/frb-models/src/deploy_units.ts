@@ -18,8 +18,10 @@ export interface FusibleUnit {
   inbound: unknown;
   /** An upsampler stage's factor r (absent for a unit with its residual add). */
   scale?: number;
-  /** The other layers the fused layer replaces (an upsampler stage's PixelShuffle and UpSampling2D). */
+  /** The other layers the fused layer replaces (an upsampler stage's PixelShuffle and UpSampling2D; a unit's Add when a LeakyReLU after it is fused too). */
   replaces: string[];
+  /** The slope of the LeakyReLU fused after a residual unit (the fused layer then takes the LeakyReLU's name). */
+  leakyAlpha?: number;
 }
 
 const entryName = (e: PyDict) => (e.name ?? (e.config as PyDict | undefined)?.name) as string;
@@ -63,6 +65,16 @@ export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: un
       const unit = residualUnit(r, x) ?? upsampleStage(r, x);
       if (unit) { units.set(entryName(add), unit); break; }
     }
+  }
+  // A residual unit whose Add feeds only a LeakyReLU (FRBC-M's conv_hr unit and the tail's activation) takes the
+  // LeakyReLU in too: the fused layer is named after it and replaces the Add.
+  for (const lrelu of entries) {
+    const src = lrelu.class_name === 'LeakyReLU' ? soleInput(lrelu) : null;
+    const unit = src && src[1] === 0 && src[2] === 0 ? units.get(src[0]) : undefined;
+    const alpha = ((lrelu.config ?? {}) as PyDict).alpha;
+    if (!unit || unit.scale || !usedOnce(src![0]) || typeof alpha !== 'number' || !Number.isFinite(alpha)) continue;
+    units.delete(src![0]);
+    units.set(entryName(lrelu), { ...unit, replaces: [...unit.replaces, src![0]], leakyAlpha: alpha });
   }
   return units;
 

@@ -341,8 +341,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "3c95b4420a8f41a90b6f7435bb1286d71aeb664bb9a968647111e1c3593b60c4",
-          bytes: 18136
+          sha256: "2ce65606e8ae4711da0e5286afaa7e9759127635257d187a99ce861b7ae80d52",
+          bytes: 17951
         },
         weightsBin: {
           file: "weights.bin",
@@ -393,8 +393,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "3c95b4420a8f41a90b6f7435bb1286d71aeb664bb9a968647111e1c3593b60c4",
-          bytes: 18136
+          sha256: "2ce65606e8ae4711da0e5286afaa7e9759127635257d187a99ce861b7ae80d52",
+          bytes: 17951
         },
         weightsBin: {
           file: "weights.bin",

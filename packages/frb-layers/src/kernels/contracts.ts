@@ -82,6 +82,8 @@ export interface FrbXnorConvAttrs {
    * nearest-neighbour enlargement is added in the same pass.
    */
   shuffle?: number;
+  /** A LeakyReLU slope applied last, after RPReLU and the residual (a unit followed by LeakyReLU; shuffle 1 only). */
+  leaky?: number | null;
 }
 
 /** Every kernel name this package defines (stock tfjs has none of them). */

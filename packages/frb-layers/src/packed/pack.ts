@@ -142,12 +142,14 @@ function fusedSpec(conv: SRBConv2D, act: RPReLU, className: string, config: tf.s
 
 /**
  * The PackedBinaryUnit config and weights of the unit conv → act → add(·, x) (see unitFusionProblem), named `name`
- * (deployModel gives it the add's name, so the graph downstream is unchanged). Caller disposes the weights.
+ * (deployModel gives it the add's name, so the graph downstream is unchanged), followed by LeakyReLU(leakyAlpha)
+ * when given (deployModel then names it after the LeakyReLU). Caller disposes the weights.
  */
-export function packUnitSpec(conv: SRBConv2D, act: RPReLU, name: string): PackedLayerSpec {
+export function packUnitSpec(conv: SRBConv2D, act: RPReLU, name: string, leakyAlpha?: number): PackedLayerSpec {
   const problem = unitFusionProblem(conv, act);
   if (problem !== null) throw new Error(`packUnitSpec: ${problem}`);
-  return fusedSpec(conv, act, PackedBinaryUnit.className, { name });
+  if (leakyAlpha !== undefined && !Number.isFinite(leakyAlpha)) throw new Error(`packUnitSpec: leakyAlpha must be a finite number, got ${leakyAlpha}`);
+  return fusedSpec(conv, act, PackedBinaryUnit.className, leakyAlpha === undefined ? { name } : { name, leakyAlpha });
 }
 
 /** The PackedUpsampleUnit config and weights of the stage conv → act → shuffle + nearest (see upsampleFusionProblem). */
@@ -157,9 +159,12 @@ export function packUpsampleUnitSpec(conv: SRBConv2D, act: RPReLU, scale: number
   return fusedSpec(conv, act, PackedUpsampleUnit.className, { name, scale });
 }
 
-/** A built PackedBinaryUnit equal to conv → act → add(·, conv's input) (for use outside a model). */
-export function packUnit(conv: SRBConv2D, act: RPReLU, name = `${conv.name}_unit`): PackedBinaryUnit {
-  return buildFused(packUnitSpec(conv, act, name), PackedBinaryUnit, conv);
+/**
+ * A built PackedBinaryUnit equal to conv → act → add(·, conv's input), then LeakyReLU(leakyAlpha) when given (for
+ * use outside a model).
+ */
+export function packUnit(conv: SRBConv2D, act: RPReLU, name = `${conv.name}_unit`, leakyAlpha?: number): PackedBinaryUnit {
+  return buildFused(packUnitSpec(conv, act, name, leakyAlpha), PackedBinaryUnit, conv);
 }
 
 /** A built PackedUpsampleUnit equal to the stage conv → act → PixelShuffle(scale) + nearest_scale(input). */

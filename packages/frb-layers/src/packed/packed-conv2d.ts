@@ -55,6 +55,11 @@ export interface UnitEpilogue {
   gamma: Float32Array;
   slope: Float32Array;
   zeta: Float32Array;
+  /**
+   * The slope of a LeakyReLU applied after the residual add (a unit followed by LeakyReLU), or none: inside the
+   * native kernel's epilogue, else as tfjs' LeakyRelu op on the unit's output (convolve); never by the host code.
+   */
+  leaky?: number;
 }
 
 /**
@@ -177,8 +182,19 @@ export class PackedConv2D extends PackedBinaryLayer {
       const geometry = new Int32Array([n, h, w, cin, kh, kw, sh, sw, dh, dw, ay.pad, ax.pad, ay.out, ax.out, cout, order]);
       const r = this.shuffle;
       const outShape = [n, ay.out * r, ax.out * r, cout / (r * r)];
-      return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape, rprelu: unit, shuffle: r }, unit ? x : undefined);
+      return xnorConvNative(x, { geometry, ...this.nativeWeights(), outShape, rprelu: unit, shuffle: r, leaky: unit?.leaky ?? null }, unit ? x : undefined);
     }
+    const y = this.convolveElsewhere(x, n, h, w, unit);
+    // The wasm and JS epilogues have no LeakyReLU: a unit's following one runs as the backend's own op (so the result
+    // is the unfused model's on every backend, whose LeakyRelu kernels differ in alpha's precision).
+    if (unit?.leaky === undefined) return y;
+    const z = tf.leakyRelu(y, unit.leaky);
+    y.dispose();
+    return z;
+  }
+
+  /** convolve() on the wasm and JS kernels (the unit's LeakyReLU, if any, not applied). */
+  private convolveElsewhere(x: tf.Tensor, n: number, h: number, w: number, unit: UnitEpilogue | null): tf.Tensor {
     // On the wasm backend, the wasm kernel runs in the backend's own memory (no copies), where it applies.
     const direct = hostPackedKernel(getPackedKernel()) === 'wasm' ? this.directArgs(n, h, w, unit) : null;
     const inHeap = direct ? xnorConvHeap(x, direct) : null;

@@ -18,15 +18,28 @@ import type { SummaryCounts, SummaryShape } from '../summary.js';
 import { readFloat, WeightCache } from './prepared.js';
 import { singleInput } from '../layers/stock.js';
 
+export interface PackedBinaryUnitArgs extends PackedConv2DArgs {
+  /**
+   * The slope of a LeakyReLU that follows the unit (FRBC-M's conv_hr unit, then the tail's LeakyReLU(0.1)):
+   * y = LeakyReLU(RPReLU(conv(x)) + x), applied in the native kernel's epilogue too (default: none).
+   */
+  leakyAlpha?: number | null;
+}
+
 export class PackedBinaryUnit extends PackedConv2D {
   static override className = 'PackedBinaryUnit';
   rpreluGamma: LayerVariable | null = null;
   rpreluAlpha: LayerVariable | null = null;
   rpreluZeta: LayerVariable | null = null;
+  readonly leakyAlpha: number | null;
   private readonly unitCache = new WeightCache<UnitEpilogue>();
 
-  constructor(args: PackedConv2DArgs) {
+  constructor(args: PackedBinaryUnitArgs) {
     super(args);
+    this.leakyAlpha = args.leakyAlpha ?? null;
+    if (this.leakyAlpha !== null && !Number.isFinite(this.leakyAlpha)) {
+      throw new Error(`${this.who}: leakyAlpha must be a finite number or null, got ${String(args.leakyAlpha)}`);
+    }
     // The residual add (or an upsampler stage's enlarged input) needs an output of the input's size.
     if (this.strides[0] !== 1 || this.strides[1] !== 1 || this.padding !== 'same') {
       throw new Error(`${this.who}: a fused binary unit needs strides 1 and padding 'same', got strides [${this.strides}] and padding '${this.padding}'`);
@@ -74,8 +87,15 @@ export class PackedBinaryUnit extends PackedConv2D {
     return this.unitCache.get([this.rpreluGamma, this.rpreluAlpha, this.rpreluZeta], () => {
       const perm = this.channelOrder();
       const read = (v: LayerVariable) => { const d = readFloat(v); return perm ? Float32Array.from(perm, (o) => d[o]) : d.slice(); };
-      return { gamma: read(this.rpreluGamma!), slope: read(this.rpreluAlpha!), zeta: read(this.rpreluZeta!) };
+      const u: UnitEpilogue = { gamma: read(this.rpreluGamma!), slope: read(this.rpreluAlpha!), zeta: read(this.rpreluZeta!) };
+      if (this.leakyAlpha !== null) u.leaky = this.leakyAlpha;
+      return u;
     });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const c = super.getConfig();
+    return this.leakyAlpha === null ? c : { ...c, leakyAlpha: this.leakyAlpha };
   }
 }
 tf.serialization.registerClass(PackedBinaryUnit);

@@ -43,6 +43,7 @@ export class PackedUpsampleUnit extends PackedBinaryUnit {
     super(args);
     if (!Number.isInteger(args.scale) || args.scale < 2) throw new Error(`${this.who}: scale must be an integer >= 2, got ${JSON.stringify(args.scale)}`);
     this.scale = args.scale;
+    if (this.leakyAlpha !== null) throw new Error(`${this.who}: an upsampler stage takes no leakyAlpha (its LeakyReLU, if any, stays a layer), got ${this.leakyAlpha}`);
   }
 
   protected override get shuffle(): number {

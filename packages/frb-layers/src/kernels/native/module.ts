@@ -13,12 +13,13 @@ export interface NativeModule {
   /**
    * Packed binary (XNOR-popcount) conv; params [threads, ...geometry, order, path?] (path 0, the default: the
    * fastest this CPU runs; 1: the portable loop). Weights in nativeXnorWeights' layout. With gamma/slope/zeta its
-   * epilogue also applies RPReLU, and with residual it adds that [N, Ho, Wo, Co] tensor last (a deployed binary unit).
+   * epilogue also applies RPReLU, with residual it then adds that [N, Ho, Wo, Co] tensor (a deployed binary unit),
+   * and with leaky ([1]) it applies a LeakyReLU of that slope last (the unit's following activation).
    */
   xnorConv(
     params: Int32Array, x: Float32Array, threshold: Float32Array | null, weights: Int32Array, alpha: Float32Array,
     bias: Float32Array | null, out: Float32Array, gamma?: Float32Array | null, slope?: Float32Array | null,
-    zeta?: Float32Array | null, residual?: Float32Array | null,
+    zeta?: Float32Array | null, residual?: Float32Array | null, leaky?: Float32Array | null,
   ): void;
   /** Whether xnorConv runs its vector-popcount path (AVX-512 VPOPCNTDQ) on this CPU (checked at load). */
   xnorVectorPopcount: boolean;

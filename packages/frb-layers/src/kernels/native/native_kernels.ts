@@ -208,12 +208,16 @@ function xnorConv(c: NativeContext): tf.KernelFunc {
     if (residual != null && (residual.dtype !== 'float32' || !tf.util.arraysEqual(residual.shape, resShape))) {
       throw new Error(`${FrbXnorConv}: input residual must be float32 of shape [${resShape}]${r > 1 ? ` (the input of a shuffle-${r} stage)` : ' (the output\'s)'}, got ${residual.dtype} [${residual.shape}]`);
     }
+    if (a.leaky != null && (r !== 1 || !Number.isFinite(a.leaky))) {
+      throw new Error(`${FrbXnorConv}: attr leaky (a LeakyReLU slope after the unit) must be a finite number with shuffle 1, got ${String(a.leaky)} with shuffle ${r}`);
+    }
     const mem = c.memory(args.backend as tf.KernelBackend);
     const out = mem.alloc([...a.outShape]);
     const u = a.rprelu ?? null;
     c.native.xnorConv(
       convParams(c.threads, a.geometry.subarray(0, 16), 0, r), mem.view(x), a.threshold ?? null, a.weights, a.alpha, a.bias ?? null,
       out.view(), u?.gamma ?? null, u?.slope ?? null, u?.zeta ?? null, residual ? mem.view(residual) : null,
+      a.leaky != null ? new Float32Array([a.leaky]) : null,
     );
     return out.info;
   };
