@@ -111,6 +111,10 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
                                                   float* out, const Geo& g, int64_t b0, int64_t b1) {
   constexpr int P = kNarrowP;
   const int64_t M = (int64_t)g.N * g.Ho * g.Wo, HW = (int64_t)g.Ho * g.Wo;
+  // The block's P·CO outputs are contiguous (pixel-major), so the bias of output k is bias[k % CO] in every block.
+  constexpr int T = P * CO, G = T / 16;
+  v16 bias16[G > 0 ? G : 1];
+  for (int q = 0; q < G; q++) for (int j = 0; j < 16; j++) bias16[q][j] = bias ? bias[(16 * q + j) % CO] : 0.f;
   const float* rows[P];
   for (int64_t mb = b0; mb < b1; mb++) {
     const int64_t m0 = mb * P;
@@ -136,9 +140,8 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
         }
       }
     }
-    // The block's P·CO outputs are contiguous (pixel-major): sums of 16 accumulators at a time by reduce16, the
-    // rest one by one; both add the lanes in reduce_add's pairwise order, so the outputs are the same bits.
-    constexpr int T = P * CO;
+    // Sums of 16 accumulators at a time by reduce16, the rest one by one; both add the lanes in reduce_add's
+    // pairwise order, so the outputs are the same bits.
     const int valid = (int)std::min<int64_t>(T, (M - m0) * CO);
     float* const o0 = out + (size_t)m0 * CO;
     int k = 0;
@@ -146,11 +149,7 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
       v16 v[16];
       for (int j = 0; j < 16; j++) v[j] = acc[(k + j) / CO][(k + j) % CO];
       v16 sum = reduce16(v);
-      if (bias) {
-        v16 b;
-        for (int j = 0; j < 16; j++) b[j] = bias[(k + j) % CO];
-        sum += b;
-      }
+      if (bias) sum += bias16[k / 16];
       if (k + 16 <= valid) {
         st(o0 + k, sum);
       } else {
