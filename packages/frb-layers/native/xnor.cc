@@ -74,11 +74,20 @@ struct XnorCall {
   Geo g;
   int order, A, Rp;            // u32 words per pixel, lanes per tap word (padded)
   const uint32_t* w;           // [tap][A][Rp]
+  // The same words with each 16-channel chunk's bases side by side ([tap][A][chunk][base][16]), for the path that
+  // runs the epilogue on the counts in registers (count_fused_avx512), or null where that path does not apply.
+  const uint32_t* wChunks;
   const double *alpha, *bias;  // α [order·Co] and bias [Co] (zeros when none) in double, as the sums are formed
   UnitEpilogue unit;
   float* out;       // where output pixel (of C = Co / shuffle² channels) p goes: out + (p − outBase)·C
   int64_t outBase;  // 0, or the first output pixel of the row being staged (xnor_conv)
 };
+
+// The fused path needs every register block of lanes to hold whole chunks (16 channels, all bases) that each land
+// in one contiguous group of the output: order 1 or 2, Co and the shuffle's group size C multiples of 16.
+inline bool chunked_epilogue(int order, int Co, int shuffle) {
+  return (order == 1 || order == 2) && Co % 16 == 0 && (Co / (shuffle * shuffle)) % 16 == 0;
+}
 
 // Output pixels (n, oy, ox .. ox + P − 1), all with valid taps ky ∈ [ky0, ky1), kx ∈ [kx0, kx1).
 struct PixelBlock {
@@ -150,9 +159,10 @@ void count_portable(const XnorCall& c, const PixelBlock& b, int32_t* acc) {
 #define FRB_XNOR_X86 1
 #define FRB_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
 
-// Counts of P pixels × lanes [lane0, lane0 + 16·V) into acc[p·Rp + lane] (32-bit lanes: counts < 2^31).
+// Counts of P pixels × lanes [lane0, lane0 + 16·V) of weights w into dst[p·stride + lane − lane0] (32-bit lanes:
+// counts < 2^31). Out of line, so that the P·V accumulators have the registers to themselves.
 template <int P, int V>
-FRB_AVX512 void count_avx512(const XnorCall& c, const PixelBlock& b, int lane0, int32_t* acc) {
+FRB_AVX512 __attribute__((noinline)) void count_avx512(const XnorCall& c, const uint32_t* w, const PixelBlock& b, int lane0, int32_t* dst, size_t stride) {
   const Geo& g = c.g;
   const int A = c.A, Rp = c.Rp;
   const size_t pixStep = (size_t)g.sW * A;
@@ -165,7 +175,7 @@ FRB_AVX512 void count_avx512(const XnorCall& c, const PixelBlock& b, int lane0, 
     const uint32_t* row = b.rows[ky];
     for (int kx = b.kx0; kx < b.kx1; kx++) {
       const uint32_t* a = row + (size_t)(b.ox * g.sW - g.pL + kx * g.dW) * A;
-      const uint32_t* wt = c.w + (size_t)(ky * g.kW + kx) * A * Rp + lane0;
+      const uint32_t* wt = w + (size_t)(ky * g.kW + kx) * A * Rp + lane0;
       for (int j = 0; j < A; j++, wt += Rp) {
         __m512i av[P];
 #pragma GCC unroll 8
@@ -182,17 +192,37 @@ FRB_AVX512 void count_avx512(const XnorCall& c, const PixelBlock& b, int lane0, 
 #pragma GCC unroll 8
   for (int p = 0; p < P; p++)
 #pragma GCC unroll 8
-    for (int v = 0; v < V; v++) _mm512_storeu_si512(acc + (size_t)p * Rp + lane0 + kLanes * v, s[p][v]);
+    for (int v = 0; v < V; v++) _mm512_storeu_si512(dst + (size_t)p * stride + kLanes * v, s[p][v]);
 }
 
 // All lanes of P pixels, in register blocks of up to 8 vectors.
 template <int P>
 FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32_t* acc) {
   int lane0 = 0;
-  for (; c.Rp - lane0 >= 8 * kLanes; lane0 += 8 * kLanes) count_avx512<P, 8>(c, b, lane0, acc);
-  if (c.Rp - lane0 >= 4 * kLanes) { count_avx512<P, 4>(c, b, lane0, acc); lane0 += 4 * kLanes; }
-  if (c.Rp - lane0 >= 2 * kLanes) { count_avx512<P, 2>(c, b, lane0, acc); lane0 += 2 * kLanes; }
-  if (c.Rp - lane0 >= kLanes) count_avx512<P, 1>(c, b, lane0, acc);
+  for (; c.Rp - lane0 >= 8 * kLanes; lane0 += 8 * kLanes) count_avx512<P, 8>(c, c.w, b, lane0, acc + lane0, c.Rp);
+  if (c.Rp - lane0 >= 4 * kLanes) { count_avx512<P, 4>(c, c.w, b, lane0, acc + lane0, c.Rp); lane0 += 4 * kLanes; }
+  if (c.Rp - lane0 >= 2 * kLanes) { count_avx512<P, 2>(c, c.w, b, lane0, acc + lane0, c.Rp); lane0 += 2 * kLanes; }
+  if (c.Rp - lane0 >= kLanes) count_avx512<P, 1>(c, c.w, b, lane0, acc + lane0, c.Rp);
+}
+
+// The unit's steps after the conv on 16 channels c0.. of conv pixel m (mk: the channels that exist; cc: c0's
+// place in its output group, o: where that group goes): RPReLU, the residual, LeakyReLU, the store, each rounded
+// as the scalar epilogue rounds it.
+FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall& c, __m512 y, __mmask16 mk, int64_t m, int c0, int cc, int C, float* o) {
+  const UnitEpilogue& u = c.unit;
+  if (u.gamma) {
+    const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(mk, u.gamma + c0));
+    const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(mk, u.slope + c0));
+    y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
+                      _mm512_maskz_loadu_ps(mk, u.zeta + c0));
+  }
+  if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
+  if (u.leaky) {
+    const __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ);
+    y = _mm512_mask_blend_ps(pos, _mm512_mul_ps(_mm512_set1_ps(u.leaky[0]), y), y);
+  }
+  if (mk == (__mmask16)0xffff) _mm512_storeu_ps(o + cc, y);
+  else _mm512_mask_storeu_ps(o + cc, mk, y);
 }
 
 // The epilogue above, 16 channels per step (the same operations in the same order, so the same bits): the sums
@@ -202,8 +232,7 @@ FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32
 template <bool Shuffle>
 FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, int64_t m) {
   const int Co = c.g.Co;
-  const UnitEpilogue& u = c.unit;
-  const int groups = Shuffle ? u.shuffle * u.shuffle : 1, C = Co / groups;
+  const int groups = Shuffle ? c.unit.shuffle * c.unit.shuffle : 1, C = Co / groups;
   const __m256i Kv = _mm256_set1_epi32(K);
   for (int ij = 0; ij < groups; ij++) {
     float* const o = c.out + (Shuffle ? out_pixel(c, m, ij) : (size_t)(m - c.outBase)) * C;
@@ -223,43 +252,92 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
         }
         half[h] = _mm512_maskz_cvtpd_ps(mh, s);
       }
-      __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1);
-      if (u.gamma) {
-        const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(mk, u.gamma + c0));
-        const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(mk, u.slope + c0));
-        y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
-                          _mm512_maskz_loadu_ps(mk, u.zeta + c0));
-      }
-      if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
-      if (u.leaky) {
-        const __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ);
-        y = _mm512_mask_blend_ps(pos, _mm512_mul_ps(_mm512_set1_ps(u.leaky[0]), y), y);
-      }
-      if (n == 16) _mm512_storeu_ps(o + cc, y);
-      else _mm512_mask_storeu_ps(o + cc, mk, y);
+      unit_tail16(c, _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1), mk, m, c0, cc, C, o);
     }
   }
 }
 
-// One output row (n, oy) on the vector path: blocks of P interior pixels, single pixels at the borders.
-template <int P, bool Shuffle>
+// Counts and epilogue of P pixels, for a layer whose lanes come in whole chunks (chunked_epilogue): lanes
+// [lane0, lane0 + 16·V) of wChunks are V/O chunks of 16 channels × O bases, so each chunk's sums take whole
+// vectors of counts — the same integers, the same double sums in the same order and the same float32 steps as
+// xnor_epilogue_avx512, without its per-pixel call, masks and 8-lane loads.
+template <int P, int V, int O, bool Shuffle>
+FRB_AVX512 void count_fused_avx512(const XnorCall& c, const PixelBlock& b, int lane0, int64_t m0) {
+  static_assert(V % O == 0, "a register block holds whole chunks");
+  alignas(64) int32_t acc[P][V * kLanes];
+  count_avx512<P, V>(c, c.wChunks, b, lane0, &acc[0][0], V * kLanes);
+  const int Co = c.g.Co, C = Shuffle ? Co / (c.unit.shuffle * c.unit.shuffle) : Co;
+  const __m512i Kv = _mm512_set1_epi32(b.K(c.g.Ci));
+  // Zero-masking forms with every lane set: the plain intrinsics' undefined upper halves trip -Wuninitialized.
+  const __mmask8 all8 = 0xff;
+#pragma GCC unroll 8
+  for (int p = 0; p < P; p++) {
+    const int64_t m = m0 + p;
+#pragma GCC unroll 8
+    for (int q = 0; q < V / O; q++) {
+      const int c0 = (lane0 / (kLanes * O) + q) * kLanes;  // the chunk's first channel
+      __m512d lo = _mm512_loadu_pd(c.bias + c0), hi = _mm512_loadu_pd(c.bias + c0 + 8);
+#pragma GCC unroll 2
+      for (int k = 0; k < O; k++) {
+        const __m512i cnt = _mm512_load_si512(&acc[p][(q * O + k) * kLanes]);
+        const __m512i d = _mm512_sub_epi32(Kv, _mm512_add_epi32(cnt, cnt));
+        lo = _mm512_fmadd_pd(_mm512_loadu_pd(c.alpha + k * Co + c0), _mm512_maskz_cvtepi32_pd(all8, _mm512_maskz_extracti32x8_epi32(all8, d, 0)), lo);
+        hi = _mm512_fmadd_pd(_mm512_loadu_pd(c.alpha + k * Co + c0 + 8), _mm512_maskz_cvtepi32_pd(all8, _mm512_maskz_extracti32x8_epi32(all8, d, 1)), hi);
+      }
+      const __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_maskz_cvtpd_ps(all8, lo)), _mm512_maskz_cvtpd_ps(all8, hi), 1);
+      const int cc = c0 % C;
+      float* const o = c.out + (Shuffle ? out_pixel(c, m, c0 / C) : (size_t)(m - c.outBase)) * C;
+      unit_tail16(c, y, (__mmask16)0xffff, m, c0, cc, C, o);
+    }
+  }
+}
+
+// All lanes of P pixels on the fused path, in register blocks of up to 8 vectors (each a whole number of chunks).
+template <int P, int O, bool Shuffle>
+FRB_AVX512 void count_fused_lanes_avx512(const XnorCall& c, const PixelBlock& b, int64_t m0) {
+  int lane0 = 0;
+  for (; c.Rp - lane0 >= 8 * kLanes; lane0 += 8 * kLanes) count_fused_avx512<P, 8, O, Shuffle>(c, b, lane0, m0);
+  if (c.Rp - lane0 >= 4 * kLanes) { count_fused_avx512<P, 4, O, Shuffle>(c, b, lane0, m0); lane0 += 4 * kLanes; }
+  if (c.Rp - lane0 >= 2 * kLanes) { count_fused_avx512<P, 2, O, Shuffle>(c, b, lane0, m0); lane0 += 2 * kLanes; }
+  if constexpr (O == 1) {
+    if (c.Rp - lane0 >= kLanes) count_fused_avx512<P, 1, O, Shuffle>(c, b, lane0, m0);
+  }
+}
+
+// One output row (n, oy) on the vector path: blocks of P interior pixels, single pixels at the borders. O > 0:
+// the fused path with O bases (c.wChunks); 0: counts to acc, then the epilogue.
+template <int P, int O, bool Shuffle>
 FRB_AVX512 void xnor_row_avx512(const XnorCall& c, PixelBlock b, int oxLo, int oxHi, int64_t rowPix, int32_t* acc) {
   const Geo& g = c.g;
   for (int ox = 0; ox < g.Wo;) {
     b.ox = ox;
-    int n = 1;
-    if (ox >= oxLo && ox + P <= oxHi) {
-      b.kx0 = 0; b.kx1 = g.kW; n = P;
-      count_lanes_avx512<P>(c, b, acc);
-    } else {
-      b.kx0 = 0; b.kx1 = g.kW;
+    const bool block = ox >= oxLo && ox + P <= oxHi;
+    b.kx0 = 0; b.kx1 = g.kW;
+    if (!block) {
       while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
       while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
-      count_lanes_avx512<1>(c, b, acc);
     }
-    for (int p = 0; p < n; p++) xnor_epilogue_avx512<Shuffle>(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowPix + ox + p);
+    const int n = block ? P : 1;
+    if constexpr (O > 0) {
+      if (block) count_fused_lanes_avx512<P, O, Shuffle>(c, b, rowPix + ox);
+      else count_fused_lanes_avx512<1, O, Shuffle>(c, b, rowPix + ox);
+    } else {
+      if (block) count_lanes_avx512<P>(c, b, acc);
+      else count_lanes_avx512<1>(c, b, acc);
+      for (int p = 0; p < n; p++) xnor_epilogue_avx512<Shuffle>(c, acc + (size_t)p * c.Rp, b.K(g.Ci), rowPix + ox + p);
+    }
     ox += n;
   }
+}
+
+// The row function for P pixels per block, this call's path (fused with 1 or 2 bases, or not) and shuffle.
+using RowFn = void (*)(const XnorCall&, PixelBlock, int, int, int64_t, int32_t*);
+template <int P>
+RowFn row_function(const XnorCall& c) {
+  const bool sh = c.unit.shuffle > 1;
+  if (c.wChunks && c.order == 1) return sh ? xnor_row_avx512<P, 1, true> : xnor_row_avx512<P, 1, false>;
+  if (c.wChunks && c.order == 2) return sh ? xnor_row_avx512<P, 2, true> : xnor_row_avx512<P, 2, false>;
+  return sh ? xnor_row_avx512<P, 0, true> : xnor_row_avx512<P, 0, false>;
 }
 
 bool cpu_has_avx512_vpopcnt() {
@@ -303,6 +381,10 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
   const int64_t rows = (int64_t)g.N * g.Ho;
   const int span = (g.kH - 1) * g.dH + 1;  // input rows one output row's taps span: ring slots (row ih in ih % span)
   const size_t rowWords = (size_t)g.W * base.A;
+#if defined(FRB_XNOR_X86)
+  const RowFn row3 = vec ? row_function<3>(base) : nullptr;
+  const RowFn row4 = vec ? row_function<4>(base) : nullptr;
+#endif
   parallel(threads, rows, [&](int, int64_t r0, int64_t r1) {
     XnorCall c = base;
     std::vector<int32_t> acc((size_t)4 * c.Rp);
@@ -338,9 +420,8 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
           c.out = staged.get();
           c.outBase = rowPix * r2;
         }
-        const bool shuffle = c.unit.shuffle > 1;
-        if (P == 3) (shuffle ? xnor_row_avx512<3, true> : xnor_row_avx512<3, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
-        else (shuffle ? xnor_row_avx512<4, true> : xnor_row_avx512<4, false>)(c, b, oxLo, oxHi, rowPix, acc.data());
+        if (P == 3) row3(c, b, oxLo, oxHi, rowPix, acc.data());
+        else row4(c, b, oxLo, oxHi, rowPix, acc.data());
         if (stream) stream_copy_avx512(base.out + (size_t)rowPix * g.Co, staged.get(), (size_t)g.Wo * g.Co);
         continue;
       }
@@ -398,7 +479,17 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
   // α and bias in double once per call: the epilogue forms its sums in double.
   std::vector<double> alphaD(alpha, alpha + (size_t)order * g.Co), biasD(g.Co, 0.0);
   if (bias) std::copy(bias, bias + g.Co, biasD.begin());
-  const XnorCall c{g, order, A, Rp, reinterpret_cast<const uint32_t*>(wi), alphaD.data(), biasD.data(), unit, out, 0};
+  // The fused path's weights: lane k·Co + 16·j + i moved to (j·order + k)·16 + i (Rp = order·Co, no padding).
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(wi);
+  std::vector<uint32_t> wChunks;
+  if (path == 0 && cpu_has_avx512_vpopcnt() && chunked_epilogue(order, g.Co, shuffle)) {
+    wChunks.resize((size_t)g.kH * g.kW * A * Rp);
+    for (size_t t = 0; t < (size_t)g.kH * g.kW * A; t++)
+      for (int k = 0; k < order; k++)
+        for (int j = 0; j < g.Co / kLanes; j++)
+          std::copy_n(w + t * Rp + k * g.Co + j * kLanes, kLanes, wChunks.data() + t * Rp + (j * order + k) * kLanes);
+  }
+  const XnorCall c{g, order, A, Rp, w, wChunks.empty() ? nullptr : wChunks.data(), alphaD.data(), biasD.data(), unit, out, 0};
   xnor_conv(c, x, thr, a.threads(), path);
   return nullptr;
 }

@@ -2,7 +2,8 @@
 // one where this CPU has it, and the portable loop, forced with params' path = 1) against an exact reference in JS:
 // integer XNOR-popcount counts over the taps inside the image, Σ_k α_k·(K − 2·count) + bias summed in double in
 // the kernel's order and rounded to float32 once, then RPReLU and the residual rounded step by step. Bit for bit,
-// on shapes chosen for the kernel's blocking: channel counts that leave words and 16-lane vectors part-filled,
+// on shapes chosen for the kernel's blocking: channel counts that leave words and 16-lane vectors part-filled or
+// come in whole 16-channel chunks (order 1 or 2: the path whose epilogue reads each chunk's counts as whole vectors),
 // lane counts that take every register-block width, image widths with tails after the pixel blocks, borders,
 // strides, dilations, 'valid'/'same', 1×1/3×3/5×5, order 1/2/3, batch > 1, 1 and 2 threads.
 // Layer-level exactness against the float simulation, on the cpu and wasm backends, is in packed.test.ts.
@@ -39,6 +40,7 @@ const cases: Case[] = [
   { name: '16 -> 16, 3x3 same, order 2, a 37-pixel-wide strip', n: 1, h: 4, w: 37, cin: 16, cout: 16, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
   { name: '40 -> 40, 3x3 same on 1x1 images (centre tap only), batch 3', n: 3, h: 1, w: 1, cin: 40, cout: 40, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
   { name: '96 -> 8, 5x5 valid, order 1', n: 1, h: 7, w: 9, cin: 96, cout: 8, k: [5, 5], s: 1, d: 1, padding: 'valid', order: 1 },
+  { name: '48 -> 48, 3x3 same, order 1 (whole 16-channel chunks of one base: blocks of 2 + 1 vectors)', n: 1, h: 5, w: 10, cin: 48, cout: 48, k: [3, 3], s: 1, d: 1, padding: 'same', order: 1 },
 ];
 
 /** tfjs' output size and leading padding along one axis. */
