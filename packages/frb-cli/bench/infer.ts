@@ -32,7 +32,10 @@
 //              top-level kernels summed by kernel name and output shape (largest first, --profile-top N of them,
 //              default 12), and the wall time left between kernels (JS)
 //   files      saved weights.bin bytes of the three models
-// --no-readback times without reading the result back (dataSync of a 16 MB output costs ~10 ms): valid on the
+// The result is read back (dataSync) inside each timing, and the readback alone is reported too (readback_ms; a
+// line under the whole-model table): it is the same work for every model of one output size, and here it costs
+// 1–35 ms depending on the process's allocator state (first touches of a fresh 12.6 MB buffer).
+// --no-readback times without reading the result back: valid on the
 // wasm and cpu backends, whose kernels finish synchronously; it isolates the kernels themselves.
 // --cpu-body also runs the binary body on the cpu backend (slow: its float simulation takes minutes at 256).
 // --native also measures, where the native tier builds (g++), the float paths on this project's native conv
@@ -86,7 +89,8 @@ function median(ts: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-interface Timing { wall_ms: number; cpu_ms: number }
+/** readback_ms: the median of the dataSync alone (inside wall_ms), when the result is read back. */
+interface Timing { wall_ms: number; cpu_ms: number; readback_ms?: number }
 
 /**
  * Interleaved timing: one warm-up of each case, then `runs` rounds running every case once (so a burst of load
@@ -100,20 +104,28 @@ function timeCases(cases: Record<string, () => tf.Tensor>, runs = RUNS): Record<
   for (const n of names) cases[n]().dispose();
   const wall: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
-  for (const n of names) { wall[n] = []; cpu[n] = []; }
+  const readback: Record<string, number[]> = {};
+  for (const n of names) { wall[n] = []; cpu[n] = []; readback[n] = []; }
   for (let r = 0; r < runs; r++) {
     for (const n of names) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const y = cases[n]();
+      const t1 = performance.now();
       if (READBACK) y.dataSync();
-      wall[n].push(performance.now() - t0);
+      const t2 = performance.now();
+      wall[n].push(t2 - t0);
+      readback[n].push(t2 - t1);
       const c = process.cpuUsage(c0);
       cpu[n].push((c.user + c.system) / 1000);
       y.dispose();
     }
   }
-  return Object.fromEntries(names.map((n) => [n, { wall_ms: +median(wall[n]).toFixed(1), cpu_ms: +median(cpu[n]).toFixed(1) }]));
+  const timing = (n: string): Timing => ({
+    wall_ms: +median(wall[n]).toFixed(1), cpu_ms: +median(cpu[n]).toFixed(1),
+    ...(READBACK ? { readback_ms: +median(readback[n]).toFixed(1) } : {}),
+  });
+  return Object.fromEntries(names.map((n) => [n, timing(n)]));
 }
 
 const ratio = (a: Timing, b: Timing) => ({ wall: +(a.wall_ms / b.wall_ms).toFixed(2), cpu: +(a.cpu_ms / b.cpu_ms).toFixed(2) });
@@ -444,6 +456,14 @@ function tableMarkdown(ordered: TableCase[], cases: TableCase[], bytes: Record<s
     for (const row of binRows) {
       const b = bytes[row];
       md.push(`- ${TABLE_MODELS[row].label}: ${b.packed?.toLocaleString('en-US')} packed${b.fp ? ` vs ${b.fp.toLocaleString('en-US')} (1/${(b.fp / b.packed!).toFixed(1)})` : ''}`);
+    }
+  }
+  if (READBACK) {
+    // The same output size for every case, so the same work; what it costs depends on how the process's
+    // allocator hands out the fresh 4·H·W·3-byte buffer (first touches of fresh pages), not on the model.
+    md.push('', `Of the wall ms above, the readback (dataSync of the ${SIZE * SCALE}×${SIZE * SCALE}×3 output), median ms:`, '');
+    for (const c of ran) {
+      md.push(`- ${c.name}: ${ordered.map((k) => `${k.row}/${k.form} ${times[c.name][`${k.row}/${k.form}`]?.readback_ms ?? '–'}`).join(', ')}`);
     }
   }
   return md;
