@@ -245,6 +245,9 @@ const NATIVE_CASES: Case[] = [
   { x: [1, 5, 5, 32], k: [1, 1], cout: 4, s: [1, 1], d: [1, 1], pad: 'valid' },
   { x: [1, 9, 8, 3], k: [3, 3], cout: 32, s: [2, 2], d: [1, 1], pad: 'same' },
   { x: [2, 9, 9, 32], k: [3, 3], cout: 16, s: [1, 1], d: [2, 2], pad: 'valid' },
+  // Rows wide enough for the narrow conv's pixel blocks whose taps all fall inside the image (no bounds checks).
+  { x: [2, 5, 23, 32], k: [3, 3], cout: 3, s: [1, 1], d: [1, 1], pad: 'same' },
+  { x: [1, 7, 40, 16], k: [3, 3], cout: 2, s: [1, 2], d: [2, 1], pad: 'same' },
 ];
 
 describe.skipIf(!nativeStatus.active)(`native conv kernels (${nativeStatus.reason ?? 'built'})`, () => {
