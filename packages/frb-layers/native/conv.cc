@@ -370,12 +370,18 @@ napi_value LeakyRelu(napi_env env, napi_callback_info info) {
   const float al = alpha[0];
   parallel(a.threads(), (n + 4095) / 4096, [&](int, int64_t b0, int64_t b1) {
     const int64_t i0 = b0 * 4096, i1 = std::min(n, b1 * 4096);
-    // Both sides computed, then selected: written as a branch on x, GCC keeps the branch (the product may not be
-    // speculated under trapping math), and on real data, half negative, it mispredicts about every other element.
-    if (dy) {
-      for (int64_t i = i0; i < i1; i++) { const float g = dy[i], neg = al * g; out[i] = x[i] > 0.f ? g : neg; }
-    } else {
-      for (int64_t i = i0; i < i1; i++) { const float v = x[i], neg = al * v; out[i] = v > 0.f ? v : neg; }
+    // 16 lanes at a time with both sides computed and selected per lane (y > 0 ? y : a·y, so NaN and −0 come out as
+    // before), in GCC vector code: written as a scalar loop, whether GCC vectorised it depended on where the loop
+    // was inlined, and the scalar form branches on the sign and mispredicts on real data.
+    const v16 zero = bc(0.f), a16 = bc(al);
+    int64_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+      const v16 v = ld(x + i), g = dy ? ld(dy + i) : v, neg = a16 * g;
+      st(out + i, v > zero ? g : neg);
+    }
+    for (; i < i1; i++) {
+      const float g = dy ? dy[i] : x[i], neg = al * g;
+      out[i] = x[i] > 0.f ? g : neg;
     }
   });
   return nullptr;

@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNativeConvKernels } from '../src/backend.js';
+import { loadNativeKernels } from '../src/kernels/native/loader.js';
 import {
   nativeConvKernelsActive,
   conv2DBackpropFilterViaConv,
@@ -350,6 +351,28 @@ describe.skipIf(!nativeStatus.active)(`native conv kernels (${nativeStatus.reaso
       expect(tf.memory().numTensors).toBe(before);
     }
     x.dispose();
+  });
+
+  // The LeakyRelu kernel's contract, bit for bit: y > 0 ? y : a·y (gradient: x > 0 ? dy : a·dy) in float32, so NaN
+  // stays NaN and −0 gives −0; the packed units' fused LeakyReLU (xnor.cc) matches this kernel. Lengths with vector
+  // tails, 1 and 2 threads (each thread's part has its own tail).
+  it('native leakyRelu: y > 0 ? y : a·y bit for bit, NaN and −0 included, forward and gradient, 1 and 2 threads', () => {
+    const native = loadNativeKernels().native!;
+    const f = Math.fround, a = f(0.2);
+    for (const n of [5, 16, 4096 * 3 + 37]) {
+      const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? NaN : i % 11 === 0 ? -0 : i % 7 === 0 ? 0 : Math.sin(i * 12.9898) * 7));
+      const dy = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? -0 : Math.cos(i * 78.233) * 3));
+      for (const threads of [1, 2]) {
+        for (const grad of [null, dy]) {
+          const out = new Float32Array(n).fill(123);
+          native.leakyRelu(new Int32Array([threads, n]), x, grad, new Float32Array([a]), out);
+          const want = Float32Array.from(x, (v, i) => { const g = grad ? grad[i] : v; return v > 0 ? g : f(a * g); });
+          const got = new Int32Array(out.buffer), exp = new Int32Array(want.buffer);
+          const bad = [...got.keys()].filter((i) => got[i] !== exp[i] && !(Number.isNaN(out[i]) && Number.isNaN(want[i])));
+          expect(bad.slice(0, 3), `n ${n}, ${threads} thread(s), ${grad ? 'gradient' : 'forward'}`).toEqual([]);
+        }
+      }
+    }
   });
 
   it('turning the native tier off restores the portable kernels', () => {
