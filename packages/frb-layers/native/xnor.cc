@@ -225,69 +225,63 @@ FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall
   else _mm512_mask_storeu_ps(o + cc, mk, y);
 }
 
-// The epilogue above, 16 channels per step (the same operations in the same order, so the same bits): the sums
-// in two halves of 8 doubles, then one 16-float vector for RPReLU, the residual and the store.
+// The conv part of the epilogue above for 16 channels c0.. (mk: the channels that exist), count k of channel c0 + i
+// at cnt[k·stride + i]: bias + Σ_k α_k·(K − 2·count_k) summed in double in two halves of 8 (bias first, then base by
+// base, each product exact), rounded to float32 once — the scalar epilogue's operations in its order, so its bits.
+// Zero-masking forms throughout: the plain intrinsics' undefined upper halves trip -Wuninitialized.
+FRB_AVX512 inline __attribute__((always_inline)) __m512 conv_sums16(const XnorCall& c, const int32_t* cnt, size_t stride, int order,
+                                                                   __m512i Kv, int c0, __mmask16 mk) {
+  const int Co = c.g.Co;
+  const __mmask8 m0 = (__mmask8)mk, m1 = (__mmask8)(mk >> 8);
+  __m512d lo = _mm512_maskz_loadu_pd(m0, c.bias + c0), hi = _mm512_maskz_loadu_pd(m1, c.bias + c0 + 8);
+  for (int k = 0; k < order; k++) {
+    const __m512i n = _mm512_maskz_loadu_epi32(mk, cnt + k * stride);
+    const __m512i d = _mm512_sub_epi32(Kv, _mm512_add_epi32(n, n));
+    lo = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m0, c.alpha + k * Co + c0), _mm512_maskz_cvtepi32_pd(m0, _mm512_maskz_extracti32x8_epi32(0xff, d, 0)), lo);
+    hi = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m1, c.alpha + k * Co + c0 + 8), _mm512_maskz_cvtepi32_pd(m1, _mm512_maskz_extracti32x8_epi32(0xff, d, 1)), hi);
+  }
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_maskz_cvtpd_ps(m0, lo)), _mm512_maskz_cvtpd_ps(m1, hi), 1);
+}
+
+// The epilogue above, 16 channels per step: conv_sums16, then unit_tail16 for RPReLU, the residual and the store.
 // Shuffle is a template flag so that the common case (no shuffle: one group of Co contiguous channels) compiles to
 // the plain loop it was before the upsampler stage existed.
 template <bool Shuffle>
 FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int K, int64_t m) {
   const int Co = c.g.Co;
   const int groups = Shuffle ? c.unit.shuffle * c.unit.shuffle : 1, C = Co / groups;
-  const __m256i Kv = _mm256_set1_epi32(K);
+  const __m512i Kv = _mm512_set1_epi32(K);
   for (int ij = 0; ij < groups; ij++) {
     float* const o = c.out + (Shuffle ? out_pixel(c, m, ij) : (size_t)(m - c.outBase)) * C;
     for (int cc = 0; cc < C; cc += 16) {
       const int c0 = ij * C + cc;
       const int n = std::min(16, C - cc);
       const __mmask16 mk = n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
-      __m256 half[2];
-      for (int h = 0; h < 2; h++) {
-        const int ch = c0 + 8 * h;
-        const __mmask8 mh = (__mmask8)(mk >> (8 * h));
-        __m512d s = _mm512_maskz_loadu_pd(mh, c.bias + ch);
-        for (int k = 0; k < c.order; k++) {
-          const __m256i cnt = _mm256_maskz_loadu_epi32(mh, acc + k * Co + ch);
-          const __m512d d = _mm512_maskz_cvtepi32_pd(mh, _mm256_sub_epi32(Kv, _mm256_add_epi32(cnt, cnt)));
-          s = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mh, c.alpha + k * Co + ch), d, s);
-        }
-        half[h] = _mm512_maskz_cvtpd_ps(mh, s);
-      }
-      unit_tail16(c, _mm512_insertf32x8(_mm512_castps256_ps512(half[0]), half[1], 1), mk, m, c0, cc, C, o);
+      unit_tail16(c, conv_sums16(c, acc + c0, Co, c.order, Kv, c0, mk), mk, m, c0, cc, C, o);
     }
   }
 }
 
 // Counts and epilogue of P pixels, for a layer whose lanes come in whole chunks (chunked_epilogue): lanes
-// [lane0, lane0 + 16·V) of wChunks are V/O chunks of 16 channels × O bases, so each chunk's sums take whole
-// vectors of counts — the same integers, the same double sums in the same order and the same float32 steps as
-// xnor_epilogue_avx512, without its per-pixel call, masks and 8-lane loads.
+// [lane0, lane0 + 16·V) of wChunks are V/O chunks of 16 channels × O bases, so each chunk's counts lie side by side
+// and the epilogue runs per chunk with no masks and the order known at compile time, not per pixel through
+// xnor_epilogue_avx512 (the same conv_sums16 and unit_tail16, so the same bits).
 template <int P, int V, int O, bool Shuffle>
 FRB_AVX512 void count_fused_avx512(const XnorCall& c, const PixelBlock& b, int lane0, int64_t m0) {
   static_assert(V % O == 0, "a register block holds whole chunks");
   alignas(64) int32_t acc[P][V * kLanes];
   count_avx512<P, V>(c, c.wChunks, b, lane0, &acc[0][0], V * kLanes);
-  const int Co = c.g.Co, C = Shuffle ? Co / (c.unit.shuffle * c.unit.shuffle) : Co;
+  const int C = Shuffle ? c.g.Co / (c.unit.shuffle * c.unit.shuffle) : c.g.Co;
   const __m512i Kv = _mm512_set1_epi32(b.K(c.g.Ci));
-  // Zero-masking forms with every lane set: the plain intrinsics' undefined upper halves trip -Wuninitialized.
-  const __mmask8 all8 = 0xff;
 #pragma GCC unroll 8
   for (int p = 0; p < P; p++) {
     const int64_t m = m0 + p;
 #pragma GCC unroll 8
     for (int q = 0; q < V / O; q++) {
       const int c0 = (lane0 / (kLanes * O) + q) * kLanes;  // the chunk's first channel
-      __m512d lo = _mm512_loadu_pd(c.bias + c0), hi = _mm512_loadu_pd(c.bias + c0 + 8);
-#pragma GCC unroll 2
-      for (int k = 0; k < O; k++) {
-        const __m512i cnt = _mm512_load_si512(&acc[p][(q * O + k) * kLanes]);
-        const __m512i d = _mm512_sub_epi32(Kv, _mm512_add_epi32(cnt, cnt));
-        lo = _mm512_fmadd_pd(_mm512_loadu_pd(c.alpha + k * Co + c0), _mm512_maskz_cvtepi32_pd(all8, _mm512_maskz_extracti32x8_epi32(all8, d, 0)), lo);
-        hi = _mm512_fmadd_pd(_mm512_loadu_pd(c.alpha + k * Co + c0 + 8), _mm512_maskz_cvtepi32_pd(all8, _mm512_maskz_extracti32x8_epi32(all8, d, 1)), hi);
-      }
-      const __m512 y = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_maskz_cvtpd_ps(all8, lo)), _mm512_maskz_cvtpd_ps(all8, hi), 1);
-      const int cc = c0 % C;
+      const __m512 y = conv_sums16(c, &acc[p][q * O * kLanes], kLanes, O, Kv, c0, (__mmask16)0xffff);
       float* const o = c.out + (Shuffle ? out_pixel(c, m, c0 / C) : (size_t)(m - c.outBase)) * C;
-      unit_tail16(c, y, (__mmask16)0xffff, m, c0, cc, C, o);
+      unit_tail16(c, y, (__mmask16)0xffff, m, c0, c0 % C, C, o);
     }
   }
 }
