@@ -1,4 +1,4 @@
-// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--baseline <module.node> [--baseline-layout u64]]
+// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--no-rgb] [--baseline <module.node> [--baseline-layout u64]]
 // One packed binary conv layer on the native tier against this project's native float conv on the same geometry
 // (3x3 'same', order 2, 1 x size x size x C -> C, for C = 64, the 64-feature FRBC body, and C = 32, the shipped
 // size): the packed conv alone and as a fused unit (RPReLU + residual add in its epilogue), per thread count.
@@ -8,7 +8,9 @@
 // time: on a loaded machine it shows a kernel's work apart from the time slices it got. --baseline loads a second
 // compiled module (e.g. one the loader built from another revision, in ~/.cache/frb-layers) and times its
 // xnorConv in the same rounds, for A/B; a module built before issue 21 takes its weights in its own layout (u64
-// words of 64 channels, [tap][word][base][Co]), given with --baseline-layout u64.
+// words of 64 channels, [tap][word][base][Co]), given with --baseline-layout u64. Then (unless --no-rgb) the FP
+// conv to RGB that every model ends with, 1 x 4·size x 4·size x C -> 3 (x4), on the native float conv (and the
+// baseline module's conv2d), since it runs after the binary parts in every packed model and its FP twin alike.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { loadNativeKernels } from '../src/kernels/native/loader.js';
@@ -27,6 +29,7 @@ const SIZE = Number(opt('size', '256'));
 const BASELINE = opt('baseline', '');
 const BASELINE_LAYOUT = opt('baseline-layout', 'current');
 const JSON_OUT = args.includes('--json');
+const RGB = !args.includes('--no-rgb');
 const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); };
 
 /** Seeded xorshift, so both modules see the same data every run. */
@@ -122,6 +125,32 @@ function main() {
         log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})${i ? `  ${(float / m).toFixed(2)}x float conv` : ''}` +
           `   cpu ${mc.toFixed(2)} ms${i ? ` (${(floatCpu / mc).toFixed(2)}x)` : ''}`);
       });
+    }
+  }
+  if (RGB) {
+    // The FP conv to RGB every model ends with (x4: 4·size square, C → 3), on the native float conv's narrow path.
+    for (const C of [64, 32]) {
+      const H = 4 * SIZE, W = 4 * SIZE;
+      const geo = [1, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, 3];
+      const x = floats(H * W * C, 11), wf = floats(9 * C * 3, 12, 0.1), bias = floats(3, 13);
+      const out = new Float32Array(H * W * 3);
+      for (const threads of THREADS) {
+        const p = new Int32Array([threads, ...geo]);
+        const variants = mods.map(([name, m]) => [name === 'packed' ? 'conv to RGB' : 'baseline', () => m.conv2d(p, x, wf, bias, out)] as const);
+        const times = variants.map(() => [] as number[]);
+        variants.forEach(([, f]) => f()); // warm-up
+        for (let run = 0; run < RUNS; run++) {
+          variants.forEach(([, f], i) => { const t0 = performance.now(); f(); times[i].push(performance.now() - t0); });
+        }
+        const key = `1x${H}x${W}x${C}->3 3x3 float (conv to RGB), ${threads} thread(s)`;
+        results[key] = {};
+        log(`\n  ${key}`);
+        variants.forEach(([name], i) => {
+          const m = median(times[i]);
+          results[key][`${name.replace(/ /g, '_')}_ms`] = +m.toFixed(2);
+          log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})`);
+        });
+      }
     }
   }
   log(`\n  load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

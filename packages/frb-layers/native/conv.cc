@@ -81,16 +81,8 @@ void conv_fwd(const float* x, const float* w, const float* bias, float* out, con
 // Narrow outputs (Co <= 4 with Ci % 16 == 0: a model's last conv, to RGB). The blocked kernel above vectorises
 // over output channels, so at Co = 3 thirteen of its 16 lanes are padding; here the lanes run over input channels
 // instead: P pixels × CO partial sums of 16 lanes each, reduced once per pixel.
-// The sum of 16 lanes, pairwise: lanes i + (i + 8), then halves again.
-inline float reduce_add(v16 v) {
-  float t[16];
-  st(t, v);
-  for (int h = 8; h >= 1; h /= 2) for (int i = 0; i < h; i++) t[i] += t[i + h];
-  return t[0];
-}
-
-// The sums of 16 vectors at once: lane j of the result is reduce_add(v[j]), the same additions in the same order
-// (lanes i and i + 8, then i + 4, i + 2, i + 1), done with shuffles across pairs of vectors instead of 16 spills.
+// The sums of 16 vectors at once: lane j of the result is the sum of v[j]'s lanes, added pairwise (lanes i and
+// i + 8, then i + 4, i + 2, i + 1: the order the outputs' bits depend on), with shuffles across pairs of vectors.
 inline v16 reduce16(const v16* v) {
   typedef int i16 __attribute__((vector_size(64)));
   const i16 lo1 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, hi1 = lo1 + 8;
@@ -104,12 +96,14 @@ inline v16 reduce16(const v16* v) {
   return __builtin_shuffle(c[0], c[1], lo4) + __builtin_shuffle(c[0], c[1], hi4);
 }
 
-constexpr int kNarrowP = 6;  // pixels per block: 6 × CO accumulators + 6 inputs stay in registers
+// Pixels per block: P × CO accumulators and P inputs in 32 registers, the weights read from memory (8 × 3 + 8 at
+// CO = 3, measured faster than 6 pixels; 6 × 4 + 6 at CO = 4).
+constexpr int narrow_pixels(int CO) { return CO >= 4 ? 6 : 8; }
 
 template <int CO>
 __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* wt, const float* zeros, const float* bias,
                                                   float* out, const Geo& g, int64_t b0, int64_t b1) {
-  constexpr int P = kNarrowP;
+  constexpr int P = narrow_pixels(CO);
   const int64_t M = (int64_t)g.N * g.Ho * g.Wo, HW = (int64_t)g.Ho * g.Wo;
   // The block's P·CO outputs are contiguous (pixel-major), so the bias of output k is bias[k % CO] in every block.
   constexpr int T = P * CO, G = T / 16;
@@ -119,9 +113,13 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
   for (int64_t mb = b0; mb < b1; mb++) {
     const int64_t m0 = mb * P;
     int on[P], ih0[P], iw0[P];
+    // Divide once per block and step through the pixels after (P·3 64-bit divisions per block cost more than the
+    // FMAs at 32 input channels).
+    int n = (int)(m0 / HW), oh = (int)(m0 % HW / g.Wo), ow = (int)(m0 % g.Wo);
     for (int p = 0; p < P; p++) {
-      const int64_t m = std::min<int64_t>(m0 + p, M - 1);
-      on[p] = (int)(m / HW); ih0[p] = (int)(m % HW / g.Wo) * g.sH - g.pT; iw0[p] = (int)(m % g.Wo) * g.sW - g.pL;
+      on[p] = n; ih0[p] = oh * g.sH - g.pT; iw0[p] = ow * g.sW - g.pL;
+      // Past the last pixel, the last pixel again (its sums are not stored).
+      if (m0 + p + 1 < M && ++ow == g.Wo) { ow = 0; if (++oh == g.Ho) { oh = 0; n++; } }
     }
     v16 acc[P][CO];
     for (int p = 0; p < P; p++) for (int o = 0; o < CO; o++) acc[p][o] = bc(0.f);
@@ -143,15 +141,20 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
       const float* wtap = wt + (size_t)(kh * g.kW + kw) * CO * g.Ci;
       for (int ci = 0; ci < g.Ci; ci += 16) {
         v16 xv[P];
-        for (int p = 0; p < P; p++) xv[p] = ld(rows[p] + ci);
+        for (int p = 0; p < P; p++) {
+          xv[p] = ld(rows[p] + ci);
+          // Held in a register: otherwise GCC folds this load into each of the CO FMAs, and a tensor that is not
+          // 64-byte aligned (most are not, in the wasm heap) pays a cache-line split on every one of them.
+          asm("" : "+v"(xv[p]));
+        }
         for (int o = 0; o < CO; o++) {
           const v16 wv = ld(wtap + (size_t)o * g.Ci + ci);
           for (int p = 0; p < P; p++) acc[p][o] += xv[p] * wv;
         }
       }
     }
-    // Sums of 16 accumulators at a time by reduce16, the rest one by one; both add the lanes in reduce_add's
-    // pairwise order, so the outputs are the same bits.
+    // Sums of 16 accumulators at a time by reduce16 (each output's lanes in the same pairwise order, whichever
+    // block or position it has, so the outputs' bits do not depend on P).
     const int valid = (int)std::min<int64_t>(T, (M - m0) * CO);
     float* const o0 = out + (size_t)m0 * CO;
     int k = 0;
@@ -166,9 +169,12 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
         for (int j = 0; k + j < valid; j++) o0[k + j] = sum[j];
       }
     }
-    for (; k < valid; k++) {
-      const float sum = reduce_add(acc[k / CO][k % CO]);
-      o0[k] = bias ? sum + bias[k % CO] : sum;
+    if (k < valid) {
+      // The last T % 16 sums the same way, the missing vectors zero (their sums are not stored).
+      v16 v[16];
+      for (int j = 0; j < 16; j++) v[j] = k + j < T ? acc[(k + j) / CO][(k + j) % CO] : bc(0.f);
+      const v16 sum = reduce16(v);
+      for (int j = 0; k + j < valid; j++) o0[k + j] = bias ? sum[j] + bias[(k + j) % CO] : sum[j];
     }
   }
 }
@@ -181,7 +187,7 @@ void conv_narrow(const float* x, const float* w, const float* bias, float* out, 
     for (int ci = 0; ci < g.Ci; ci++)
       for (int o = 0; o < CO; o++) wt[((size_t)t * CO + o) * g.Ci + ci] = w[((size_t)t * g.Ci + ci) * CO + o];
   std::vector<float> zeros(g.Ci, 0.f);
-  const int64_t blocks = ((int64_t)g.N * g.Ho * g.Wo + kNarrowP - 1) / kNarrowP;
+  const int64_t blocks = ((int64_t)g.N * g.Ho * g.Wo + narrow_pixels(CO) - 1) / narrow_pixels(CO);
   parallel(threads, blocks, [&](int, int64_t b0, int64_t b1) {
     conv_narrow_blocks<CO>(x, wt.data(), zeros.data(), bias, out, g, b0, b1);
   });
