@@ -205,16 +205,43 @@ FRB_AVX512 void count_lanes_avx512(const XnorCall& c, const PixelBlock& b, int32
   if (c.Rp - lane0 >= kLanes) count_avx512<P, 1>(c, c.w, b, lane0, acc + lane0, c.Rp);
 }
 
+// What the epilogue of 16 channels c0.. (mk: the channels that exist) reads besides the counts: bias and α (in
+// double, two halves of 8) and RPReLU's γ, slope and ζ. Loaded once per chunk and register block of pixels on the
+// fused path, once per pixel on the general one; zero-masked loads throughout (the plain intrinsics' undefined
+// upper halves trip -Wuninitialized).
+struct Chunk16 {
+  __m512d biasLo, biasHi, alphaLo[2], alphaHi[2];
+  __m512 gamma, slope, zeta;
+};
+
+template <int O>
+FRB_AVX512 inline __attribute__((always_inline)) Chunk16 chunk16(const XnorCall& c, int c0, __mmask16 mk) {
+  const int Co = c.g.Co;
+  const __mmask8 m0 = (__mmask8)mk, m1 = (__mmask8)(mk >> 8);
+  Chunk16 k;
+  k.biasLo = _mm512_maskz_loadu_pd(m0, c.bias + c0);
+  k.biasHi = _mm512_maskz_loadu_pd(m1, c.bias + c0 + 8);
+  // O > 0: the α of O bases too (the fused path; the general one reads them per base, any order).
+  for (int b = 0; b < 2; b++) {
+    k.alphaLo[b] = b < O ? _mm512_maskz_loadu_pd(m0, c.alpha + b * Co + c0) : _mm512_setzero_pd();
+    k.alphaHi[b] = b < O ? _mm512_maskz_loadu_pd(m1, c.alpha + b * Co + c0 + 8) : _mm512_setzero_pd();
+  }
+  const UnitEpilogue& u = c.unit;
+  k.gamma = u.gamma ? _mm512_maskz_loadu_ps(mk, u.gamma + c0) : _mm512_setzero_ps();
+  k.slope = u.gamma ? _mm512_maskz_loadu_ps(mk, u.slope + c0) : _mm512_setzero_ps();
+  k.zeta = u.gamma ? _mm512_maskz_loadu_ps(mk, u.zeta + c0) : _mm512_setzero_ps();
+  return k;
+}
+
 // The unit's steps after the conv on 16 channels c0.. of conv pixel m (mk: the channels that exist; cc: c0's
 // place in its output group, o: where that group goes): RPReLU, the residual, LeakyReLU, the store, each rounded
 // as the scalar epilogue rounds it.
-FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall& c, __m512 y, __mmask16 mk, int64_t m, int c0, int cc, int C, float* o) {
+FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall& c, const Chunk16& k, __m512 y, __mmask16 mk, int64_t m, int cc, int C, float* o) {
   const UnitEpilogue& u = c.unit;
   if (u.gamma) {
-    const __m512 t = _mm512_sub_ps(y, _mm512_maskz_loadu_ps(mk, u.gamma + c0));
-    const __m512 neg = _mm512_mul_ps(t, _mm512_maskz_loadu_ps(mk, u.slope + c0));
-    y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg),
-                      _mm512_maskz_loadu_ps(mk, u.zeta + c0));
+    const __m512 t = _mm512_sub_ps(y, k.gamma);
+    const __m512 neg = _mm512_mul_ps(t, k.slope);
+    y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg), k.zeta);
   }
   if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
   if (u.leaky) {
@@ -225,22 +252,39 @@ FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall
   else _mm512_mask_storeu_ps(o + cc, mk, y);
 }
 
-// The conv part of the epilogue above for 16 channels c0.. (mk: the channels that exist), count k of channel c0 + i
-// at cnt[k·stride + i]: bias + Σ_k α_k·(K − 2·count_k) summed in double in two halves of 8 (bias first, then base by
-// base, each product exact), rounded to float32 once — the scalar epilogue's operations in its order, so its bits.
-// Zero-masking forms throughout: the plain intrinsics' undefined upper halves trip -Wuninitialized.
-FRB_AVX512 inline __attribute__((always_inline)) __m512 conv_sums16(const XnorCall& c, const int32_t* cnt, size_t stride, int order,
-                                                                   __m512i Kv, int c0, __mmask16 mk) {
-  const int Co = c.g.Co;
+// One base's term of the conv sums of 16 channels (mk: the channels that exist), its counts at cnt: α·(K − 2·count)
+// added to each half of 8 in double (each product exact).
+FRB_AVX512 inline __attribute__((always_inline)) void add_base16(__m512d& lo, __m512d& hi, __m512d alphaLo, __m512d alphaHi, const int32_t* cnt, __m512i Kv, __mmask16 mk) {
   const __mmask8 m0 = (__mmask8)mk, m1 = (__mmask8)(mk >> 8);
-  __m512d lo = _mm512_maskz_loadu_pd(m0, c.bias + c0), hi = _mm512_maskz_loadu_pd(m1, c.bias + c0 + 8);
-  for (int k = 0; k < order; k++) {
-    const __m512i n = _mm512_maskz_loadu_epi32(mk, cnt + k * stride);
-    const __m512i d = _mm512_sub_epi32(Kv, _mm512_add_epi32(n, n));
-    lo = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m0, c.alpha + k * Co + c0), _mm512_maskz_cvtepi32_pd(m0, _mm512_maskz_extracti32x8_epi32(0xff, d, 0)), lo);
-    hi = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m1, c.alpha + k * Co + c0 + 8), _mm512_maskz_cvtepi32_pd(m1, _mm512_maskz_extracti32x8_epi32(0xff, d, 1)), hi);
+  const __m512i n = _mm512_maskz_loadu_epi32(mk, cnt);
+  const __m512i d = _mm512_sub_epi32(Kv, _mm512_add_epi32(n, n));
+  lo = _mm512_fmadd_pd(alphaLo, _mm512_maskz_cvtepi32_pd(m0, _mm512_maskz_extracti32x8_epi32(0xff, d, 0)), lo);
+  hi = _mm512_fmadd_pd(alphaHi, _mm512_maskz_cvtepi32_pd(m1, _mm512_maskz_extracti32x8_epi32(0xff, d, 1)), hi);
+}
+
+// The two halves rounded to float32 once.
+FRB_AVX512 inline __attribute__((always_inline)) __m512 round16(__m512d lo, __m512d hi, __mmask16 mk) {
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_maskz_cvtpd_ps((__mmask8)mk, lo)), _mm512_maskz_cvtpd_ps((__mmask8)(mk >> 8), hi), 1);
+}
+
+// The conv part of the epilogue for 16 channels c0.. (k: their constants), count b of channel c0 + i at
+// cnt[b·stride + i]: bias + Σ_b α_b·(K − 2·count_b) summed in double in two halves of 8 (bias first, then base by
+// base), rounded to float32 once — the scalar epilogue's operations in its order, so its bits. O > 0: O bases,
+// their α in k (the fused path); O = 0: `order` bases, α read here (the general path, any order).
+template <int O>
+FRB_AVX512 inline __attribute__((always_inline)) __m512 conv_sums16(const XnorCall& c, const Chunk16& k, const int32_t* cnt, size_t stride, int order,
+                                                                   __m512i Kv, int c0, __mmask16 mk) {
+  __m512d lo = k.biasLo, hi = k.biasHi;
+  if constexpr (O > 0) {
+    for (int b = 0; b < O; b++) add_base16(lo, hi, k.alphaLo[b], k.alphaHi[b], cnt + b * stride, Kv, mk);
+  } else {
+    const int Co = c.g.Co;
+    for (int b = 0; b < order; b++) {
+      add_base16(lo, hi, _mm512_maskz_loadu_pd((__mmask8)mk, c.alpha + b * Co + c0),
+                 _mm512_maskz_loadu_pd((__mmask8)(mk >> 8), c.alpha + b * Co + c0 + 8), cnt + b * stride, Kv, mk);
+    }
   }
-  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_maskz_cvtpd_ps(m0, lo)), _mm512_maskz_cvtpd_ps(m1, hi), 1);
+  return round16(lo, hi, mk);
 }
 
 // The epilogue above, 16 channels per step: conv_sums16, then unit_tail16 for RPReLU, the residual and the store.
@@ -257,7 +301,8 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
       const int c0 = ij * C + cc;
       const int n = std::min(16, C - cc);
       const __mmask16 mk = n == 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
-      unit_tail16(c, conv_sums16(c, acc + c0, Co, c.order, Kv, c0, mk), mk, m, c0, cc, C, o);
+      const Chunk16 k = chunk16<0>(c, c0, mk);
+      unit_tail16(c, k, conv_sums16<0>(c, k, acc + c0, Co, c.order, Kv, c0, mk), mk, m, cc, C, o);
     }
   }
 }
@@ -265,7 +310,7 @@ FRB_AVX512 void xnor_epilogue_avx512(const XnorCall& c, const int32_t* acc, int 
 // Counts and epilogue of P pixels, for a layer whose lanes come in whole chunks (chunked_epilogue): lanes
 // [lane0, lane0 + 16·V) of wChunks are V/O chunks of 16 channels × O bases, so each chunk's counts lie side by side
 // and the epilogue runs per chunk with no masks and the order known at compile time, not per pixel through
-// xnor_epilogue_avx512 (the same conv_sums16 and unit_tail16, so the same bits).
+// xnor_epilogue_avx512 (the same add_base16, round16 and unit_tail16, so the same bits).
 template <int P, int V, int O, bool Shuffle>
 FRB_AVX512 void count_fused_avx512(const XnorCall& c, const PixelBlock& b, int lane0, int64_t m0) {
   static_assert(V % O == 0, "a register block holds whole chunks");
@@ -273,15 +318,17 @@ FRB_AVX512 void count_fused_avx512(const XnorCall& c, const PixelBlock& b, int l
   count_avx512<P, V>(c, c.wChunks, b, lane0, &acc[0][0], V * kLanes);
   const int C = Shuffle ? c.g.Co / (c.unit.shuffle * c.unit.shuffle) : c.g.Co;
   const __m512i Kv = _mm512_set1_epi32(b.K(c.g.Ci));
+  // Chunk by chunk, its constants loaded once for the block's P pixels.
 #pragma GCC unroll 8
-  for (int p = 0; p < P; p++) {
-    const int64_t m = m0 + p;
+  for (int q = 0; q < V / O; q++) {
+    const int c0 = (lane0 / (kLanes * O) + q) * kLanes;  // the chunk's first channel
+    const Chunk16 k = chunk16<O>(c, c0, (__mmask16)0xffff);
 #pragma GCC unroll 8
-    for (int q = 0; q < V / O; q++) {
-      const int c0 = (lane0 / (kLanes * O) + q) * kLanes;  // the chunk's first channel
-      const __m512 y = conv_sums16(c, &acc[p][q * O * kLanes], kLanes, O, Kv, c0, (__mmask16)0xffff);
+    for (int p = 0; p < P; p++) {
+      const int64_t m = m0 + p;
+      const __m512 y = conv_sums16<O>(c, k, &acc[p][q * O * kLanes], kLanes, O, Kv, c0, (__mmask16)0xffff);
       float* const o = c.out + (Shuffle ? out_pixel(c, m, c0 / C) : (size_t)(m - c.outBase)) * C;
-      unit_tail16(c, y, (__mmask16)0xffff, m, c0, c0 % C, C, o);
+      unit_tail16(c, k, y, (__mmask16)0xffff, m, c0 % C, C, o);
     }
   }
 }
