@@ -50,6 +50,34 @@ inline void pack_pixel(const float* xp, const float* thr, int Ci, uint32_t* dst)
   }
 }
 
+// The sign bits of a row of W pixels (the same operations, so the same bits, as pack_pixel per pixel). At 32 and 64
+// channels (FRBC's widths) each word is two 16-lane compares with the threshold held in registers for the whole
+// row, instead of pack_pixel's loops and its reloads of the threshold per pixel.
+#if defined(__AVX512F__)
+template <int A, bool Thr>
+inline void pack_row_words(const float* xr, const float* thr, int W, uint32_t* dst) {
+  __m512 t[2 * A];
+  for (int v = 0; v < 2 * A; v++) t[v] = Thr ? _mm512_loadu_ps(thr + 16 * v) : _mm512_setzero_ps();
+  for (int ix = 0; ix < W; ix++, xr += 32 * A, dst += A) {
+    for (int j = 0; j < A; j++) {
+      __m512 lo = _mm512_loadu_ps(xr + 32 * j), hi = _mm512_loadu_ps(xr + 32 * j + 16);
+      if (Thr) { lo = _mm512_add_ps(lo, t[2 * j]); hi = _mm512_add_ps(hi, t[2 * j + 1]); }
+      dst[j] = (uint32_t)_mm512_cmp_ps_mask(lo, _mm512_setzero_ps(), _CMP_NGE_UQ) |
+               (uint32_t)_mm512_cmp_ps_mask(hi, _mm512_setzero_ps(), _CMP_NGE_UQ) << 16;
+    }
+  }
+}
+#endif
+
+inline void pack_row(const float* xr, const float* thr, int W, int Ci, uint32_t* dst) {
+#if defined(__AVX512F__)
+  if (Ci == 32) return thr ? pack_row_words<1, true>(xr, thr, W, dst) : pack_row_words<1, false>(xr, thr, W, dst);
+  if (Ci == 64) return thr ? pack_row_words<2, true>(xr, thr, W, dst) : pack_row_words<2, false>(xr, thr, W, dst);
+#endif
+  const int A = (Ci + 31) / 32;
+  for (int ix = 0; ix < W; ix++) pack_pixel(xr + (size_t)ix * Ci, thr, Ci, dst + (size_t)ix * A);
+}
+
 // The epilogue of one output pixel: out[c] = bias[c] + Σ_k α_k[c] · (K − 2·acc[k·Co + c]), summed in double (the
 // counts are exact integers and each product α·(K − 2·count) is exact in double) and rounded to float32 once;
 // then, for a deployed BBCU/FRB unit (binary conv → RPReLU → add the unit's input), t = y − γ,
@@ -448,7 +476,7 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
         uint32_t* slot = ring.get() + (size_t)(ih % span) * rowWords;
         if (held[ih % span] != key) {
           const float* xr = x + (size_t)key * g.W * g.Ci;
-          for (int ix = 0; ix < g.W; ix++) pack_pixel(xr + (size_t)ix * g.Ci, thr, g.Ci, slot + (size_t)ix * c.A);
+          pack_row(xr, thr, g.W, g.Ci, slot);
           held[ih % span] = key;
         }
         rowPtr[ky] = slot;
