@@ -59,6 +59,40 @@ function u64Weights(kernel: Int32Array, rows: number, taps: number, cin: number,
   return out;
 }
 
+type Variant = [name: string, run: () => void];
+
+/**
+ * Times the variants interleaved (one warm-up each, then RUNS rounds of one call each), logs and records each one's
+ * median wall and process CPU ms under `key`; with `ref`, the first variant is the reference the others' ratios use.
+ */
+function timeVariants(key: string, variants: Variant[], results: Record<string, Record<string, number>>, ref?: string) {
+  const times = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
+  variants.forEach(([, f]) => f()); // warm-up
+  for (let run = 0; run < RUNS; run++) {
+    variants.forEach(([, f], i) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      f();
+      times[i].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[i].push((c.user + c.system) / 1000);
+    });
+  }
+  results[key] = {};
+  log(`\n  ${key}`);
+  const refWall = median(times[0]), refCpu = median(cpu[0]);
+  variants.forEach(([name], i) => {
+    const m = median(times[i]);
+    const mc = median(cpu[i]);
+    results[key][`${name.replace(/ /g, '_')}_ms`] = +m.toFixed(2);
+    results[key][`${name.replace(/ /g, '_')}_cpu_ms`] = +mc.toFixed(2);
+    const vs = ref && i > 0;
+    log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})${vs ? `  ${(refWall / m).toFixed(2)}x ${ref}` : ''}` +
+      `   cpu ${mc.toFixed(2)} ms${vs ? ` (${(refCpu / mc).toFixed(2)}x)` : ''}`);
+  });
+}
+
 function main() {
   const r = loadNativeKernels();
   if (!r.native) { console.error(`bench:xnor: native tier unavailable: ${r.reason}`); process.exit(1); }
@@ -93,38 +127,13 @@ function main() {
     for (const threads of THREADS) {
       const p = new Int32Array([threads, ...geo]);
       const px = new Int32Array([threads, ...geo, order]);
-      const variants: [string, () => void][] = [['float conv', () => r.native!.conv2d(p, x, wf, bias, out)]];
+      const variants: Variant[] = [['float conv', () => r.native!.conv2d(p, x, wf, bias, out)]];
       for (const [name, m] of mods) {
         const wm = name === 'baseline' ? wOld : wbits;
         variants.push([`${name}`, () => m.xnorConv(px, x, thr, wm, alpha, bias, out)]);
         variants.push([`${name} unit`, () => m.xnorConv(px, x, thr, wm, alpha, bias, out, gamma, slope, zeta, x)]);
       }
-      const times = variants.map(() => [] as number[]);
-      const cpu = variants.map(() => [] as number[]);
-      variants.forEach(([, f]) => f()); // warm-up
-      for (let run = 0; run < RUNS; run++) {
-        variants.forEach(([, f], i) => {
-          const c0 = process.cpuUsage();
-          const t0 = performance.now();
-          f();
-          times[i].push(performance.now() - t0);
-          const c = process.cpuUsage(c0);
-          cpu[i].push((c.user + c.system) / 1000);
-        });
-      }
-      const key = `1x${H}x${W}x${C}->${C} 3x3 order ${order}, ${threads} thread(s)`;
-      results[key] = {};
-      log(`\n  ${key}`);
-      const float = median(times[0]);
-      const floatCpu = median(cpu[0]);
-      variants.forEach(([name], i) => {
-        const m = median(times[i]);
-        const mc = median(cpu[i]);
-        results[key][`${name.replace(/ /g, '_')}_ms`] = +m.toFixed(2);
-        results[key][`${name.replace(/ /g, '_')}_cpu_ms`] = +mc.toFixed(2);
-        log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})${i ? `  ${(float / m).toFixed(2)}x float conv` : ''}` +
-          `   cpu ${mc.toFixed(2)} ms${i ? ` (${(floatCpu / mc).toFixed(2)}x)` : ''}`);
-      });
+      timeVariants(`1x${H}x${W}x${C}->${C} 3x3 order ${order}, ${threads} thread(s)`, variants, results, 'float conv');
     }
   }
   if (RGB) {
@@ -136,20 +145,8 @@ function main() {
       const out = new Float32Array(H * W * 3);
       for (const threads of THREADS) {
         const p = new Int32Array([threads, ...geo]);
-        const variants = mods.map(([name, m]) => [name === 'packed' ? 'conv to RGB' : 'baseline', () => m.conv2d(p, x, wf, bias, out)] as const);
-        const times = variants.map(() => [] as number[]);
-        variants.forEach(([, f]) => f()); // warm-up
-        for (let run = 0; run < RUNS; run++) {
-          variants.forEach(([, f], i) => { const t0 = performance.now(); f(); times[i].push(performance.now() - t0); });
-        }
-        const key = `1x${H}x${W}x${C}->3 3x3 float (conv to RGB), ${threads} thread(s)`;
-        results[key] = {};
-        log(`\n  ${key}`);
-        variants.forEach(([name], i) => {
-          const m = median(times[i]);
-          results[key][`${name.replace(/ /g, '_')}_ms`] = +m.toFixed(2);
-          log(`    ${name.padEnd(14)} ${m.toFixed(2).padStart(8)} ms  (min ${Math.min(...times[i]).toFixed(2)}, max ${Math.max(...times[i]).toFixed(2)})`);
-        });
+        const variants = mods.map(([name, m]): Variant => [name === 'packed' ? 'conv to RGB' : 'baseline', () => m.conv2d(p, x, wf, bias, out)]);
+        timeVariants(`1x${H}x${W}x${C}->3 3x3 float (conv to RGB), ${threads} thread(s)`, variants, results);
       }
     }
   }

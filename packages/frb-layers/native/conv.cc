@@ -143,9 +143,12 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
         v16 xv[P];
         for (int p = 0; p < P; p++) {
           xv[p] = ld(rows[p] + ci);
+#if defined(__x86_64__)
           // Held in a register: otherwise GCC folds this load into each of the CO FMAs, and a tensor that is not
-          // 64-byte aligned (most are not, in the wasm heap) pays a cache-line split on every one of them.
+          // 64-byte aligned (most are not, in the wasm heap) pays a cache-line split on every one of them. ("v" is
+          // an x86 register class; elsewhere the code stays portable vector code.)
           asm("" : "+v"(xv[p]));
+#endif
         }
         for (int o = 0; o < CO; o++) {
           const v16 wv = ld(wtap + (size_t)o * g.Ci + ci);

@@ -244,6 +244,7 @@ struct Chunk16 {
 
 template <int O>
 FRB_AVX512 inline __attribute__((always_inline)) Chunk16 chunk16(const XnorCall& c, int c0, __mmask16 mk) {
+  static_assert(O >= 0 && O <= 2, "Chunk16 holds the α of at most 2 bases (chunked_epilogue)");
   const int Co = c.g.Co;
   const __mmask8 m0 = (__mmask8)mk, m1 = (__mmask8)(mk >> 8);
   Chunk16 k;
