@@ -1,4 +1,4 @@
-// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--no-rgb] [--baseline <module.node> [--baseline-layout u64]]
+// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--no-rgb] [--no-tail] [--baseline <module.node> [--baseline-layout u64]]
 // One packed binary conv layer on the native tier against this project's native float conv on the same geometry
 // (3x3 'same', order 2, 1 x size x size x C -> C, for C = 64, the 64-feature FRBC body, and C = 32, the shipped
 // size): the packed conv alone and as a fused unit (RPReLU + residual add in its epilogue), per thread count.
@@ -11,6 +11,10 @@
 // words of 64 channels, [tap][word][base][Co]), given with --baseline-layout u64. Then (unless --no-rgb) the FP
 // conv to RGB that every model ends with, 1 x 4·size x 4·size x C -> 3 (x4), on the native float conv (and the
 // baseline module's conv2d), since it runs after the binary parts in every packed model and its FP twin alike.
+// Then (unless --no-tail) the tail of a packed FRBC-M x4 from the second upsampler stage on: the stage (order 2,
+// 1 x 2·size x 2·size x C -> C·4, shuffled to 4·size square, plus its enlarged input), the conv_hr unit (with
+// LeakyReLU) and the conv to RGB, as the three calls a model made before (xnorConv, xnorConv, conv2d) and as the
+// one row-by-row pass (xnorTail), per thread count.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { loadNativeKernels } from '../src/kernels/native/loader.js';
@@ -30,6 +34,7 @@ const BASELINE = opt('baseline', '');
 const BASELINE_LAYOUT = opt('baseline-layout', 'current');
 const JSON_OUT = args.includes('--json');
 const RGB = !args.includes('--no-rgb');
+const TAIL = !args.includes('--no-tail');
 const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); };
 
 /** Seeded xorshift, so both modules see the same data every run. */
@@ -147,6 +152,41 @@ function main() {
         const p = new Int32Array([threads, ...geo]);
         const variants = mods.map(([name, m]): Variant => [name === 'packed' ? 'conv to RGB' : 'baseline', () => m.conv2d(p, x, wf, bias, out)]);
         timeVariants(`1x${H}x${W}x${C}->3 3x3 float (conv to RGB), ${threads} thread(s)`, variants, results);
+      }
+    }
+  }
+  if (TAIL) {
+    for (const C of [64, 32]) {
+      const H = 2 * SIZE, W = 2 * SIZE, Hf = 2 * H, Wf = 2 * W, order = 2, taps = 9, Cu = 4 * C;
+      const x = floats(H * W * C, 21);
+      const conv = (cout: number, seed: number) => {
+        const rows = new Int32Array(order * cout * rowWords(taps, C));
+        const rw = filler(seed);
+        for (let i = 0; i < rows.length; i++) rows[i] = (rw() * 2 ** 32) | 0;
+        return {
+          w: nativeXnorWeights(rows, order, cout, taps, C, rowWords(taps, C)), alpha: floats(order * cout, seed + 1, 0.1).map(Math.abs),
+          bias: floats(cout, seed + 2, 0.1), thr: floats(C, seed + 3, 0.2), gamma: floats(cout, seed + 4, 0.3),
+          slope: floats(cout, seed + 5, 0.3).map((v) => v + 0.25), zeta: floats(cout, seed + 6, 0.3),
+        };
+      };
+      const up = conv(Cu, 30), hr = conv(C, 40);
+      const leaky = new Float32Array([0.1]), wLast = floats(9 * C * 3, 50, 0.1), biasLast = floats(3, 51);
+      const stage = new Float32Array(Hf * Wf * C), unit = new Float32Array(Hf * Wf * C), out = new Float32Array(Hf * Wf * 3);
+      for (const threads of THREADS) {
+        const pu = new Int32Array([threads, 1, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, Cu, order, 0, 2]);
+        const ph = new Int32Array([threads, 1, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, C, order, 0, 1]);
+        const pl = new Int32Array([threads, 1, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, 3]);
+        const pt = new Int32Array([threads, 1, H, W, C, 2, order, order, 3, 0]);
+        const variants: Variant[] = [
+          ['three calls', () => {
+            r.native!.xnorConv(pu, x, up.thr, up.w, up.alpha, up.bias, stage, up.gamma, up.slope, up.zeta, x, null);
+            r.native!.xnorConv(ph, stage, hr.thr, hr.w, hr.alpha, hr.bias, unit, hr.gamma, hr.slope, hr.zeta, stage, leaky);
+            r.native!.conv2d(pl, unit, wLast, biasLast, out);
+          }],
+          ['one pass', () => r.native!.xnorTail(pt, x, up.thr, up.w, up.alpha, up.bias, up.gamma, up.slope, up.zeta,
+            hr.thr, hr.w, hr.alpha, hr.bias, hr.gamma, hr.slope, hr.zeta, leaky, wLast, biasLast, out)],
+        ];
+        timeVariants(`FRBC-M x4 tail at C = ${C}: stage 1x${H}x${W}x${C} -> ${Hf}x${Wf}x${C}, conv_hr unit, conv to RGB, ${threads} thread(s)`, variants, results, 'three calls');
       }
     }
   }

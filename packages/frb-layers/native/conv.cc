@@ -100,9 +100,14 @@ inline v16 reduce16(const v16* v) {
 // CO = 3, measured faster than 6 pixels; 6 × 4 + 6 at CO = 4).
 constexpr int narrow_pixels(int CO) { return CO >= 4 ? 6 : 8; }
 
+// rowp (else null): input row ih of the one image is rowp[ih], not x + ih·W·Ci (the fused tail's rows, xnor.cc).
 template <int CO>
 __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* wt, const float* zeros, const float* bias,
-                                                  float* out, const Geo& g, int64_t b0, int64_t b1) {
+                                                  float* out, const Geo& g, int64_t b0, int64_t b1,
+                                                  const float* const* rowp = nullptr) {
+  const auto at = [&](int n, int ih, int iw) {
+    return rowp ? rowp[ih] + (size_t)iw * g.Ci : x + (((size_t)n * g.H + ih) * g.W + iw) * g.Ci;
+  };
   constexpr int P = narrow_pixels(CO);
   const int64_t M = (int64_t)g.N * g.Ho * g.Wo, HW = (int64_t)g.Ho * g.Wo;
   // The block's P·CO outputs are contiguous (pixel-major), so the bias of output k is bias[k % CO] in every block.
@@ -130,12 +135,12 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
     const size_t pixStep = (size_t)g.sW * g.Ci;
     for (int kh = 0; kh < g.kH; kh++) for (int kw = 0; kw < g.kW; kw++) {
       if (inside) {
-        const float* r0 = x + (((size_t)on[0] * g.H + ih0[0] + kh * g.dH) * g.W + iw0[0] + kw * g.dW) * g.Ci;
+        const float* r0 = at(on[0], ih0[0] + kh * g.dH, iw0[0] + kw * g.dW);
         for (int p = 0; p < P; p++) rows[p] = r0 + p * pixStep;
       } else {
         for (int p = 0; p < P; p++) {
           const int ih = ih0[p] + kh * g.dH, iw = iw0[p] + kw * g.dW;
-          rows[p] = (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) ? zeros : x + (((size_t)on[p] * g.H + ih) * g.W + iw) * g.Ci;
+          rows[p] = (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) ? zeros : at(on[p], ih, iw);
         }
       }
       const float* wtap = wt + (size_t)(kh * g.kW + kw) * CO * g.Ci;
@@ -184,11 +189,7 @@ __attribute__((noinline)) void conv_narrow_blocks(const float* x, const float* w
 
 template <int CO>
 void conv_narrow(const float* x, const float* w, const float* bias, float* out, const Geo& g, int threads) {
-  const int taps = g.kH * g.kW;
-  std::vector<float> wt((size_t)taps * CO * g.Ci);  // [tap][co][ci]: each output channel's weights contiguous
-  for (int t = 0; t < taps; t++)
-    for (int ci = 0; ci < g.Ci; ci++)
-      for (int o = 0; o < CO; o++) wt[((size_t)t * CO + o) * g.Ci + ci] = w[((size_t)t * g.Ci + ci) * CO + o];
+  const std::vector<float> wt = narrow_weights(w, g);
   std::vector<float> zeros(g.Ci, 0.f);
   const int64_t blocks = ((int64_t)g.N * g.Ho * g.Wo + narrow_pixels(CO) - 1) / narrow_pixels(CO);
   parallel(threads, blocks, [&](int, int64_t b0, int64_t b1) {
@@ -397,6 +398,26 @@ napi_value LeakyRelu(napi_env env, napi_callback_info info) {
 }
 
 }  // namespace
+
+std::vector<float> narrow_weights(const float* w, const Geo& g) {
+  const int taps = g.kH * g.kW;
+  std::vector<float> wt((size_t)taps * g.Co * g.Ci);  // [tap][co][ci]: each output channel's weights contiguous
+  for (int t = 0; t < taps; t++)
+    for (int ci = 0; ci < g.Ci; ci++)
+      for (int o = 0; o < g.Co; o++) wt[((size_t)t * g.Co + o) * g.Ci + ci] = w[((size_t)t * g.Ci + ci) * g.Co + o];
+  return wt;
+}
+
+void conv_narrow_rows(const float* const* rowp, const float* wt, const float* zeros, const float* bias, float* out, const Geo& g) {
+  const int P = narrow_pixels(g.Co);
+  const int64_t blocks = ((int64_t)g.Ho * g.Wo + P - 1) / P;
+  switch (g.Co) {
+    case 1: conv_narrow_blocks<1>(nullptr, wt, zeros, bias, out, g, 0, blocks, rowp); break;
+    case 2: conv_narrow_blocks<2>(nullptr, wt, zeros, bias, out, g, 0, blocks, rowp); break;
+    case 3: conv_narrow_blocks<3>(nullptr, wt, zeros, bias, out, g, 0, blocks, rowp); break;
+    default: conv_narrow_blocks<4>(nullptr, wt, zeros, bias, out, g, 0, blocks, rowp); break;
+  }
+}
 
 void register_conv(napi_env env, napi_value exports) {
   export_function(env, exports, "conv2d", Conv2D);

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace frb {
 
@@ -82,13 +83,19 @@ class Args {
   void problem(const std::string& what) { if (error_.empty()) error_ = what; }
   napi_env env_;
   const char* usage_;
-  static constexpr size_t kMaxArgs = 12;
+  static constexpr size_t kMaxArgs = 24;
   napi_value argv_[kMaxArgs];
   size_t argc_ = kMaxArgs;
   int32_t* params_ = nullptr;
   size_t nparams_ = 0;
   std::string error_;
 };
+
+// The narrow float conv (conv.cc: Co <= 4 with Ci % 16 == 0, the conv to RGB), for the fused tail (xnor.cc): the
+// weights [kH][kW][Ci][Co] re-laid [tap][co][ci] once per call, and the outputs of geometry g (N = 1) with input row
+// ih read at rowp[ih] (zeros: Ci zeros, for the padding), the same sums as the whole-tensor conv2d.
+std::vector<float> narrow_weights(const float* w, const Geo& g);
+void conv_narrow_rows(const float* const* rowp, const float* wt, const float* zeros, const float* bias, float* out, const Geo& g);
 
 // Registration of each source file's exports (called from module.cc).
 void register_conv(napi_env env, napi_value exports);

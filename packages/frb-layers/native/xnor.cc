@@ -108,7 +108,8 @@ struct XnorCall {
   const double *alpha, *bias;  // α [order·Co] and bias [Co] (zeros when none) in double, as the sums are formed
   UnitEpilogue unit;
   float* out;       // where output pixel (of C = Co / shuffle² channels) p goes: out + (p − outBase)·C
-  int64_t outBase;  // 0, or the first output pixel of the row being staged (xnor_conv)
+  int64_t outBase;  // the first output pixel of the row being computed (RowConv)
+  int64_t resBase;  // 0, or the first conv pixel of the row whose residual unit.res holds (the fused tail)
 };
 
 // The fused path needs every register block of lanes to hold whole chunks (16 channels, all bases) that each land
@@ -158,7 +159,7 @@ __attribute__((noinline)) void xnor_epilogue(const XnorCall& c, const int32_t* a
       const float t = y - u.gamma[ch], neg = t * u.slope[ch];
       y = (t < 0.f ? neg : t) + u.zeta[ch];
     }
-    if (u.res) y += u.res[(size_t)m * C + cc];
+    if (u.res) y += u.res[(size_t)(m - c.resBase) * C + cc];
     if (u.leaky) y = y > 0.f ? y : u.leaky[0] * y;
     o[cc] = y;
   }
@@ -272,7 +273,7 @@ FRB_AVX512 inline __attribute__((always_inline)) void unit_tail16(const XnorCall
     const __m512 neg = _mm512_mul_ps(t, k.slope);
     y = _mm512_add_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), t, neg), k.zeta);
   }
-  if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)m * C + cc));
+  if (u.res) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(mk, u.res + (size_t)(m - c.resBase) * C + cc));
   if (u.leaky) {
     const __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ);
     y = _mm512_mask_blend_ps(pos, _mm512_mul_ps(_mm512_set1_ps(u.leaky[0]), y), y);
@@ -430,84 +431,190 @@ FRB_AVX512 void stream_copy_avx512(float* dst, const float* src, size_t n) {
 }
 #endif
 
+// One conv computed a row at a time on one thread. The input's sign bits are packed row by row as the output rows
+// need them, into a small ring (the rows one output row's taps span), not for the whole input first: the float
+// input row a unit reads again as its residual is then still in cache, and the bits never leave it. A caller that
+// splits the rows among threads packs the few rows two parts share twice (the same bits).
 // path: 0 = the fastest this CPU runs, 1 = the portable loop (tests compare the two).
-// The input's sign bits are packed row by row as the output rows need them, into a small ring per thread (the
-// rows one output row's taps span), not for the whole input first: the float input row a unit reads again as its
-// residual is then still in cache, and the bits never leave it. Each thread packs the few rows its part shares
-// with its neighbour's again (the same bits). An output larger than the last-level cache is staged a row at a time
-// (one conv row's outputs are one contiguous block, Wo·Co floats, with or without the shuffle) and copied out with
-// non-temporal stores: nothing reads it before it would be evicted, and a normal store first reads each line.
+class RowConv {
+ public:
+  RowConv(const XnorCall& base, const float* thr, int path)
+      : base_(base), thr_(thr), span_((base.g.kH - 1) * base.g.dH + 1), rowWords_((size_t)base.g.W * base.A),
+        ring_(new uint32_t[(size_t)span_ * rowWords_]), held_(span_, -1), rowPtr_(base.g.kH, nullptr),
+        acc_((size_t)4 * base.Rp) {
+    const Geo& g = base.g;
+    // Output columns whose taps all fall inside the image along x.
+    while (oxLo_ < g.Wo && oxLo_ * g.sW - g.pL < 0) oxLo_++;
+    oxHi_ = g.Wo;
+    while (oxHi_ > oxLo_ && (oxHi_ - 1) * g.sW - g.pL + (g.kW - 1) * g.dW >= g.W) oxHi_--;
+#if defined(FRB_XNOR_X86)
+    // Pixels per register block: 3 × 8 vectors or 4 × ≤ 4 vectors of accumulators (24 or 16 of 32 registers).
+    if (path == 0 && cpu_has_avx512_vpopcnt()) row_ = base.Rp >= 8 * kLanes ? row_function<3>(base) : row_function<4>(base);
+#else
+    (void)path;
+#endif
+  }
+
+  // Conv row r (= n·Ho + oy) into dst, the row's Wo·Co outputs (with a shuffle, its r output rows, contiguous);
+  // input(key) is the float row of input row key = n·H + ih; res: this row's residual (Wo·Co/shuffle² floats), or
+  // null for the call's own, read at the conv pixel.
+  template <typename Input>
+  void row(int64_t r, const Input& input, float* dst, const float* res) {
+    const Geo& g = base_.g;
+    XnorCall c = base_;
+    const int64_t rowPix = r * g.Wo;  // the row's first conv pixel
+    c.out = dst;
+    c.outBase = rowPix * c.unit.shuffle * c.unit.shuffle;
+    if (res) { c.unit.res = res; c.resBase = rowPix; }
+    PixelBlock b{};
+    const int n = (int)(r / g.Ho);
+    b.oy = (int)(r % g.Ho);
+    b.ky0 = 0; b.ky1 = g.kH;
+    while (b.ky0 < g.kH && b.oy * g.sH - g.pT + b.ky0 * g.dH < 0) b.ky0++;
+    while (b.ky1 > b.ky0 && b.oy * g.sH - g.pT + (b.ky1 - 1) * g.dH >= g.H) b.ky1--;
+    for (int ky = b.ky0; ky < b.ky1; ky++) {
+      const int ih = b.oy * g.sH - g.pT + ky * g.dH;
+      const int64_t key = (int64_t)n * g.H + ih;
+      uint32_t* slot = ring_.get() + (size_t)(ih % span_) * rowWords_;
+      if (held_[ih % span_] != key) {
+        pack_row(input(key), thr_, g.W, g.Ci, slot);
+        held_[ih % span_] = key;
+      }
+      rowPtr_[ky] = slot;
+    }
+    b.rows = rowPtr_.data();
+#if defined(FRB_XNOR_X86)
+    if (row_) { row_(c, b, oxLo_, oxHi_, rowPix, acc_.data()); return; }
+#endif
+    for (int ox = 0; ox < g.Wo; ox++) {
+      b.ox = ox; b.kx0 = 0; b.kx1 = g.kW;
+      while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
+      while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
+      count_portable(c, b, acc_.data());
+      xnor_epilogue(c, acc_.data(), b.K(g.Ci), rowPix + ox);
+    }
+  }
+
+ private:
+  const XnorCall& base_;
+  const float* thr_;
+  const int span_;  // ring slots: input row ih in slot ih % span
+  const size_t rowWords_;
+  // Every word of a slot is written when its row is packed, so the ring is left uninitialized.
+  std::unique_ptr<uint32_t[]> ring_;
+  std::vector<int64_t> held_;  // the input row (n·H + ih) each slot holds
+  std::vector<const uint32_t*> rowPtr_;
+  std::vector<int32_t> acc_;
+  int oxLo_ = 0, oxHi_ = 0;
+#if defined(FRB_XNOR_X86)
+  RowFn row_ = nullptr;
+#endif
+};
+
+// The whole conv, its output rows split among threads. An output larger than the last-level cache is staged a row
+// at a time and copied out with non-temporal stores: nothing reads it before it would be evicted, and a normal store
+// first reads each line.
 void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threads, int path) {
   const Geo& g = base.g;
   const size_t outBytes = (size_t)g.N * g.Ho * g.Wo * g.Co * sizeof(float);
   [[maybe_unused]] const bool stream = path == 0 && cpu_has_avx512_vpopcnt() && outBytes >= ((size_t)32 << 20);
-  // Output columns whose taps all fall inside the image along x.
-  int oxLo = 0, oxHi = g.Wo;
-  while (oxLo < g.Wo && oxLo * g.sW - g.pL < 0) oxLo++;
-  while (oxHi > oxLo && (oxHi - 1) * g.sW - g.pL + (g.kW - 1) * g.dW >= g.W) oxHi--;
-  [[maybe_unused]] const bool vec = path == 0 && cpu_has_avx512_vpopcnt();
-  // Pixels per register block: 3 × 8 vectors or 4 × ≤ 4 vectors of accumulators (24 or 16 of 32 registers).
-  [[maybe_unused]] const int P = base.Rp >= 8 * kLanes ? 3 : 4;
-  const int64_t rows = (int64_t)g.N * g.Ho;
-  const int span = (g.kH - 1) * g.dH + 1;  // input rows one output row's taps span: ring slots (row ih in ih % span)
-  const size_t rowWords = (size_t)g.W * base.A;
-#if defined(FRB_XNOR_X86)
-  const RowFn row3 = vec ? row_function<3>(base) : nullptr;
-  const RowFn row4 = vec ? row_function<4>(base) : nullptr;
-#endif
-  parallel(threads, rows, [&](int, int64_t r0, int64_t r1) {
-    XnorCall c = base;
-    std::vector<int32_t> acc((size_t)4 * c.Rp);
-    std::unique_ptr<float[]> staged(stream ? new float[(size_t)g.Wo * g.Co] : nullptr);
-    const int r2 = c.unit.shuffle * c.unit.shuffle;
-    // Every word of a slot is written when its row is packed, so the ring is left uninitialized.
-    std::unique_ptr<uint32_t[]> ring(new uint32_t[(size_t)span * rowWords]);
-    std::vector<int64_t> held(span, -1);  // the input row (n·H + ih) each slot holds
-    std::vector<const uint32_t*> rowPtr(g.kH, nullptr);
+  const size_t rowOut = (size_t)g.Wo * g.Co;  // one conv row's outputs (shuffled or not: one contiguous block)
+  const auto input = [&](int64_t key) { return x + (size_t)key * g.W * g.Ci; };
+  parallel(threads, (int64_t)g.N * g.Ho, [&](int, int64_t r0, int64_t r1) {
+    RowConv rc(base, thr, path);
+    std::unique_ptr<float[]> staged(stream ? new float[rowOut] : nullptr);
     for (int64_t r = r0; r < r1; r++) {
-      PixelBlock b{};
-      const int n = (int)(r / g.Ho);
-      b.oy = (int)(r % g.Ho);
-      b.ky0 = 0; b.ky1 = g.kH;
-      while (b.ky0 < g.kH && b.oy * g.sH - g.pT + b.ky0 * g.dH < 0) b.ky0++;
-      while (b.ky1 > b.ky0 && b.oy * g.sH - g.pT + (b.ky1 - 1) * g.dH >= g.H) b.ky1--;
-      for (int ky = b.ky0; ky < b.ky1; ky++) {
-        const int ih = b.oy * g.sH - g.pT + ky * g.dH;
-        const int64_t key = (int64_t)n * g.H + ih;
-        uint32_t* slot = ring.get() + (size_t)(ih % span) * rowWords;
-        if (held[ih % span] != key) {
-          const float* xr = x + (size_t)key * g.W * g.Ci;
-          pack_row(xr, thr, g.W, g.Ci, slot);
-          held[ih % span] = key;
-        }
-        rowPtr[ky] = slot;
-      }
-      b.rows = rowPtr.data();
-      const int64_t rowPix = r * g.Wo;  // the row's first conv pixel
 #if defined(FRB_XNOR_X86)
-      if (vec) {
-        if (stream) {
-          c.out = staged.get();
-          c.outBase = rowPix * r2;
-        }
-        if (P == 3) row3(c, b, oxLo, oxHi, rowPix, acc.data());
-        else row4(c, b, oxLo, oxHi, rowPix, acc.data());
-        if (stream) stream_copy_avx512(base.out + (size_t)rowPix * g.Co, staged.get(), (size_t)g.Wo * g.Co);
+      if (stream) {
+        rc.row(r, input, staged.get(), nullptr);
+        stream_copy_avx512(base.out + (size_t)r * rowOut, staged.get(), rowOut);
         continue;
       }
 #endif
-      for (int ox = 0; ox < g.Wo; ox++) {
-        b.ox = ox; b.kx0 = 0; b.kx1 = g.kW;
-        while (b.kx0 < g.kW && ox * g.sW - g.pL + b.kx0 * g.dW < 0) b.kx0++;
-        while (b.kx1 > b.kx0 && ox * g.sW - g.pL + (b.kx1 - 1) * g.dW >= g.W) b.kx1--;
-        count_portable(c, b, acc.data());
-        xnor_epilogue(c, acc.data(), b.K(g.Ci), rowPix + ox);
-      }
+      rc.row(r, input, base.out + (size_t)r * rowOut, nullptr);
     }
 #if defined(FRB_XNOR_X86)
     if (stream) _mm_sfence();  // the non-temporal stores are visible before the call returns
 #endif
   });
+}
+
+// The tail of a model whose last upsampler stage, conv_hr and conv to RGB are one pass (FRBC-M): a binary upsampler
+// stage (shuffle r: conv C → C·r², RPReLU, depth to space, plus the enlarged input), the conv_hr unit on its output
+// (conv C → C, RPReLU, plus its input, LeakyReLU), and the narrow float conv C → Co ≤ 4 with bias, computed row by
+// row so that the two C-channel tensors at the output size (each r² times the stage input) never leave the cache:
+// each thread keeps the last few rows of each in a ring. The same row functions as xnorConv and conv2d, so the same
+// bits as the three calls. Each thread recomputes the one stage row group and conv_hr row its part shares with its
+// neighbour's.
+void xnor_tail(const XnorCall& up, const float* thrUp, const XnorCall& hr, const float* thrHr, const float* wLast,
+               const float* biasLast, int Co, float* out, int threads, int path) {
+  const Geo& gu = up.g;
+  const int r = up.unit.shuffle, C = hr.g.Ci, Hf = hr.g.H, Wf = hr.g.W;
+  const size_t row = (size_t)Wf * C;
+  // Stage rows come r at a time (one conv row), contiguous in the ring; conv_hr row h needs stage rows h − 1 .. h + 1,
+  // and the r-row group of h + 1 may reach h + r: r + 2 rows live, rounded up to whole groups.
+  const int KS = (r + 2 + r - 1) / r * r, KH = 3;
+  const Geo gl{1, 3, Wf, C, 3, 3, 1, 1, 1, 1, 0, 1, 1, Wf, Co};
+  const std::vector<float> wt = narrow_weights(wLast, gl);
+  const std::vector<float> zeros(C, 0.f);
+  const auto stageInput = [&](int64_t key) { return up.unit.res + (size_t)key * gu.W * gu.Ci; };
+  parallel(threads, (int64_t)gu.N * gu.H, [&](int, int64_t g0, int64_t g1) {
+    RowConv upc(up, thrUp, path), hrc(hr, thrHr, path);
+    std::unique_ptr<float[]> sRing(new float[(size_t)KS * row]), hRing(new float[(size_t)KH * row]);
+    std::vector<int64_t> sHeld(KS, -1), hHeld(KH, -1);
+    const auto sRow = [&](int64_t key) -> const float* { return sRing.get() + (size_t)(key % Hf % KS) * row; };
+    const auto ensureS = [&](int n, int s) {
+      const int64_t key = (int64_t)n * Hf + s;
+      if (sHeld[s % KS] == key) return;
+      const int first = s / r * r;
+      upc.row((int64_t)n * gu.H + s / r, stageInput, sRing.get() + (size_t)(first % KS) * row, nullptr);
+      for (int i = 0; i < r; i++) sHeld[(first + i) % KS] = key - s + first + i;
+    };
+    const auto ensureH = [&](int n, int h) {
+      const int64_t key = (int64_t)n * Hf + h;
+      if (hHeld[h % KH] == key) return;
+      for (int s = std::max(h - 1, 0); s <= std::min(h + 1, Hf - 1); s++) ensureS(n, s);
+      hrc.row(key, sRow, hRing.get() + (size_t)(h % KH) * row, sRow(key));
+      hHeld[h % KH] = key;
+    };
+    const float* rowp[3];
+    for (int64_t f = g0 * r; f < g1 * r; f++) {
+      const int n = (int)(f / Hf), y = (int)(f % Hf);
+      const int lo = std::max(y - 1, 0), hi = std::min(y + 1, Hf - 1);
+      for (int h = lo; h <= hi; h++) ensureH(n, h);
+      for (int h = lo; h <= hi; h++) rowp[h - lo] = hRing.get() + (size_t)(h % KH) * row;
+      Geo g = gl;
+      g.H = hi - lo + 1;
+      g.pT = lo - (y - 1);  // 1 on the first row (its row above is padding), else 0
+      conv_narrow_rows(rowp, wt.data(), zeros.data(), biasLast, out + (size_t)f * Wf * Co, g);
+    }
+  });
+}
+
+// What one conv call's XnorCall points to besides the caller's arrays: α and bias in double (the epilogue forms its
+// sums in double), and the fused path's weights.
+struct CallData {
+  std::vector<double> alpha, bias;
+  std::vector<uint32_t> chunks;
+};
+
+XnorCall make_call(const Geo& g, int order, const int32_t* wi, const float* alpha, const float* bias, const UnitEpilogue& unit,
+                   float* out, int path, CallData& d) {
+  const int A = (g.Ci + 31) / 32, Rp = padded_lanes(order, g.Co);
+  d.alpha.assign(alpha, alpha + (size_t)order * g.Co);
+  d.bias.assign(g.Co, 0.0);
+  if (bias) std::copy(bias, bias + g.Co, d.bias.begin());
+  // The fused path's weights: lane k·Co + 16·j + i moved to (j·order + k)·16 + i (Rp = order·Co, no padding).
+  const uint32_t* w = reinterpret_cast<const uint32_t*>(wi);
+  d.chunks.clear();
+  if (path == 0 && cpu_has_avx512_vpopcnt() && chunked_epilogue(order, g.Co, unit.shuffle)) {
+    d.chunks.resize((size_t)g.kH * g.kW * A * Rp);
+    for (size_t t = 0; t < (size_t)g.kH * g.kW * A; t++)
+      for (int k = 0; k < order; k++)
+        for (int j = 0; j < g.Co / kLanes; j++)
+          std::copy_n(w + t * Rp + k * g.Co + j * kLanes, kLanes, d.chunks.data() + t * Rp + (j * order + k) * kLanes);
+  }
+  return XnorCall{g, order, A, Rp, w, d.chunks.empty() ? nullptr : d.chunks.data(), d.alpha.data(), d.bias.data(), unit, out, 0, 0};
 }
 
 // xnorConv(params [threads, ...geometry, order, path?, shuffle?], x [N][H][W][Ci], threshold [Ci] | null,
@@ -546,21 +653,58 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
   }
   if (a.ok() && unit.leaky && shuffle != 1) a.invalid("leaky (a LeakyReLU after the unit) needs shuffle 1, got shuffle " + std::to_string(shuffle));
   if (!a.ok()) return a.fail();
-  // α and bias in double once per call: the epilogue forms its sums in double.
-  std::vector<double> alphaD(alpha, alpha + (size_t)order * g.Co), biasD(g.Co, 0.0);
-  if (bias) std::copy(bias, bias + g.Co, biasD.begin());
-  // The fused path's weights: lane k·Co + 16·j + i moved to (j·order + k)·16 + i (Rp = order·Co, no padding).
-  const uint32_t* w = reinterpret_cast<const uint32_t*>(wi);
-  std::vector<uint32_t> wChunks;
-  if (path == 0 && cpu_has_avx512_vpopcnt() && chunked_epilogue(order, g.Co, shuffle)) {
-    wChunks.resize((size_t)g.kH * g.kW * A * Rp);
-    for (size_t t = 0; t < (size_t)g.kH * g.kW * A; t++)
-      for (int k = 0; k < order; k++)
-        for (int j = 0; j < g.Co / kLanes; j++)
-          std::copy_n(w + t * Rp + k * g.Co + j * kLanes, kLanes, wChunks.data() + t * Rp + (j * order + k) * kLanes);
-  }
-  const XnorCall c{g, order, A, Rp, w, wChunks.empty() ? nullptr : wChunks.data(), alphaD.data(), biasD.data(), unit, out, 0};
+  CallData keep;
+  const XnorCall c = make_call(g, order, wi, alpha, bias, unit, out, path, keep);
   xnor_conv(c, x, thr, a.threads(), path);
+  return nullptr;
+}
+
+// xnorTail(params [threads, N, H, W, C, r, orderUp, orderHr, Co, path?],
+//          x [N][H][W][C] (the stage's input),
+//          the stage: thresholdUp [C] | null, weightsUp (xnorConv's layout for C → C·r², lanes in depth-to-space
+//          order), alphaUp [orderUp·C·r²], biasUp [C·r²] | null, gammaUp, slopeUp, zetaUp [C·r²],
+//          conv_hr: thresholdHr [C] | null, weightsHr (C → C), alphaHr [orderHr·C], biasHr [C] | null, gammaHr,
+//          slopeHr, zetaHr [C], leaky [1] | null,
+//          the conv to RGB: wLast [3][3][C][Co], biasLast [Co] | null,
+//          out [N][H·r][W·r][Co]):
+// the output of xnorConv (shuffle r, the stage, residual x), then xnorConv (conv_hr, residual its input, leaky),
+// then conv2d (3×3 'same', Co ≤ 4) — every conv 3×3, stride 1, 'same' — in one row-by-row pass (xnor_tail).
+napi_value XnorTail(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native xnorTail(params Int32Array[threads, N, H, W, C, r, orderUp, orderHr, Co, path?], x, thresholdUp|null, weightsUp, alphaUp, biasUp|null, gammaUp, slopeUp, zetaUp, thresholdHr|null, weightsHr, alphaHr, biasHr|null, gammaHr, slopeHr, zetaHr, leaky|null, wLast, biasLast|null, out)", 9);
+  const int N = a.dim(1, 1), H = a.dim(2, 1), W = a.dim(3, 1), C = a.dim(4, 1), r = a.dim(5, 1);
+  const int orderUp = a.dim(6, 1), orderHr = a.dim(7, 1), Co = a.dim(8, 1);
+  const int path = a.nparams() > 9 ? a.dim(9) : 0;
+  if (a.ok() && path > 1) a.invalid("params[9] (path) must be 0 (fastest) or 1 (portable), got " + std::to_string(path));
+  if (a.ok() && (Co > 4 || C % 16 != 0)) {
+    a.invalid("the conv to RGB needs Co <= 4 and C a multiple of 16 (the narrow conv), got Co " + std::to_string(Co) + ", C " + std::to_string(C));
+  }
+  const int Cu = C * r * r, Hf = H * r, Wf = W * r;
+  const Geo gu{N, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, Cu}, gh{N, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, C};
+  const int A = (C + 31) / 32;
+  const float* x = a.f32(1, "x", (size_t)N * H * W * C);
+  const float* thrUp = a.f32(2, "thresholdUp", C, true);
+  const int32_t* wUp = a.i32(3, "weightsUp", (size_t)9 * A * padded_lanes(orderUp, Cu));
+  const float* alphaUp = a.f32(4, "alphaUp", (size_t)orderUp * Cu);
+  const float* biasUp = a.f32(5, "biasUp", Cu, true);
+  const UnitEpilogue uUp{a.f32(6, "gammaUp", Cu), a.f32(7, "slopeUp", Cu), a.f32(8, "zetaUp", Cu), x, r, nullptr};
+  const float* thrHr = a.f32(9, "thresholdHr", C, true);
+  const int32_t* wHr = a.i32(10, "weightsHr", (size_t)9 * A * padded_lanes(orderHr, C));
+  const float* alphaHr = a.f32(11, "alphaHr", (size_t)orderHr * C);
+  const float* biasHr = a.f32(12, "biasHr", C, true);
+  const float* gammaHr = a.f32(13, "gammaHr", C);
+  const float* slopeHr = a.f32(14, "slopeHr", C);
+  const float* zetaHr = a.f32(15, "zetaHr", C);
+  const float* leaky = a.f32(16, "leaky", 1, true);
+  const float* wLast = a.f32(17, "wLast", (size_t)9 * C * Co);
+  const float* biasLast = a.f32(18, "biasLast", Co, true);
+  float* out = a.f32(19, "out", (size_t)N * Hf * Wf * Co);
+  if (!a.ok()) return a.fail();
+  // conv_hr's residual is set per row (RowConv::row); the pointer here only marks that it has one.
+  const UnitEpilogue uHr{gammaHr, slopeHr, zetaHr, x, 1, leaky};
+  CallData keepUp, keepHr;
+  const XnorCall up = make_call(gu, orderUp, wUp, alphaUp, biasUp, uUp, nullptr, path, keepUp);
+  const XnorCall hr = make_call(gh, orderHr, wHr, alphaHr, biasHr, uHr, nullptr, path, keepHr);
+  xnor_tail(up, thrUp, hr, thrHr, wLast, biasLast, Co, out, a.threads(), path);
   return nullptr;
 }
 
@@ -568,6 +712,7 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
 
 void register_xnor(napi_env env, napi_value exports) {
   export_function(env, exports, "xnorConv", XnorConv);
+  export_function(env, exports, "xnorTail", XnorTail);
   // Whether xnorConv runs its vector-popcount path on this CPU (AVX-512 VPOPCNTDQ, checked at run time); without
   // it the portable loop is slower than the wasm kernel, so the packed layers' 'auto' choice skips native.
   napi_value has;

@@ -30,3 +30,12 @@ export function expectMixedMask(mask: tf.Tensor): void {
   expect(ones).toBeGreaterThan(0);
   expect(ones).toBeLessThan(v.length);
 }
+
+/** Seeded xorshift in [0, 1): the same draws in every run (the native tests compare bits). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}

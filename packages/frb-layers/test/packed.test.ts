@@ -10,7 +10,7 @@ import {
 } from '@frb/layers';
 import { sleb, uleb } from '../src/packed/wasm-builder.js';
 import { useNativeConvKernels } from '../src/backend.js';
-import { expectClose, rand } from './helpers.js';
+import { expectClose, rand, rng } from './helpers.js';
 
 afterAll(() => setPackedKernel('auto'));
 
@@ -39,13 +39,6 @@ async function useImpl(impl: XnorImpl, backend?: 'cpu' | 'wasm'): Promise<() => 
 }
 
 /** Seeded xorshift for plain-number test data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('bit packing', () => {
   it('popcount32 counts set bits of any int32', () => {

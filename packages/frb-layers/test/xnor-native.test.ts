@@ -9,19 +9,12 @@
 // Layer-level exactness against the float simulation, on the cpu and wasm backends, is in packed.test.ts.
 import { describe, expect, it } from 'vitest';
 import { loadNativeKernels } from '../src/kernels/native/loader.js';
+import { rng } from './helpers.js';
 import { nativeXnorLanes, nativeXnorWeights, packActivations, packWeightSigns, popcount32, rowWords, wordsFor } from '../src/packed/index.js';
 
 const loaded = loadNativeKernels();
 const native = loaded.native;
 
-/** Seeded xorshift in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 const floats = (n: number, r: () => number, scale = 1, offset = 0) => Float32Array.from({ length: n }, () => offset + (r() - 0.5) * 2 * scale);
 
 interface Case {

@@ -21,6 +21,20 @@ export interface NativeModule {
     bias: Float32Array | null, out: Float32Array, gamma?: Float32Array | null, slope?: Float32Array | null,
     zeta?: Float32Array | null, residual?: Float32Array | null, leaky?: Float32Array | null,
   ): void;
+  /**
+   * The tail of a model with a binary last upsampler stage (FRBC-M) in one row-by-row pass: xnorConv with shuffle r
+   * (residual x), then xnorConv C → C (residual its input, leaky), then conv2d C → Co ≤ 4, all 3×3 'same', the
+   * same output bits; params [threads, N, H, W, C, r, orderUp, orderHr, Co, path?] (x [N, H, W, C], out
+   * [N, H·r, W·r, Co]).
+   */
+  xnorTail(
+    params: Int32Array, x: Float32Array,
+    thresholdUp: Float32Array | null, weightsUp: Int32Array, alphaUp: Float32Array, biasUp: Float32Array | null,
+    gammaUp: Float32Array, slopeUp: Float32Array, zetaUp: Float32Array,
+    thresholdHr: Float32Array | null, weightsHr: Int32Array, alphaHr: Float32Array, biasHr: Float32Array | null,
+    gammaHr: Float32Array, slopeHr: Float32Array, zetaHr: Float32Array, leaky: Float32Array | null,
+    wLast: Float32Array, biasLast: Float32Array | null, out: Float32Array,
+  ): void;
   /** Whether xnorConv runs its vector-popcount path (AVX-512 VPOPCNTDQ) on this CPU (checked at load). */
   xnorVectorPopcount: boolean;
   /** out = sign(x + b); params [threads, M, C]. */
@@ -46,7 +60,7 @@ export interface NativeModule {
 
 /** The functions a loaded module must export (the loader refuses a module that lacks one). */
 export const NATIVE_FUNCTIONS = [
-  'conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'xnorConv',
+  'conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'xnorConv', 'xnorTail',
   'rsign', 'rsignGrad', 'rprelu', 'rpreluGrad', 'srb', 'add', 'transpose',
 ] as const satisfies readonly (keyof NativeModule)[];
 
