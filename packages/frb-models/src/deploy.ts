@@ -8,8 +8,8 @@
 // words in weights.bin, one bit per weight).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isPackable, isSRBLayer, packSRBLayer, packUnitSpec, packUpsampleUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
-import { findUnits } from './deploy_units.js';
+import { isPackable, isSRBLayer, packSRBLayer, packTailSpec, packUnitSpec, packUpsampleUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
+import { findTails, findUnits, type FusibleUnit } from './deploy_units.js';
 
 export interface DeployOptions {
   /** Name of the deployed model (default: the old name + '_packed'). */
@@ -17,8 +17,9 @@ export interface DeployOptions {
   /**
    * Fuse each binary unit SRBConv2D → RPReLU → Add(·, the conv's input) into one PackedBinaryUnit named after the
    * Add (after a LeakyReLU that alone takes the Add's output, with that too), whose kernel applies RPReLU and the add
-   * in its epilogue, and each binary upsampler stage into one PackedUpsampleUnit (default true; same outputs either
-   * way).
+   * in its epilogue, and each binary upsampler stage into one PackedUpsampleUnit; a last such stage, the conv_hr
+   * unit after it and the float conv to RGB after that into one PackedUpsampleTail (named after the conv), whose
+   * native kernel runs the three in one pass (default true; same outputs either way).
    */
   fuse?: boolean;
 }
@@ -57,19 +58,30 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
     const config = topology.config as PyDict;
     const layers = config.layers as PyDict[] | undefined;
     if (!Array.isArray(layers)) throw new Error(`deployModel: model '${model.name}' has no layer list in its topology (only functional/sequential graphs are supported)`);
-    const units = opts.fuse === false ? new Map() : findUnits(model, layers, config.output_layers);
+    const units = opts.fuse === false ? new Map<string, FusibleUnit>() : findUnits(model, layers, config.output_layers);
+    const tails = findTails(model, layers, config.output_layers, units);
     const fused = new Set([...units.values()].flatMap((u) => [u.conv.name, u.act.name, ...u.replaces]));
+    for (const t of tails.values()) fused.add(t.stage).add(t.unit);
+    const unitSpec = (unit: FusibleUnit, name: string) => unit.scale
+      ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name, unit.leakyAlpha);
     for (const entry of layers) {
       const cfg = entry.config as PyDict;
       const name = (entry.name ?? cfg?.name) as string;
       const unit = units.get(name);
-      if (!unit && (!pack.has(name) || fused.has(name))) continue;
-      const spec = !unit ? packSRBLayer(model.getLayer(name) as SRBLayer)
-        : unit.scale ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name, unit.leakyAlpha);
+      const tail = tails.get(name);
+      if (fused.has(name) || (!unit && !tail && !pack.has(name))) continue;
+      let spec: PackedLayerSpec;
+      if (tail) {
+        const stage = unitSpec(units.get(tail.stage)!, tail.stage);
+        spec = packTailSpec(stage, unitSpec(units.get(tail.unit)!, tail.unit), tail.last, name);
+        entry.inbound_nodes = units.get(tail.stage)!.inbound;
+      } else {
+        spec = unit ? unitSpec(unit, name) : packSRBLayer(model.getLayer(name) as SRBLayer);
+        if (unit) entry.inbound_nodes = unit.inbound;
+      }
       specs.set(name, spec);
       entry.class_name = spec.className;
       entry.config = Object.fromEntries(Object.entries(spec.config).filter(([, v]) => v !== undefined).map(([k, v]) => [toSnake(k), v]));
-      if (unit) entry.inbound_nodes = unit.inbound;
     }
     if (fused.size) config.layers = layers.filter((e) => !fused.has((e.name ?? (e.config as PyDict)?.name) as string));
     for (const n of pack) {

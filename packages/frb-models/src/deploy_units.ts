@@ -3,9 +3,10 @@
 // PackedBinaryUnit (@frb/layers) named after the Add, with the conv's inbound node, so every layer downstream of
 // the unit keeps its inputs; the conv and RPReLU entries are dropped. Likewise a binary upsampler stage (FRBC-M):
 // an Add of PixelShuffle(r)(RPReLU(SRBConv2D(x))) and UpSampling2D(r, nearest)(x) becomes one PackedUpsampleUnit,
-// dropping the conv, RPReLU, PixelShuffle and UpSampling2D entries.
+// dropping the conv, RPReLU, PixelShuffle and UpSampling2D entries. And the tail of FRBC-M (findTails): the last
+// such stage, the conv_hr unit after it and the float conv to RGB after that become one PackedUpsampleTail.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { RPReLU, SRBConv2D, unitFusionProblem, upsampleFusionProblem } from '@frb/layers';
+import { RPReLU, SRBConv2D, tailFusionProblem, unitFusionProblem, upsampleFusionProblem } from '@frb/layers';
 
 type PyDict = { [k: string]: unknown };
 /** One inbound tensor of a node in the saved topology: [layer name, node index, tensor index, kwargs]. */
@@ -98,4 +99,40 @@ export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: un
     if (!found || upsampleFusionProblem(found.conv, found.act, scale) !== null) return null;
     return { conv: found.conv as SRBConv2D, act: found.act as RPReLU, inbound: found.inbound, scale, replaces: [shuffleRef[0], nearestRef[0]] };
   }
+}
+
+/** A binary upsampler stage, the conv_hr unit on its output and the float conv to RGB on the unit's. */
+export interface FusibleTail {
+  /** The stage's and the unit's names (their keys in findUnits' map). */
+  stage: string;
+  unit: string;
+  /** The conv to RGB. */
+  last: tfl.layers.Layer;
+}
+
+/**
+ * The tails among `units` (findUnits' result), keyed by the conv to RGB's name: a Conv2D whose only input is a
+ * residual unit with its LeakyReLU, used only there, whose input is an upsampler stage used only by that unit (its
+ * conv and its Add), where tailFusionProblem allows the native pass.
+ */
+export function findTails(model: tfl.LayersModel, entries: PyDict[], outputs: unknown, units: Map<string, FusibleUnit>): Map<string, FusibleTail> {
+  const readers = new Map<string, string[]>();
+  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) readers.set(ref[0], [...(readers.get(ref[0]) ?? []), entryName(e)]);
+  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) readers.set(ref[0], [...(readers.get(ref[0]) ?? []), '(model output)']);
+  const tails = new Map<string, FusibleTail>();
+  for (const e of entries) {
+    const src = e.class_name === 'Conv2D' ? soleInput(e) : null;
+    const unit = src && src[1] === 0 && src[2] === 0 ? units.get(src[0]) : undefined;
+    if (!unit || unit.scale || unit.leakyAlpha === undefined || readers.get(src![0])?.length !== 1) continue;
+    const x = (unit.inbound as InboundRef[][] | undefined)?.[0];
+    const stageName = x?.length === 1 && x[0][1] === 0 && x[0][2] === 0 ? x[0][0] : undefined;
+    const stage = stageName ? units.get(stageName) : undefined;
+    if (!stage?.scale) continue;
+    const inUnit = new Set([unit.conv.name, ...unit.replaces]);
+    if (!(readers.get(stageName!) ?? []).every((r) => inUnit.has(r))) continue;
+    const last = model.getLayer(entryName(e));
+    if (tailFusionProblem(last, unit.conv.getConfig().filters as number) !== null) continue;
+    tails.set(entryName(e), { stage: stageName!, unit: src![0], last });
+  }
+  return tails;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  PackedBinaryUnit, PackedConv2D, PackedDense, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
+  PackedBinaryUnit, PackedConv2D, PackedDense, PackedUpsampleTail, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
   srbConv2d, srbDense, type XnorImpl,
 } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
@@ -148,6 +148,52 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
   }
 });
 
+describe('deployModel: the FRBC-M tail (last upsampler stage, conv_hr unit, conv to RGB) as one PackedUpsampleTail', () => {
+  for (const [scale, impl] of [[4, 'wasm'], [2, 'js']] as [number, XnorImpl][]) {
+    it(`x${scale}, 16 features, ${impl} kernel (the parts in turn): the same bits as deployed unfused; save/load keeps them`, async () => {
+      setPackedKernel(impl);
+      const m = createModel('frbc-m', { scale, features: 16, blocks: 1 });
+      perturb(m, 40 + scale);
+      const fused = await deployModel(m);
+      const apart = await deployModel(m, { fuse: false });
+      const tails = fused.layers.filter((l) => l instanceof PackedUpsampleTail) as PackedUpsampleTail[];
+      // Named after the conv to RGB, so skip/add keeps its input; the last stage and conv_hr are its parts.
+      expect(tails.map((l) => l.name)).toEqual(['tail/conv_last']);
+      expect([tails[0].stage.name, tails[0].unit.name, tails[0].unit.leakyAlpha]).toEqual([`upsampler/out${scale === 4 ? 2 : 1}`, 'tail/lrelu', 0.1]);
+      expect(fused.layers.map((l) => l.name).filter((n) => /^tail\/|upsampler\/out/.test(n)))
+        .toEqual([...(scale === 4 ? ['upsampler/out1'] : []), 'tail/conv_last']);
+      expectSamePrediction(m, fused, tf.randomUniform([1, 5, 7, 3], 0, 1, 'float32', 50 + scale), `x${scale}`, apart);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-tail-'));
+      try {
+        await saveModel(fused, dir);
+        const loaded = await loadModel(dir);
+        expect(loaded.getLayer('tail/conv_last').weights.map((w) => w.originalName)).toEqual(fused.getLayer('tail/conv_last').weights.map((w) => w.originalName));
+        const x = tf.randomUniform([2, 3, 4, 3], 0, 1, 'float32', 60 + scale);
+        const [a, b] = [fused.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+        expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+        tf.dispose([x, a, b]);
+        loaded.dispose();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        m.dispose();
+        fused.dispose();
+        apart.dispose();
+      }
+    });
+  }
+
+  it('stays three layers where the native pass cannot run (8 channels; a conv to RGB with 5 filters)', async () => {
+    const m = createModel('frbc-m', { scale: 2, features: 8, blocks: 1 });
+    const d = await deployModel(m);
+    expect(d.layers.some((l) => l instanceof PackedUpsampleTail)).toBe(false);
+    expect(d.getLayer('tail/conv_last').getClassName()).toBe('Conv2D');
+    const m5 = createModel('frbc-m', { scale: 2, features: 16, blocks: 1, channels: 5 });
+    const d5 = await deployModel(m5);
+    expect(d5.layers.some((l) => l instanceof PackedUpsampleTail)).toBe(false);
+    for (const x of [m, d, m5, d5]) x.dispose();
+  });
+});
+
 describe('deployModel: FRBT', () => {
   for (const scale of [2, 3, 4]) {
     it(`x${scale}: packed output = float simulation within 1e-4 (input not a multiple of the window)`, async () => {
@@ -173,6 +219,7 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
     { name: 'FRBC-M x4 on cpu', backend: 'cpu', make: () => createModel('frbc-m', { scale: 4, features: 8, blocks: 1 }), x: [1, 5, 6, 3] },
     { name: 'FRBC-M x4, 32 features, on wasm', backend: 'wasm', make: () => createModel('frbc-m', { scale: 4, features: 32, blocks: 1 }), x: [2, 6, 5, 3] },
     { name: 'FRBC-M x3, 16 features, on wasm', backend: 'wasm', make: () => createModel('frbc-m', { scale: 3, features: 16, blocks: 1 }), x: [1, 4, 7, 3] },
+    { name: 'FRBC-M x2, 64 features, on cpu', backend: 'cpu', make: () => createModel('frbc-m', { scale: 2, features: 64, blocks: 1 }), x: [2, 5, 3, 3] },
     { name: 'FRBT x2 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 7, 9, 3] },
     { name: 'FRBT x3 on wasm', backend: 'wasm', make: () => createModel('frbt', { scale: 3, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 5, 6, 3] },
     { name: 'FRBT x4 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 4, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 6, 5, 3] },

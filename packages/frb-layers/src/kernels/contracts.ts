@@ -86,8 +86,38 @@ export interface FrbXnorConvAttrs {
   leaky?: number | null;
 }
 
+/**
+ * The tail of a model whose last upsampler stage is binary (FRBC-M), in one pass: that stage (FrbXnorConv with
+ * shuffle r, RPReLU, the enlarged input added), the conv_hr unit on its output (FrbXnorConv, RPReLU, its input
+ * added, LeakyReLU) and the float conv to RGB (3×3 'same' with bias, as FusedConv2D), each step rounded as those
+ * kernels round it, so the output is theirs bit for bit; every conv 3×3, stride 1, 'same'. Input x: the stage's
+ * input [N, H, W, C], float32; output [N, H·r, W·r, Co].
+ */
+export const FrbXnorTail = 'FrbXnorTail';
+export type FrbXnorTailInputs = Inputs<'x'>;
+/** One binary conv of the tail: FrbXnorConvAttrs' weights, α, bias and threshold, its order and its RPReLU. */
+export interface FrbXnorTailConv {
+  weights: Int32Array;
+  alpha: Float32Array;
+  bias: Float32Array | null;
+  threshold: Float32Array | null;
+  order: number;
+  rprelu: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array };
+}
+export interface FrbXnorTailAttrs {
+  /** The stage's factor r; its conv maps C → C·r² channels, output channels in depth-to-space order. */
+  scale: number;
+  stage: FrbXnorTailConv;
+  /** conv_hr (C → C), with the slope of the LeakyReLU after it (or null). */
+  unit: FrbXnorTailConv & { leaky: number | null };
+  /** The conv to RGB: kernel [3, 3, C, Co] (Co ≤ 4, C a multiple of 16) and bias [Co] or null. */
+  kernel: Float32Array;
+  bias: Float32Array | null;
+  outChannels: number;
+}
+
 /** Every kernel name this package defines (stock tfjs has none of them). */
-export const FRB_KERNEL_NAMES = [FrbRSign, FrbRSignGrad, FrbRPReLU, FrbRPReLUGrad, FrbSRB, FrbLeakyReluGrad, FrbXnorConv] as const;
+export const FRB_KERNEL_NAMES = [FrbRSign, FrbRSignGrad, FrbRPReLU, FrbRPReLUGrad, FrbSRB, FrbLeakyReluGrad, FrbXnorConv, FrbXnorTail] as const;
 export type FrbKernelName = (typeof FRB_KERNEL_NAMES)[number];
 
 /** The fused per-step kernels of the binary units (the ones the layers' math switches to when registered). */
@@ -102,6 +132,7 @@ export interface FrbKernelContracts {
   FrbSRB: { inputs: FrbSRBInputs; attrs: FrbSRBAttrs };
   FrbLeakyReluGrad: { inputs: FrbLeakyReluGradInputs; attrs: FrbLeakyReluGradAttrs };
   FrbXnorConv: { inputs: FrbXnorConvInputs; attrs: FrbXnorConvAttrs };
+  FrbXnorTail: { inputs: FrbXnorTailInputs; attrs: FrbXnorTailAttrs };
 }
 
 /** Whether `name` is registered for the current backend (the math takes the fused path only then). */

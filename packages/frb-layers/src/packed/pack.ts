@@ -14,6 +14,7 @@ import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
 import { PackedBinaryUnit } from './packed-unit.js';
 import { PackedUpsampleUnit } from './packed-upsample-unit.js';
+import { definedOnly, PackedUpsampleTail, tailPassFits } from './packed-tail.js';
 import { RPReLU } from '../layers/rprelu.js';
 
 export interface PackedLayerSpec {
@@ -157,6 +158,41 @@ export function packUpsampleUnitSpec(conv: SRBConv2D, act: RPReLU, scale: number
   const problem = upsampleFusionProblem(conv, act, scale);
   if (problem !== null) throw new Error(`packUpsampleUnitSpec: ${problem}`);
   return fusedSpec(conv, act, PackedUpsampleUnit.className, { name, scale });
+}
+
+/**
+ * Why the float conv `last` after a binary upsampler stage and a conv_hr unit of `channels` channels cannot end one
+ * PackedUpsampleTail whose native pass runs, or null when it can: `last` must be a built tfjs Conv2D, 3×3, strides
+ * and dilations 1, padding 'same', channels last, no activation, with at most 4 filters, and the channels a multiple
+ * of 16 (the narrow conv the pass uses).
+ */
+export function tailFusionProblem(last: tfl.layers.Layer, channels: number): string | null {
+  if (last.getClassName() !== 'Conv2D' || !last.built) return `${who(last)} is not a built Conv2D`;
+  const cfg = last.getConfig();
+  const all = (v: unknown, n: number) => [v].flat().every((s) => s === n);
+  if (!all(cfg.kernelSize, 3) || !all(cfg.strides, 1) || !all(cfg.dilationRate, 1) || cfg.padding !== 'same') {
+    return `${who(last)} is not a 3x3 'same' conv with strides and dilations 1`;
+  }
+  if ((cfg.activation ?? 'linear') !== 'linear' || (cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') return `${who(last)} has an activation or is channels first`;
+  if (!tailPassFits(channels, cfg.filters as number)) return `${who(last)} has ${String(cfg.filters)} filters on ${channels} channels (the native pass needs <= 4 on a multiple of 16)`;
+  return null;
+}
+
+/**
+ * The PackedUpsampleTail config and weights of a stage (packUpsampleUnitSpec), the conv_hr unit after it
+ * (packUnitSpec, with its LeakyReLU) and the float conv to RGB `last` after that (see tailFusionProblem), named
+ * `name` (deployModel gives it the conv's name, so the graph downstream is unchanged). Takes over the two specs'
+ * weights; caller disposes the result's.
+ */
+export function packTailSpec(stage: PackedLayerSpec, unit: PackedLayerSpec, last: tfl.layers.Layer, name: string): PackedLayerSpec {
+  const problem = tailFusionProblem(last, unit.config.filters as number);
+  if (problem !== null) throw new Error(`packTailSpec: ${problem}`);
+  const cfg = last.getConfig();
+  return {
+    className: PackedUpsampleTail.className,
+    config: { name, stage: definedOnly(stage.config), unit: definedOnly(unit.config), filters: cfg.filters, useBias: cfg.useBias },
+    weights: [...stage.weights, ...unit.weights, ...last.getWeights().map((w) => w.clone())],
+  };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface PackedBinaryLayerArgs extends LayerArgs, PackedBinaryArgs {
   activation?: string | null;
 }
 
+type AddWeightRest = Parameters<tfl.layers.Layer['addWeight']> extends [string, ...infer R] ? R : never;
+
 export abstract class PackedBinaryLayer extends tfl.layers.Layer {
   readonly useBias: boolean;
   readonly order: number;
@@ -40,6 +42,16 @@ export abstract class PackedBinaryLayer extends tfl.layers.Layer {
     this.inputQuantizer = args.inputQuantizer ?? 'sign';
     this.activationFn = makeActivation(args.activation, who);
     this.trainable = false;
+  }
+
+  /**
+   * Prefix of this layer's weight names: empty for a layer of a model; the part's name inside a layer made of parts
+   * (PackedUpsampleTail), whose parts are built in its name scope, so that their weights keep apart.
+   */
+  weightPrefix = '';
+
+  override addWeight(name: string, ...rest: AddWeightRest): LayerVariable {
+    return super.addWeight(this.weightPrefix + name, ...rest);
   }
 
   /** Latent weights per output unit of one base: kh·kw·Cin (conv) or Cin (dense); valid once built. */

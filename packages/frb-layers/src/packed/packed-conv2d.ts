@@ -213,7 +213,7 @@ export class PackedConv2D extends PackedBinaryLayer {
   }
 
   /** The native kernel's weight layout and float32 scalars (built once per weight change). */
-  private nativeWeights() {
+  protected nativeWeights() {
     const prep = this.prepared();
     const { cin, cout, order, taps } = this.geometry();
     return { ...preparedNative(prep, order, cout, taps, cin, this.useBias), threshold: prep.threshold };

@@ -14,6 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { PackedConv2D, type PackedConv2DArgs, type UnitEpilogue } from './packed-conv2d.js';
+import type { FrbXnorTailConv } from '../kernels/contracts.js';
 import type { SummaryCounts, SummaryShape } from '../summary.js';
 import { readFloat, WeightCache } from './prepared.js';
 import { singleInput } from '../layers/stock.js';
@@ -91,6 +92,12 @@ export class PackedBinaryUnit extends PackedConv2D {
       if (this.leakyAlpha !== null) u.leaky = this.leakyAlpha;
       return u;
     });
+  }
+
+  /** This unit as one conv of the native tail pass (PackedUpsampleTail): the native kernel's weights, order, RPReLU. */
+  tailConv(): FrbXnorTailConv {
+    const { gamma, slope, zeta } = this.unitParams();
+    return { ...this.nativeWeights(), order: this.order, rprelu: { gamma, slope, zeta } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -9,7 +9,7 @@ import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../
 import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
 import { fusedKernels } from './fused_kernels.js';
 import { convParams, geometryInts, type NativeModule } from './module.js';
-import { contractArgs, fastXnorConvKernels, FrbLeakyReluGrad, FrbXnorConv } from '../contracts.js';
+import { contractArgs, fastXnorConvKernels, FrbLeakyReluGrad, FrbXnorConv, FrbXnorTail } from '../contracts.js';
 
 /** The compiled module (native/*.cc), as the backend code sees it. */
 export type NativeConv = NativeModule;
@@ -223,6 +223,29 @@ function xnorConv(c: NativeContext): tf.KernelFunc {
   };
 }
 
+function xnorTail(c: NativeContext): tf.KernelFunc {
+  return (args) => {
+    const { inputs: { x }, attrs: a } = contractArgs(FrbXnorTail, args);
+    if (x == null || a.stage == null || a.unit == null || a.kernel == null || a.scale == null || a.outChannels == null) {
+      throw new Error(`${FrbXnorTail} (@frb/layers native): input x and attrs scale, stage, unit, kernel and outChannels are required`);
+    }
+    if (x.dtype !== 'float32' || x.shape.length !== 4) throw new Error(`${FrbXnorTail}: input x must be float32 [N, H, W, C], got ${x.dtype} [${x.shape}]`);
+    const [n, h, w, ch] = x.shape;
+    const r = a.scale, co = a.outChannels;
+    const mem = c.memory(args.backend as tf.KernelBackend);
+    const out = mem.alloc([n, h * r, w * r, co]);
+    const { stage: s, unit: u } = a;
+    // The module checks every array's size against these sizes and names the one that is short.
+    c.native.xnorTail(
+      new Int32Array([c.threads, n, h, w, ch, r, s.order, u.order, co]), mem.view(x),
+      s.threshold, s.weights, s.alpha, s.bias, s.rprelu.gamma, s.rprelu.slope, s.rprelu.zeta,
+      u.threshold, u.weights, u.alpha, u.bias, u.rprelu.gamma, u.rprelu.slope, u.rprelu.zeta,
+      u.leaky != null ? new Float32Array([u.leaky]) : null, a.kernel, a.bias ?? null, out.view(),
+    );
+    return out.info;
+  };
+}
+
 /**
  * Native kernels for one backend. `stock(kernelName)` returns the kernel registered before ours, used for
  * what the native code does not cover (NCHW, non-float32, fused activations other than linear).
@@ -247,6 +270,7 @@ export function nativeKernels(
   return {
     ...fusedKernels(native, backendName, threads, c.memory, c.fallback),
     [FrbXnorConv]: xnor,
+    [FrbXnorTail]: xnorTail(c),
     [tf.Sum]: channelSum(c),
     [tf.LeakyRelu]: leakyRelu(c, false),
     [FrbLeakyReluGrad]: leakyRelu(c, true),
