@@ -105,7 +105,7 @@ describe('make-model', () => {
         }
         const float = await loadModel(path.join(dir, 'float'));
         const packed = await loadModel(path.join(dir, 'packed'));
-        expect(packed.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
+        expect(packed.layers.some((l) => l.getClassName() === 'PackedChain')).toBe(true);
         expect(packed.layers.some((l) => l.getClassName() === 'SRBConv2D')).toBe(false);
         const info = (packed.getUserDefinedMetadata() as { frbDemo: DemoModelInfo }).frbDemo;
         expect(info).toEqual({ model, weights: pin.name, scale, architecture: pin.architecture, source: { modelJson: pin.files.modelJson.sha256, weightsBin: pin.files.weightsBin.sha256 } });

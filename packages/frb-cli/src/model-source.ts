@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { PackedConv2D, PackedDense } from '@frb/layers';
+import { PackedChain, PackedConv2D, PackedDense } from '@frb/layers';
 import { loadModel } from '@frb/layers/node';
 import { PRETRAINED, bestPretrained, createModel, deployModel, listModels, modelInfo } from '@frb/models';
 import { UsageError } from './context.js';
@@ -118,8 +118,8 @@ export async function instantiate(spec: ModelSpec, o: ZooOptions): Promise<tfl.L
  */
 export async function packModel(model: tfl.LayersModel, what: string): Promise<tfl.LayersModel> {
   try {
-    if (model.layers.some((l) => l instanceof PackedConv2D || l instanceof PackedDense) && !model.layers.some((l) => /^SRB(Conv2D|Dense)$/.test(l.getClassName()))) {
-      throw new Error('it is already packed (PackedConv2D / PackedDense layers); run it as it is');
+    if (model.layers.some((l) => l instanceof PackedConv2D || l instanceof PackedDense || l instanceof PackedChain) && !model.layers.some((l) => /^SRB(Conv2D|Dense)$/.test(l.getClassName()))) {
+      throw new Error('it is already packed (PackedConv2D / PackedDense / PackedChain layers); run it as it is');
     }
     return await deployModel(model);
   } catch (err) {

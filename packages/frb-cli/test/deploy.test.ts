@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { PackedChain } from '@frb/layers';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { imresize, modcrop, readImage, writePng, type RawImage } from '@frb/datasets';
 import { evaluateSet, superResolve } from '@frb/bench';
@@ -54,12 +55,16 @@ describe('frb deploy', () => {
 
     const loaded = await loadModel(out);
     // The three binary units are fused (named after their residual add; conv_hr's with the tail's LeakyReLU after
-    // it, named after that), and so is the upsampler stage (named after the add of its enlarged input).
+    // it, named after that), and so is the upsampler stage (named after the add of its enlarged input); the body's
+    // two units are one chain, the stage and conv_hr another (the conv to RGB stays apart at 4 channels).
     expect(report.fusedUnits).toBe(3);
     expect(report.fusedStages).toBe(1);
-    expect(loaded.layers.filter((l) => /^Packed(Conv2D|BinaryUnit|UpsampleUnit)$/.test(l.getClassName())).map((l) => `${l.getClassName()} ${l.name}`))
-      .toEqual(['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00', 'PackedUpsampleUnit upsampler/out1', 'PackedBinaryUnit tail/lrelu']);
-    expect(loaded.getLayer('tail/lrelu').getConfig().leakyAlpha).toBeCloseTo(0.1, 12);
+    expect(report.chains).toBe(2);
+    expect(loaded.layers.filter((l) => l instanceof PackedChain).map((l) => [l.name, (l as PackedChain).parts.map((p) => `${p.getClassName()} ${p.name}`)])).toEqual([
+      ['body/block_00', ['PackedBinaryUnit body/block_00/unit1/out', 'PackedBinaryUnit body/block_00']],
+      ['tail/lrelu', ['PackedUpsampleUnit upsampler/out1', 'PackedBinaryUnit tail/lrelu']],
+    ]);
+    expect((loaded.getLayer('tail/lrelu') as PackedChain).parts[1].getConfig().leakyAlpha).toBeCloseTo(0.1, 12);
     expect(loaded.layers.some((l) => l.name === 'tail/conv_hr/out')).toBe(false);
     expect(report.packedBytes).toBe(loaded.countParams() * 4);
     const x = tf.randomUniform([1, 7, 6, 3], 0, 1, 'float32', 9);
@@ -115,7 +120,7 @@ describe('frb deploy', () => {
     const out = join(root, 'deployed-twice');
     const first = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`deploy: frbc-m-x2 -> ${out}\\n  packed layers: 4 \\(3 fused with their RPReLU and residual add, 1 upsampler stage with RPReLU, shuffle and enlarged input\\)\\n  weights: [\\d,]+ bytes latent \\(float simulation\\) -> [\\d,]+ bytes packed weights\\.bin \\(0\\.\\d{3}\\)`));
+    expect(first.stdout).toMatch(new RegExp(`deploy: frbc-m-x2 -> ${out}\\n  packed layers: 4 \\(3 fused with their RPReLU and residual add, 1 upsampler stage with RPReLU, shuffle and enlarged input; 2 chains of them run in one pass each\\)\\n  weights: [\\d,]+ bytes latent \\(float simulation\\) -> [\\d,]+ bytes packed weights\\.bin \\(0\\.\\d{3}\\)`));
     expect(first.stdout).toMatch(/Params \d+\.\d\d K, OPs \d+\.\d\d G/);
     const bytes = readFileSync(join(out, 'weights.bin'));
     const again = await frb(['deploy', modelDir, '-o', out, '--backend', 'cpu']);

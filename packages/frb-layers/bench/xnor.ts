@@ -1,4 +1,4 @@
-// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--no-rgb] [--no-tail] [--baseline <module.node> [--baseline-layout u64]]
+// npm run bench:xnor [-- --runs 9] [--threads 1,2] [--size 256] [--json] [--no-rgb] [--no-chains] [--body-units 2,4] [--baseline <module.node> [--baseline-layout u64]]
 // One packed binary conv layer on the native tier against this project's native float conv on the same geometry
 // (3x3 'same', order 2, 1 x size x size x C -> C, for C = 64, the 64-feature FRBC body, and C = 32, the shipped
 // size): the packed conv alone and as a fused unit (RPReLU + residual add in its epilogue), per thread count.
@@ -11,10 +11,10 @@
 // words of 64 channels, [tap][word][base][Co]), given with --baseline-layout u64. Then (unless --no-rgb) the FP
 // conv to RGB that every model ends with, 1 x 4·size x 4·size x C -> 3 (x4), on the native float conv (and the
 // baseline module's conv2d), since it runs after the binary parts in every packed model and its FP twin alike.
-// Then (unless --no-tail) the tail of a packed FRBC-M x4 from the second upsampler stage on: the stage (order 2,
-// 1 x 2·size x 2·size x C -> C·4, shuffled to 4·size square, plus its enlarged input), the conv_hr unit (with
-// LeakyReLU) and the conv to RGB, as the three calls a model made before (xnorConv, xnorConv, conv2d) and as the
-// one row-by-row pass (xnorTail), per thread count.
+// Then (unless --no-chains) the conv chains of a packed FRBC-M x4 (order 2): its tail (upsampler stage 2 on
+// 1 x 2·size x 2·size x C, the conv_hr unit with LeakyReLU, the conv to RGB), the same from stage 1 on, and a body
+// chain of body units (on 1 x size x size x C), each as separate calls (xnorConv per level, conv2d) and as one
+// row-by-row pass (xnorChain), per thread count; --body-units sets the body chains' lengths (units per pass).
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { loadNativeKernels } from '../src/kernels/native/loader.js';
@@ -34,7 +34,8 @@ const BASELINE = opt('baseline', '');
 const BASELINE_LAYOUT = opt('baseline-layout', 'current');
 const JSON_OUT = args.includes('--json');
 const RGB = !args.includes('--no-rgb');
-const TAIL = !args.includes('--no-tail');
+const CHAINS = !args.includes('--no-chains');
+const BODY_UNITS = opt('body-units', '2,4').split(',').map(Number);
 const log = (...a: unknown[]) => { if (!JSON_OUT) console.log(...a); };
 
 /** Seeded xorshift, so both modules see the same data every run. */
@@ -155,38 +156,59 @@ function main() {
       }
     }
   }
-  if (TAIL) {
+  if (CHAINS) {
     for (const C of [64, 32]) {
-      const H = 2 * SIZE, W = 2 * SIZE, Hf = 2 * H, Wf = 2 * W, order = 2, taps = 9, Cu = 4 * C;
-      const x = floats(H * W * C, 21);
-      const conv = (cout: number, seed: number) => {
-        const rows = new Int32Array(order * cout * rowWords(taps, C));
+      // Random binary levels in xnorChain's argument layout, and the same as separate xnorConv calls.
+      const binary = (cin: number, r: number, seed: number, leaky: boolean) => {
+        const order = 2, taps = 9, cout = cin * r * r;
+        const rows = new Int32Array(order * cout * rowWords(taps, cin));
         const rw = filler(seed);
         for (let i = 0; i < rows.length; i++) rows[i] = (rw() * 2 ** 32) | 0;
         return {
-          w: nativeXnorWeights(rows, order, cout, taps, C, rowWords(taps, C)), alpha: floats(order * cout, seed + 1, 0.1).map(Math.abs),
-          bias: floats(cout, seed + 2, 0.1), thr: floats(C, seed + 3, 0.2), gamma: floats(cout, seed + 4, 0.3),
-          slope: floats(cout, seed + 5, 0.3).map((v) => v + 0.25), zeta: floats(cout, seed + 6, 0.3),
+          r, order, arrays: [
+            floats(cin, seed + 3, 0.2), nativeXnorWeights(rows, order, cout, taps, cin, rowWords(taps, cin)),
+            floats(order * cout, seed + 1, 0.1).map(Math.abs), floats(cout, seed + 2, 0.1), floats(cout, seed + 4, 0.3),
+            floats(cout, seed + 5, 0.3).map((v) => v + 0.25), floats(cout, seed + 6, 0.3), leaky ? new Float32Array([0.1]) : null,
+          ] as const,
         };
       };
-      const up = conv(Cu, 30), hr = conv(C, 40);
-      const leaky = new Float32Array([0.1]), wLast = floats(9 * C * 3, 50, 0.1), biasLast = floats(3, 51);
-      const stage = new Float32Array(Hf * Wf * C), unit = new Float32Array(Hf * Wf * C), out = new Float32Array(Hf * Wf * 3);
-      for (const threads of THREADS) {
-        const pu = new Int32Array([threads, 1, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, Cu, order, 0, 2]);
-        const ph = new Int32Array([threads, 1, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, C, order, 0, 1]);
-        const pl = new Int32Array([threads, 1, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, 3]);
-        const pt = new Int32Array([threads, 1, H, W, C, 2, order, order, 3, 0]);
-        const variants: Variant[] = [
-          ['three calls', () => {
-            r.native!.xnorConv(pu, x, up.thr, up.w, up.alpha, up.bias, stage, up.gamma, up.slope, up.zeta, x, null);
-            r.native!.xnorConv(ph, stage, hr.thr, hr.w, hr.alpha, hr.bias, unit, hr.gamma, hr.slope, hr.zeta, stage, leaky);
-            r.native!.conv2d(pl, unit, wLast, biasLast, out);
-          }],
-          ['one pass', () => r.native!.xnorTail(pt, x, up.thr, up.w, up.alpha, up.bias, up.gamma, up.slope, up.zeta,
-            hr.thr, hr.w, hr.alpha, hr.bias, hr.gamma, hr.slope, hr.zeta, leaky, wLast, biasLast, out)],
-        ];
-        timeVariants(`FRBC-M x4 tail at C = ${C}: stage 1x${H}x${W}x${C} -> ${Hf}x${Wf}x${C}, conv_hr unit, conv to RGB, ${threads} thread(s)`, variants, results, 'three calls');
+      type Bin = ReturnType<typeof binary>;
+      const chains: [string, number, (Bin | 'rgb')[]][] = [
+        [`FRBC-M x4 tail at C = ${C} (stage 2 from 1x${2 * SIZE}x${2 * SIZE}x${C}, conv_hr unit, conv to RGB)`, 2 * SIZE, [binary(C, 2, 30, false), binary(C, 1, 40, true), 'rgb']],
+        [`FRBC-M x4 from stage 1 at C = ${C} (stages 1 and 2 from 1x${SIZE}x${SIZE}x${C}, conv_hr unit, conv to RGB)`, SIZE, [binary(C, 2, 20, false), binary(C, 2, 30, false), binary(C, 1, 40, true), 'rgb']],
+        ...BODY_UNITS.map((u): [string, number, (Bin | 'rgb')[]] => [`${u} body units at C = ${C} (on 1x${SIZE}x${SIZE}x${C})`, SIZE, Array.from({ length: u }, (_, i) => binary(C, 1, 50 + 10 * i, false))]),
+      ];
+      const wLast = floats(9 * C * 3, 70, 0.1), biasLast = floats(3, 71);
+      for (const [label, size, levels] of chains) {
+        const x = floats(size * size * C, 21);
+        // The separate calls' outputs, one buffer per level (as a model's tensors).
+        const sizes: number[] = [];
+        let s = size;
+        for (const lv of levels) { s *= lv === 'rgb' ? 1 : lv.r; sizes.push(s); }
+        const outs = levels.map((lv, i) => new Float32Array(sizes[i] * sizes[i] * (lv === 'rgb' ? 3 : C)));
+        const out = outs[outs.length - 1];
+        for (const threads of THREADS) {
+          const params = [threads, 1, size, size, C, levels.length, 0, ...levels.flatMap((lv) => (lv === 'rgb' ? [1, 1, 3] : [0, lv.r, lv.order]))];
+          const arrays = levels.flatMap((lv) => (lv === 'rgb' ? [wLast, biasLast] : [...lv.arrays]));
+          const separate = () => {
+            let input = x, h = size;
+            levels.forEach((lv, i) => {
+              if (lv === 'rgb') {
+                r.native!.conv2d(new Int32Array([threads, 1, h, h, C, 3, 3, 1, 1, 1, 1, 1, 1, h, h, 3]), input, wLast, biasLast, outs[i]);
+              } else {
+                const [thr, w, alpha, bias, gamma, slope, zeta, leaky] = lv.arrays;
+                r.native!.xnorConv(new Int32Array([threads, 1, h, h, C, 3, 3, 1, 1, 1, 1, 1, 1, h, h, C * lv.r * lv.r, lv.order, 0, lv.r]),
+                  input, thr, w, alpha, bias, outs[i], gamma, slope, zeta, input, leaky);
+                h *= lv.r;
+              }
+              input = outs[i];
+            });
+          };
+          timeVariants(`${label}, ${threads} thread(s)`, [
+            ['separate calls', separate],
+            ['one pass', () => r.native!.xnorChain(new Int32Array(params), x, ...arrays, out)],
+          ], results, 'separate calls');
+        }
       }
     }
   }

@@ -83,7 +83,7 @@ class Args {
   void problem(const std::string& what) { if (error_.empty()) error_ = what; }
   napi_env env_;
   const char* usage_;
-  static constexpr size_t kMaxArgs = 24;
+  static constexpr size_t kMaxArgs = 160;
   napi_value argv_[kMaxArgs];
   size_t argc_ = kMaxArgs;
   int32_t* params_ = nullptr;

@@ -77,6 +77,8 @@ void run_parts(int parts, const std::function<void(int)>& task, bool fixed) {
 // ---- arguments ----
 Args::Args(napi_env env, napi_callback_info info, const char* usage, size_t minParams) : env_(env), usage_(usage) {
   if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok) { problem("cannot read the arguments"); return; }
+  // N-API reports the number passed, but copies at most kMaxArgs of them.
+  if (argc_ > kMaxArgs) { problem("takes at most " + std::to_string(kMaxArgs) + " arguments, got " + std::to_string(argc_)); argc_ = 0; return; }
   napi_typedarray_type type; napi_value ab; size_t off;
   if (argc_ < 1 || napi_get_typedarray_info(env, argv_[0], &type, &nparams_, (void**)&params_, &ab, &off) != napi_ok ||
       type != napi_int32_array) {

@@ -539,58 +539,6 @@ void xnor_conv(const XnorCall& base, const float* x, const float* thr, int threa
   });
 }
 
-// The tail of a model whose last upsampler stage, conv_hr and conv to RGB are one pass (FRBC-M): a binary upsampler
-// stage (shuffle r: conv C → C·r², RPReLU, depth to space, plus the enlarged input), the conv_hr unit on its output
-// (conv C → C, RPReLU, plus its input, LeakyReLU), and the narrow float conv C → Co ≤ 4 with bias, computed row by
-// row so that the two C-channel tensors at the output size (each r² times the stage input) never leave the cache:
-// each thread keeps the last few rows of each in a ring. The same row functions as xnorConv and conv2d, so the same
-// bits as the three calls. Each thread recomputes the one stage row group and conv_hr row its part shares with its
-// neighbour's.
-void xnor_tail(const XnorCall& up, const float* thrUp, const XnorCall& hr, const float* thrHr, const float* wLast,
-               const float* biasLast, int Co, float* out, int threads, int path) {
-  const Geo& gu = up.g;
-  const int r = up.unit.shuffle, C = hr.g.Ci, Hf = hr.g.H, Wf = hr.g.W;
-  const size_t row = (size_t)Wf * C;
-  // Stage rows come r at a time (one conv row), contiguous in the ring; conv_hr row h needs stage rows h − 1 .. h + 1,
-  // and the r-row group of h + 1 may reach h + r: r + 2 rows live, rounded up to whole groups.
-  const int KS = (r + 2 + r - 1) / r * r, KH = 3;
-  const Geo gl{1, 3, Wf, C, 3, 3, 1, 1, 1, 1, 0, 1, 1, Wf, Co};
-  const std::vector<float> wt = narrow_weights(wLast, gl);
-  const std::vector<float> zeros(C, 0.f);
-  const auto stageInput = [&](int64_t key) { return up.unit.res + (size_t)key * gu.W * gu.Ci; };
-  parallel(threads, (int64_t)gu.N * gu.H, [&](int, int64_t g0, int64_t g1) {
-    RowConv upc(up, thrUp, path), hrc(hr, thrHr, path);
-    std::unique_ptr<float[]> sRing(new float[(size_t)KS * row]), hRing(new float[(size_t)KH * row]);
-    std::vector<int64_t> sHeld(KS, -1), hHeld(KH, -1);
-    const auto sRow = [&](int64_t key) -> const float* { return sRing.get() + (size_t)(key % Hf % KS) * row; };
-    const auto ensureS = [&](int n, int s) {
-      const int64_t key = (int64_t)n * Hf + s;
-      if (sHeld[s % KS] == key) return;
-      const int first = s / r * r;
-      upc.row((int64_t)n * gu.H + s / r, stageInput, sRing.get() + (size_t)(first % KS) * row, nullptr);
-      for (int i = 0; i < r; i++) sHeld[(first + i) % KS] = key - s + first + i;
-    };
-    const auto ensureH = [&](int n, int h) {
-      const int64_t key = (int64_t)n * Hf + h;
-      if (hHeld[h % KH] == key) return;
-      for (int s = std::max(h - 1, 0); s <= std::min(h + 1, Hf - 1); s++) ensureS(n, s);
-      hrc.row(key, sRow, hRing.get() + (size_t)(h % KH) * row, sRow(key));
-      hHeld[h % KH] = key;
-    };
-    const float* rowp[3];
-    for (int64_t f = g0 * r; f < g1 * r; f++) {
-      const int n = (int)(f / Hf), y = (int)(f % Hf);
-      const int lo = std::max(y - 1, 0), hi = std::min(y + 1, Hf - 1);
-      for (int h = lo; h <= hi; h++) ensureH(n, h);
-      for (int h = lo; h <= hi; h++) rowp[h - lo] = hRing.get() + (size_t)(h % KH) * row;
-      Geo g = gl;
-      g.H = hi - lo + 1;
-      g.pT = lo - (y - 1);  // 1 on the first row (its row above is padding), else 0
-      conv_narrow_rows(rowp, wt.data(), zeros.data(), biasLast, out + (size_t)f * Wf * Co, g);
-    }
-  });
-}
-
 // What one conv call's XnorCall points to besides the caller's arrays: α and bias in double (the epilogue forms its
 // sums in double), and the fused path's weights.
 struct CallData {
@@ -615,6 +563,86 @@ XnorCall make_call(const Geo& g, int order, const int32_t* wi, const float* alph
           std::copy_n(w + t * Rp + k * g.Co + j * kLanes, kLanes, d.chunks.data() + t * Rp + (j * order + k) * kLanes);
   }
   return XnorCall{g, order, A, Rp, w, d.chunks.empty() ? nullptr : d.chunks.data(), d.alpha.data(), d.bias.data(), unit, out, 0, 0};
+}
+
+// A chain of convs run row by row in one pass, each level's input the previous level's output: binary units (a
+// conv C → C, RPReLU, plus its input, optionally LeakyReLU) and binary upsampler stages (C → C·r², RPReLU, depth
+// to space, plus the enlarged input), and last, optionally, the narrow float conv to RGB (C → Co ≤ 4, with bias).
+// Every conv 3×3, stride 1, 'same'. Each thread keeps the last few output rows of every level but the last in a
+// ring, so those outputs (at x4 the 1024² ones are 268 MB apiece at 64 channels) never leave the cache; the rows
+// are made by the same row functions as xnorConv and conv2d, so the output is those calls' in turn, bit for bit.
+// Each thread recomputes the rows its part shares with its neighbour's (one row group per level).
+struct ChainLevel {
+  bool narrow;          // the float conv to RGB (last level only)
+  int H, W, C, r;       // input rows, columns, channels; upsampling factor (1: a unit or the conv to RGB)
+  XnorCall call;        // binary levels: conv C → C·r², its epilogue
+  const float* thr;     // binary levels: the RSign threshold, or null
+  std::vector<float> wt;  // narrow: weights [tap][co][ci]
+  const float* bias;      // narrow: [Co] or null
+  int Co;                 // output channels (C for binary levels)
+  int outRows() const { return H * r; }
+  size_t rowLen() const { return (size_t)W * r * Co; }  // floats per output row
+  // Ring slots for this level's output rows: the next level reads rows g − 1 .. g + 1, which touch at most two
+  // groups of r rows (r ≥ 2), or three rows (r = 1).
+  int slots() const { return r == 1 ? 3 : 2 * r; }
+};
+
+void xnor_chain(const std::vector<ChainLevel>& levels, const float* x, float* out, int threads, int path) {
+  const int L = (int)levels.size();
+  const ChainLevel& top = levels[L - 1];
+  const int N = levels[0].call.g.N;
+  const std::vector<float> zeros(top.C, 0.f);  // the narrow conv's padding taps
+  parallel(threads, (int64_t)N * top.H, [&](int, int64_t t0, int64_t t1) {
+    std::vector<std::unique_ptr<RowConv>> rc(L);
+    std::vector<std::unique_ptr<float[]>> ring(L);
+    std::vector<std::vector<int64_t>> held(L);
+    for (int l = 0; l < L; l++) {
+      if (!levels[l].narrow) rc[l].reset(new RowConv(levels[l].call, levels[l].thr, path));
+      if (l < L - 1) {
+        ring[l].reset(new float[(size_t)levels[l].slots() * levels[l].rowLen()]);
+        held[l].assign(levels[l].slots(), -1);
+      }
+    }
+    // Output row y of level l (< L − 1) of image n, in its ring.
+    const auto slot = [&](int l, int64_t y) { return ring[l].get() + (size_t)(y % levels[l].slots()) * levels[l].rowLen(); };
+    // Input row (n·H + ih) of level l: x, or the previous level's ring.
+    const auto input = [&](int l) {
+      return [&, l](int64_t key) -> const float* {
+        return l == 0 ? x + (size_t)key * levels[0].W * levels[0].C : slot(l - 1, key % levels[l].H);
+      };
+    };
+    std::function<void(int, int, int)> ensure;
+    // Makes level l − 1's rows g − 1 .. g + 1 of image n (those inside the image) ready for level l's conv row g.
+    const auto inputsOf = [&](int l, int n, int g) {
+      if (l == 0) return;
+      for (int s = std::max(g - 1, 0); s <= std::min(g + 1, levels[l].H - 1); s++) ensure(l - 1, n, s);
+    };
+    ensure = [&](int l, int n, int y) {
+      const ChainLevel& lv = levels[l];
+      const int64_t key = (int64_t)n * lv.outRows() + y;
+      if (held[l][y % lv.slots()] == key) return;
+      const int g = y / lv.r, first = g * lv.r;
+      inputsOf(l, n, g);
+      const int64_t in = (int64_t)n * lv.H + g;
+      rc[l]->row(in, input(l), slot(l, first), input(l)(in));
+      for (int i = 0; i < lv.r; i++) held[l][(first + i) % lv.slots()] = key - y + first + i;
+    };
+    const float* rowp[3];
+    for (int64_t t = t0; t < t1; t++) {
+      const int n = (int)(t / top.H), g = (int)(t % top.H);
+      inputsOf(L - 1, n, g);
+      if (!top.narrow) {
+        // The last level's r output rows go straight to the output tensor.
+        rc[L - 1]->row(t, input(L - 1), out + (size_t)t * top.r * top.rowLen(), input(L - 1)(t));
+        continue;
+      }
+      const int lo = std::max(g - 1, 0), hi = std::min(g + 1, top.H - 1);
+      for (int h = lo; h <= hi; h++) rowp[h - lo] = slot(L - 2, h);
+      // One output row: the input rows lo .. hi, the row above padding on the first row (pT = 1).
+      const Geo gr{1, hi - lo + 1, top.W, top.C, 3, 3, 1, 1, 1, 1, lo - (g - 1), 1, 1, top.W, top.Co};
+      conv_narrow_rows(rowp, top.wt.data(), zeros.data(), top.bias, out + (size_t)t * top.rowLen(), gr);
+    }
+  });
 }
 
 // xnorConv(params [threads, ...geometry, order, path?, shuffle?], x [N][H][W][Ci], threshold [Ci] | null,
@@ -659,52 +687,65 @@ napi_value XnorConv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// xnorTail(params [threads, N, H, W, C, r, orderUp, orderHr, Co, path?],
-//          x [N][H][W][C] (the stage's input),
-//          the stage: thresholdUp [C] | null, weightsUp (xnorConv's layout for C → C·r², lanes in depth-to-space
-//          order), alphaUp [orderUp·C·r²], biasUp [C·r²] | null, gammaUp, slopeUp, zetaUp [C·r²],
-//          conv_hr: thresholdHr [C] | null, weightsHr (C → C), alphaHr [orderHr·C], biasHr [C] | null, gammaHr,
-//          slopeHr, zetaHr [C], leaky [1] | null,
-//          the conv to RGB: wLast [3][3][C][Co], biasLast [Co] | null,
-//          out [N][H·r][W·r][Co]):
-// the output of xnorConv (shuffle r, the stage, residual x), then xnorConv (conv_hr, residual its input, leaky),
-// then conv2d (3×3 'same', Co ≤ 4) — every conv 3×3, stride 1, 'same' — in one row-by-row pass (xnor_tail).
-napi_value XnorTail(napi_env env, napi_callback_info info) {
-  Args a(env, info, "frb native xnorTail(params Int32Array[threads, N, H, W, C, r, orderUp, orderHr, Co, path?], x, thresholdUp|null, weightsUp, alphaUp, biasUp|null, gammaUp, slopeUp, zetaUp, thresholdHr|null, weightsHr, alphaHr, biasHr|null, gammaHr, slopeHr, zetaHr, leaky|null, wLast, biasLast|null, out)", 9);
-  const int N = a.dim(1, 1), H = a.dim(2, 1), W = a.dim(3, 1), C = a.dim(4, 1), r = a.dim(5, 1);
-  const int orderUp = a.dim(6, 1), orderHr = a.dim(7, 1), Co = a.dim(8, 1);
-  const int path = a.nparams() > 9 ? a.dim(9) : 0;
-  if (a.ok() && path > 1) a.invalid("params[9] (path) must be 0 (fastest) or 1 (portable), got " + std::to_string(path));
-  if (a.ok() && (Co > 4 || C % 16 != 0)) {
-    a.invalid("the conv to RGB needs Co <= 4 and C a multiple of 16 (the narrow conv), got Co " + std::to_string(Co) + ", C " + std::to_string(C));
-  }
-  const int Cu = C * r * r, Hf = H * r, Wf = W * r;
-  const Geo gu{N, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, Cu}, gh{N, Hf, Wf, C, 3, 3, 1, 1, 1, 1, 1, 1, Hf, Wf, C};
-  const int A = (C + 31) / 32;
-  const float* x = a.f32(1, "x", (size_t)N * H * W * C);
-  const float* thrUp = a.f32(2, "thresholdUp", C, true);
-  const int32_t* wUp = a.i32(3, "weightsUp", (size_t)9 * A * padded_lanes(orderUp, Cu));
-  const float* alphaUp = a.f32(4, "alphaUp", (size_t)orderUp * Cu);
-  const float* biasUp = a.f32(5, "biasUp", Cu, true);
-  const UnitEpilogue uUp{a.f32(6, "gammaUp", Cu), a.f32(7, "slopeUp", Cu), a.f32(8, "zetaUp", Cu), x, r, nullptr};
-  const float* thrHr = a.f32(9, "thresholdHr", C, true);
-  const int32_t* wHr = a.i32(10, "weightsHr", (size_t)9 * A * padded_lanes(orderHr, C));
-  const float* alphaHr = a.f32(11, "alphaHr", (size_t)orderHr * C);
-  const float* biasHr = a.f32(12, "biasHr", C, true);
-  const float* gammaHr = a.f32(13, "gammaHr", C);
-  const float* slopeHr = a.f32(14, "slopeHr", C);
-  const float* zetaHr = a.f32(15, "zetaHr", C);
-  const float* leaky = a.f32(16, "leaky", 1, true);
-  const float* wLast = a.f32(17, "wLast", (size_t)9 * C * Co);
-  const float* biasLast = a.f32(18, "biasLast", Co, true);
-  float* out = a.f32(19, "out", (size_t)N * Hf * Wf * Co);
+// xnorChain(params [threads, N, H, W, C, levels, path, then per level: kind (0 binary, 1 the conv to RGB), r (the
+//          upsampling factor of a binary level, 1 for a unit), order (binary) or Co (the conv to RGB)],
+//          x [N][H][W][C], then per binary level: threshold [C] | null, weights (xnorConv's layout for C → C·r², lanes
+//          in depth-to-space order when r > 1), alpha [order·C·r²], bias [C·r²] | null, gamma, slope, zeta [C·r²],
+//          leaky [1] | null (r = 1 only); per conv to RGB (the last level only; C a multiple of 16, Co <= 4): w
+//          [3][3][C][Co], bias [Co] | null; then out [N][H·R][W·R][Co] (R the product of the levels' r, Co = C
+//          unless the last level is the conv to RGB)):
+// the output of the levels' xnorConv calls (residual: the level's input) and conv2d in turn (xnor_chain), every
+// conv 3×3, stride 1, 'same'.
+napi_value XnorChain(napi_env env, napi_callback_info info) {
+  Args a(env, info, "frb native xnorChain(params Int32Array[threads, N, H, W, C, levels, path, ...per level: kind, r, order|Co], x, ...per binary level: threshold|null, weights, alpha, bias|null, gamma, slope, zeta, leaky|null; per conv to RGB: w, bias|null; out)", 7);
+  const int N = a.dim(1, 1), H0 = a.dim(2, 1), W0 = a.dim(3, 1), C0 = a.dim(4, 1), L = a.dim(5, 1);
+  const int path = a.dim(6);
+  if (a.ok() && path > 1) a.invalid("params[6] (path) must be 0 (fastest) or 1 (portable), got " + std::to_string(path));
+  if (a.ok() && a.nparams() < 7 + 3 * (size_t)L) a.invalid("params must hold 3 ints per level (" + std::to_string(L) + " levels)");
   if (!a.ok()) return a.fail();
-  // conv_hr's residual is set per row (RowConv::row); the pointer here only marks that it has one.
-  const UnitEpilogue uHr{gammaHr, slopeHr, zetaHr, x, 1, leaky};
-  CallData keepUp, keepHr;
-  const XnorCall up = make_call(gu, orderUp, wUp, alphaUp, biasUp, uUp, nullptr, path, keepUp);
-  const XnorCall hr = make_call(gh, orderHr, wHr, alphaHr, biasHr, uHr, nullptr, path, keepHr);
-  xnor_tail(up, thrUp, hr, thrHr, wLast, biasLast, Co, out, a.threads(), path);
+  const float* x = a.f32(1, "x", (size_t)N * H0 * W0 * C0);
+  std::vector<ChainLevel> levels(L);
+  std::vector<CallData> keep(L);
+  size_t arg = 2;
+  int H = H0, W = W0, C = C0;
+  for (int l = 0; l < L && a.ok(); l++) {
+    ChainLevel& lv = levels[l];
+    const std::string at = "level " + std::to_string(l) + " ";
+    const int kind = a.dim(7 + 3 * l), r = a.dim(8 + 3 * l, 1), third = a.dim(9 + 3 * l, 1);
+    lv.narrow = kind == 1;
+    lv.H = H; lv.W = W; lv.C = C; lv.r = lv.narrow ? 1 : r;
+    if (a.ok() && kind > 1) a.invalid(at + "kind must be 0 (binary) or 1 (the conv to RGB), got " + std::to_string(kind));
+    if (lv.narrow) {
+      if (a.ok() && (l != L - 1 || third > 4 || C % 16 != 0)) {
+        a.invalid(at + "(the conv to RGB) must be the last level, with Co <= 4 and C a multiple of 16; got Co " + std::to_string(third) + ", C " + std::to_string(C));
+      }
+      lv.Co = third;
+      const Geo g{1, 3, W, C, 3, 3, 1, 1, 1, 1, 0, 1, 1, W, lv.Co};
+      const float* w = a.f32(arg++, (at + "w").c_str(), (size_t)9 * C * lv.Co);
+      lv.bias = a.f32(arg++, (at + "bias").c_str(), lv.Co, true);
+      if (a.ok()) lv.wt = narrow_weights(w, g);
+    } else {
+      const int order = third, Cu = C * r * r;
+      lv.Co = C;
+      const Geo g{N, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1, H, W, Cu};
+      lv.thr = a.f32(arg++, (at + "threshold").c_str(), C, true);
+      const int32_t* wi = a.i32(arg++, (at + "weights").c_str(), (size_t)9 * ((C + 31) / 32) * padded_lanes(order, Cu));
+      const float* alpha = a.f32(arg++, (at + "alpha").c_str(), (size_t)order * Cu);
+      const float* bias = a.f32(arg++, (at + "bias").c_str(), Cu, true);
+      const float* gamma = a.f32(arg++, (at + "gamma").c_str(), Cu);
+      const float* slope = a.f32(arg++, (at + "slope").c_str(), Cu);
+      const float* zeta = a.f32(arg++, (at + "zeta").c_str(), Cu);
+      const float* leaky = a.f32(arg++, (at + "leaky").c_str(), 1, true);
+      if (a.ok() && leaky && r != 1) a.invalid(at + "leaky needs r = 1, got r " + std::to_string(r));
+      // The residual pointer marks that the level has one; RowConv::row points it at the level's input row.
+      const UnitEpilogue u{gamma, slope, zeta, x, r, leaky};
+      if (a.ok()) lv.call = make_call(g, order, wi, alpha, bias, u, nullptr, path, keep[l]);
+    }
+    H *= lv.r; W *= lv.r; C = lv.Co;
+  }
+  float* out = a.f32(arg, "out", (size_t)N * H * W * C);
+  if (!a.ok()) return a.fail();
+  xnor_chain(levels, x, out, a.threads(), path);
   return nullptr;
 }
 
@@ -712,7 +753,7 @@ napi_value XnorTail(napi_env env, napi_callback_info info) {
 
 void register_xnor(napi_env env, napi_value exports) {
   export_function(env, exports, "xnorConv", XnorConv);
-  export_function(env, exports, "xnorTail", XnorTail);
+  export_function(env, exports, "xnorChain", XnorChain);
   // Whether xnorConv runs its vector-popcount path on this CPU (AVX-512 VPOPCNTDQ, checked at run time); without
   // it the portable loop is slower than the wasm kernel, so the packed layers' 'auto' choice skips native.
   napi_value has;

@@ -2,14 +2,14 @@
 // bit-packed twin (@frb/layers' PackedConv2D / PackedDense: 1-bit weight signs, α's, RSign thresholds and biases
 // folded into per-channel multipliers), computing the same outputs with XNOR-popcount kernels; a binary unit
 // (SRBConv2D → RPReLU → residual Add) becomes one PackedBinaryUnit, a binary upsampler stage (FRBC-M) one
-// PackedUpsampleUnit (deploy_units.ts). Everything else is
-// copied unchanged. Like binarizeModel, it rewrites the model's JSON topology and rebuilds it with tfjs' own
+// PackedUpsampleUnit, and consecutive ones (with the float conv to RGB after the last) one PackedChain that the
+// native kernels run in one pass (deploy_units.ts). Everything else is copied unchanged. Like binarizeModel, it rewrites the model's JSON topology and rebuilds it with tfjs' own
 // deserializer, so the deployed model saves and loads as a standard tfjs LayersModel (packed signs are int32
 // words in weights.bin, one bit per weight).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isPackable, isSRBLayer, packSRBLayer, packTailSpec, packUnitSpec, packUpsampleUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
-import { findTails, findUnits, type FusibleUnit } from './deploy_units.js';
+import { isPackable, isSRBLayer, packChainSpec, packSRBLayer, packUnitSpec, packUpsampleUnitSpec, type PackedLayerSpec, type SRBLayer } from '@frb/layers';
+import { findChains, findUnits, type FusibleUnit } from './deploy_units.js';
 
 export interface DeployOptions {
   /** Name of the deployed model (default: the old name + '_packed'). */
@@ -17,11 +17,16 @@ export interface DeployOptions {
   /**
    * Fuse each binary unit SRBConv2D → RPReLU → Add(·, the conv's input) into one PackedBinaryUnit named after the
    * Add (after a LeakyReLU that alone takes the Add's output, with that too), whose kernel applies RPReLU and the add
-   * in its epilogue, and each binary upsampler stage into one PackedUpsampleUnit; a last such stage, the conv_hr
-   * unit after it and the float conv to RGB after that into one PackedUpsampleTail (named after the conv), whose
-   * native kernel runs the three in one pass (default true; same outputs either way).
+   * in its epilogue, and each binary upsampler stage into one PackedUpsampleUnit; then consecutive units (and the
+   * float conv to RGB after the last, where it reads only that) into PackedChains, whose native kernel runs them in
+   * one row-by-row pass (default true; same outputs either way).
    */
   fuse?: boolean;
+  /**
+   * Units per PackedChain among those before the first upsampler stage (a model's body; default 4, 1: none); the
+   * stages and the units after them always form one chain.
+   */
+  bodyChain?: number;
 }
 
 type PyDict = { [k: string]: unknown };
@@ -59,22 +64,23 @@ export async function deployModel(model: tfl.LayersModel, opts: DeployOptions = 
     const layers = config.layers as PyDict[] | undefined;
     if (!Array.isArray(layers)) throw new Error(`deployModel: model '${model.name}' has no layer list in its topology (only functional/sequential graphs are supported)`);
     const units = opts.fuse === false ? new Map<string, FusibleUnit>() : findUnits(model, layers, config.output_layers);
-    const tails = findTails(model, layers, config.output_layers, units);
+    const bodyChain = opts.bodyChain ?? 4;
+    if (!Number.isInteger(bodyChain) || bodyChain < 1) throw new Error(`deployModel: bodyChain must be an integer >= 1, got ${JSON.stringify(opts.bodyChain)}`);
+    const chains = findChains(model, layers, config.output_layers, units, bodyChain);
     const fused = new Set([...units.values()].flatMap((u) => [u.conv.name, u.act.name, ...u.replaces]));
-    for (const t of tails.values()) fused.add(t.stage).add(t.unit);
+    for (const [name, c] of chains) for (const u of c.units) if (u !== name) fused.add(u);
     const unitSpec = (unit: FusibleUnit, name: string) => unit.scale
       ? packUpsampleUnitSpec(unit.conv, unit.act, unit.scale, name) : packUnitSpec(unit.conv, unit.act, name, unit.leakyAlpha);
     for (const entry of layers) {
       const cfg = entry.config as PyDict;
       const name = (entry.name ?? cfg?.name) as string;
       const unit = units.get(name);
-      const tail = tails.get(name);
-      if (fused.has(name) || (!unit && !tail && !pack.has(name))) continue;
+      const chain = chains.get(name);
+      if (fused.has(name) || (!unit && !chain && !pack.has(name))) continue;
       let spec: PackedLayerSpec;
-      if (tail) {
-        const stage = unitSpec(units.get(tail.stage)!, tail.stage);
-        spec = packTailSpec(stage, unitSpec(units.get(tail.unit)!, tail.unit), tail.last, name);
-        entry.inbound_nodes = units.get(tail.stage)!.inbound;
+      if (chain) {
+        spec = packChainSpec(chain.units.map((u) => unitSpec(units.get(u)!, u)), chain.last, name);
+        entry.inbound_nodes = units.get(chain.units[0])!.inbound;
       } else {
         spec = unit ? unitSpec(unit, name) : packSRBLayer(model.getLayer(name) as SRBLayer);
         if (unit) entry.inbound_nodes = unit.inbound;

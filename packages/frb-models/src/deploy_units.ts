@@ -3,10 +3,10 @@
 // PackedBinaryUnit (@frb/layers) named after the Add, with the conv's inbound node, so every layer downstream of
 // the unit keeps its inputs; the conv and RPReLU entries are dropped. Likewise a binary upsampler stage (FRBC-M):
 // an Add of PixelShuffle(r)(RPReLU(SRBConv2D(x))) and UpSampling2D(r, nearest)(x) becomes one PackedUpsampleUnit,
-// dropping the conv, RPReLU, PixelShuffle and UpSampling2D entries. And the tail of FRBC-M (findTails): the last
-// such stage, the conv_hr unit after it and the float conv to RGB after that become one PackedUpsampleTail.
+// dropping the conv, RPReLU, PixelShuffle and UpSampling2D entries. And consecutive units (findChains), with the float
+// conv to RGB after the last where it reads only that, become one PackedChain.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { RPReLU, SRBConv2D, tailFusionProblem, unitFusionProblem, upsampleFusionProblem } from '@frb/layers';
+import { RPReLU, SRBConv2D, chainLastProblem, unitFusionProblem, upsampleFusionProblem } from '@frb/layers';
 
 type PyDict = { [k: string]: unknown };
 /** One inbound tensor of a node in the saved topology: [layer name, node index, tensor index, kwargs]. */
@@ -101,38 +101,58 @@ export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: un
   }
 }
 
-/** A binary upsampler stage, the conv_hr unit on its output and the float conv to RGB on the unit's. */
-export interface FusibleTail {
-  /** The stage's and the unit's names (their keys in findUnits' map). */
-  stage: string;
-  unit: string;
-  /** The conv to RGB. */
-  last: tfl.layers.Layer;
+/** Consecutive fused units (names in findUnits' map), each reading only the previous one's output, and the conv after them. */
+export interface FusibleChain {
+  units: string[];
+  /** The float conv to RGB that alone reads the last unit's output, or null. */
+  last: tfl.layers.Layer | null;
 }
 
 /**
- * The tails among `units` (findUnits' result), keyed by the conv to RGB's name: a Conv2D whose only input is a
- * residual unit with its LeakyReLU, used only there, whose input is an upsampler stage used only by that unit (its
- * conv and its Add), where tailFusionProblem allows the native pass.
+ * The chains among `units` (findUnits' result), keyed by the name of the layer each ends with (its conv to RGB, or
+ * its last unit). A unit joins the one before it where that one's output is read only by it (its conv, and its Add
+ * or enlargement); a Conv2D that alone reads a chain's last unit ends the chain where chainLastProblem allows the
+ * native pass. The units before the first upsampler stage (a model's body) are cut into chains of `bodyLength`
+ * units (the rows one pass keeps per level make longer chains recompute more at the threads' borders); the stages
+ * and the units after them form one chain. Chains of a single unit and no conv are left as the unit.
  */
-export function findTails(model: tfl.LayersModel, entries: PyDict[], outputs: unknown, units: Map<string, FusibleUnit>): Map<string, FusibleTail> {
+export function findChains(model: tfl.LayersModel, entries: PyDict[], outputs: unknown, units: Map<string, FusibleUnit>, bodyLength: number): Map<string, FusibleChain> {
   const readers = new Map<string, string[]>();
-  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) readers.set(ref[0], [...(readers.get(ref[0]) ?? []), entryName(e)]);
-  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) readers.set(ref[0], [...(readers.get(ref[0]) ?? []), '(model output)']);
-  const tails = new Map<string, FusibleTail>();
-  for (const e of entries) {
-    const src = e.class_name === 'Conv2D' ? soleInput(e) : null;
-    const unit = src && src[1] === 0 && src[2] === 0 ? units.get(src[0]) : undefined;
-    if (!unit || unit.scale || unit.leakyAlpha === undefined || readers.get(src![0])?.length !== 1) continue;
-    const x = (unit.inbound as InboundRef[][] | undefined)?.[0];
-    const stageName = x?.length === 1 && x[0][1] === 0 && x[0][2] === 0 ? x[0][0] : undefined;
-    const stage = stageName ? units.get(stageName) : undefined;
-    if (!stage?.scale) continue;
-    const inUnit = new Set([unit.conv.name, ...unit.replaces]);
-    if (!(readers.get(stageName!) ?? []).every((r) => inUnit.has(r))) continue;
-    const last = model.getLayer(entryName(e));
-    if (tailFusionProblem(last, unit.conv.getConfig().filters as number) !== null) continue;
-    tails.set(entryName(e), { stage: stageName!, unit: src![0], last });
+  const read = (ref: InboundRef, by: string) => readers.set(ref[0], [...(readers.get(ref[0]) ?? []), by]);
+  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) read(ref, entryName(e));
+  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) read(ref, '');
+  const inputOf = (u: FusibleUnit) => {
+    const node = (u.inbound as InboundRef[][] | undefined)?.[0];
+    return node?.length === 1 && node[0][1] === 0 && node[0][2] === 0 ? node[0][0] : undefined;
+  };
+  const next = new Map<string, string>();
+  for (const [name, u] of units) {
+    const prev = inputOf(u);
+    const own = new Set([name, u.conv.name, u.act.name, ...u.replaces]);
+    if (prev && units.has(prev) && (readers.get(prev) ?? []).every((r) => own.has(r))) next.set(prev, name);
   }
-  return tails;
+  const linked = new Set(next.values());
+  const chains = new Map<string, FusibleChain>();
+  for (const start of units.keys()) {
+    if (linked.has(start)) continue;
+    const run = [start];
+    for (let n = next.get(start); n !== undefined; n = next.get(n)) run.push(n);
+    const firstStage = run.findIndex((n) => units.get(n)!.scale);
+    const body = firstStage < 0 ? run : run.slice(0, firstStage);
+    const pieces: string[][] = [];
+    for (let i = 0; i < body.length; i += bodyLength) pieces.push(body.slice(i, i + bodyLength));
+    if (firstStage >= 0) pieces.push(run.slice(firstStage));
+    const tail = pieces[pieces.length - 1];
+    const lastUnit = tail[tail.length - 1];
+    const reader = readers.get(lastUnit);
+    const conv = reader?.length === 1 ? entries.find((e) => entryName(e) === reader[0]) : undefined;
+    const last = conv?.class_name === 'Conv2D' && soleInput(conv)?.[0] === lastUnit &&
+      chainLastProblem(model.getLayer(entryName(conv)), units.get(lastUnit)!.conv.getConfig().filters as number / (units.get(lastUnit)!.scale ?? 1) ** 2) === null
+      ? model.getLayer(entryName(conv)) : null;
+    pieces.forEach((piece, i) => {
+      const end = i === pieces.length - 1 ? last : null;
+      if (piece.length > 1 || end) chains.set(end ? end.name : piece[piece.length - 1], { units: piece, last: end });
+    });
+  }
+  return chains;
 }

@@ -483,7 +483,7 @@ export interface PretrainedOptions {
   /** Reads the files instead of `fetch` / the registered file reader (e.g. from a cache). */
   fetcher?: WeightsFetcher;
   /**
-   * Load the set's packed (deployed) form: PackedConv2D / PackedBinaryUnit layers holding 1-bit sign words, the model
+   * Load the set's packed (deployed) form: PackedConv2D / PackedBinaryUnit / PackedChain layers holding 1-bit sign words, the model
    * `deployModel` makes from the latent weights, shipped pre-made so nothing is packed at load time. Its files sit in
    * the folder's `packed/` subfolder (also under `weightsUrl`). Default false: the training form.
    */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  PackedBinaryUnit, PackedConv2D, PackedDense, PackedUpsampleTail, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
+  PackedBinaryUnit, PackedChain, PackedConv2D, PackedDense, PackedUpsampleUnit, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
   srbConv2d, srbDense, type XnorImpl,
 } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
@@ -76,18 +76,23 @@ describe('deployModel: FRBC', () => {
       expect(packed).toEqual(planDeployment(m));
       expect(packed.length).toBe(4); // 2 blocks × 2 binary units
       expect(du.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
-      // Fused: each unit is one PackedBinaryUnit named after its residual Add; no RPReLU or plain packed conv is left.
-      expect(d.layers.filter((l) => l instanceof PackedBinaryUnit).map((l) => l.name)).toEqual(
-        ['body/block_00/unit1/out', 'body/block_00', 'body/block_01/unit1/out', 'body/block_01'],
-      );
-      expect(d.layers.filter((l) => l instanceof RPReLU || l.getClassName() === 'PackedConv2D')).toEqual([]);
-      expect(d.layers.map((l) => l.name)).toEqual(fusedNames(m));
+      // Fused: each unit is one PackedBinaryUnit named after its residual Add (bodyChain 1), and by default the four
+      // units are one PackedChain named after the last Add; no RPReLU or plain packed conv is left.
+      const units = ['body/block_00/unit1/out', 'body/block_00', 'body/block_01/unit1/out', 'body/block_01'];
+      const d1 = await deployModel(m, { bodyChain: 1 });
+      expect(d1.layers.filter((l) => l instanceof PackedBinaryUnit).map((l) => l.name)).toEqual(units);
+      expect(d1.layers.map((l) => l.name)).toEqual(fusedNames(m));
+      expect(d.layers.filter((l) => l instanceof PackedChain).map((l) => [l.name, (l as PackedChain).parts.map((p) => p.name)])).toEqual([['body/block_01', units]]);
+      for (const f of [d, d1]) expect(f.layers.filter((l) => l instanceof RPReLU || l.getClassName() === 'PackedConv2D' || l.getClassName() === 'PackedBinaryUnit').length).toBe(f === d ? 0 : 4);
+      expect(d.layers.map((l) => l.name)).toEqual(fusedNames(m).filter((n) => !units.slice(0, 3).includes(n)));
       for (const [h, w] of [[11, 9], [1, 6], [4, 4]]) {
         const x = tf.randomUniform([scale === 4 ? 1 : 2, h, w, 3], 0, 1, 'float32', h * w);
-        expectSamePrediction(m, d, x, `${h}x${w}`, du);
+        expectSamePrediction(m, d, x.clone(), `${h}x${w}`, du);
+        expectSamePrediction(m, d1, x, `${h}x${w} units`, du);
       }
       m.dispose();
       d.dispose();
+      d1.dispose();
       du.dispose();
     });
   }
@@ -124,11 +129,13 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
       // become PackedBinaryUnits named after their Add, and both give the float simulation's output.
       const d = await deployModel(m, { fuse: false });
       const fused = await deployModel(m);
-      expect(fused.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
+      expect(fused.layers.some((l) => l.getClassName() === 'PackedChain')).toBe(true);
       const stages = scale === 4 ? 2 : 1;
-      // Each upsampler stage (conv, RPReLU, PixelShuffle, nearest, Add) is one PackedUpsampleUnit named after its Add.
-      expect(fused.layers.filter((l) => l.getClassName() === 'PackedUpsampleUnit').map((l) => l.name))
-        .toEqual(Array.from({ length: stages }, (_, k) => `upsampler/out${k + 1}`));
+      // Each upsampler stage (conv, RPReLU, PixelShuffle, nearest, Add) is one PackedUpsampleUnit named after its Add;
+      // with conv_hr's unit they are one PackedChain (the conv to RGB stays apart at 8 channels).
+      expect((fused.getLayer('tail/lrelu') as PackedChain).parts.map((l) => [l.getClassName(), l.name])).toEqual([
+        ...Array.from({ length: stages }, (_, k) => ['PackedUpsampleUnit', `upsampler/out${k + 1}`]), ['PackedBinaryUnit', 'tail/lrelu'],
+      ]);
       expect(fused.layers.some((l) => ['PixelShuffle', 'UpSampling2D', 'RPReLU'].includes(l.getClassName()))).toBe(false);
       const packed = d.layers.filter((l) => l instanceof PackedConv2D).map((l) => l.name);
       expect(packed).toEqual(planDeployment(m));
@@ -148,26 +155,31 @@ describe('deployModel: FRBC-M (binary upsampler and conv_hr)', () => {
   }
 });
 
-describe('deployModel: the FRBC-M tail (last upsampler stage, conv_hr unit, conv to RGB) as one PackedUpsampleTail', () => {
+describe('deployModel: chains of units (PackedChain)', () => {
   for (const [scale, impl] of [[4, 'wasm'], [2, 'js']] as [number, XnorImpl][]) {
-    it(`x${scale}, 16 features, ${impl} kernel (the parts in turn): the same bits as deployed unfused; save/load keeps them`, async () => {
+    it(`FRBC-M x${scale}, 16 features, ${impl} kernel (the parts in turn): body in chains of bodyChain units, the upsampler and conv to RGB one; same bits as unfused; save/load`, async () => {
       setPackedKernel(impl);
-      const m = createModel('frbc-m', { scale, features: 16, blocks: 1 });
+      const m = createModel('frbc-m', { scale, features: 16, blocks: 3 });
       perturb(m, 40 + scale);
-      const fused = await deployModel(m);
+      const fused = await deployModel(m, { bodyChain: 4 });
       const apart = await deployModel(m, { fuse: false });
-      const tails = fused.layers.filter((l) => l instanceof PackedUpsampleTail) as PackedUpsampleTail[];
-      // Named after the conv to RGB, so skip/add keeps its input; the last stage and conv_hr are its parts.
-      expect(tails.map((l) => l.name)).toEqual(['tail/conv_last']);
-      expect([tails[0].stage.name, tails[0].unit.name, tails[0].unit.leakyAlpha]).toEqual([`upsampler/out${scale === 4 ? 2 : 1}`, 'tail/lrelu', 0.1]);
-      expect(fused.layers.map((l) => l.name).filter((n) => /^tail\/|upsampler\/out/.test(n)))
-        .toEqual([...(scale === 4 ? ['upsampler/out1'] : []), 'tail/conv_last']);
+      const chains = fused.layers.filter((l) => l instanceof PackedChain) as PackedChain[];
+      // 6 body units: a chain of 4 named after block 1's output, then 2; the stages, conv_hr and the conv to RGB one
+      // chain named after the conv, so every layer downstream keeps its input.
+      expect(chains.map((c) => [c.name, c.parts.map((p) => p.name), c.last?.filters ?? null])).toEqual([
+        ['body/block_01', ['body/block_00/unit1/out', 'body/block_00', 'body/block_01/unit1/out', 'body/block_01'], null],
+        ['body/block_02', ['body/block_02/unit1/out', 'body/block_02'], null],
+        ['tail/conv_last', [...(scale === 4 ? ['upsampler/out1'] : []), `upsampler/out${scale === 4 ? 2 : 1}`, 'tail/lrelu'], 3],
+      ]);
+      expect(chains[2].parts.map((p) => p.getClassName())).toEqual([...(scale === 4 ? ['PackedUpsampleUnit'] : []), 'PackedUpsampleUnit', 'PackedBinaryUnit']);
+      expect(fused.layers.some((l) => l instanceof PackedBinaryUnit || l instanceof PackedUpsampleUnit)).toBe(false);
       expectSamePrediction(m, fused, tf.randomUniform([1, 5, 7, 3], 0, 1, 'float32', 50 + scale), `x${scale}`, apart);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-tail-'));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-chain-'));
       try {
         await saveModel(fused, dir);
         const loaded = await loadModel(dir);
         expect(loaded.getLayer('tail/conv_last').weights.map((w) => w.originalName)).toEqual(fused.getLayer('tail/conv_last').weights.map((w) => w.originalName));
+        expect(loaded.getLayer('tail/conv_last').weights.map((w) => w.originalName).slice(-2)).toEqual(['tail/conv_last/kernel', 'tail/conv_last/bias']);
         const x = tf.randomUniform([2, 3, 4, 3], 0, 1, 'float32', 60 + scale);
         const [a, b] = [fused.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
         expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
@@ -182,14 +194,16 @@ describe('deployModel: the FRBC-M tail (last upsampler stage, conv_hr unit, conv
     });
   }
 
-  it('stays three layers where the native pass cannot run (8 channels; a conv to RGB with 5 filters)', async () => {
+  it('leaves the conv to RGB apart where the native pass cannot take it (8 channels; 5 filters); bodyChain 1 keeps the body units', async () => {
     const m = createModel('frbc-m', { scale: 2, features: 8, blocks: 1 });
     const d = await deployModel(m);
-    expect(d.layers.some((l) => l instanceof PackedUpsampleTail)).toBe(false);
     expect(d.getLayer('tail/conv_last').getClassName()).toBe('Conv2D');
+    expect((d.getLayer('tail/lrelu') as PackedChain).parts.map((p) => p.name)).toEqual(['upsampler/out1', 'tail/lrelu']);
     const m5 = createModel('frbc-m', { scale: 2, features: 16, blocks: 1, channels: 5 });
-    const d5 = await deployModel(m5);
-    expect(d5.layers.some((l) => l instanceof PackedUpsampleTail)).toBe(false);
+    const d5 = await deployModel(m5, { bodyChain: 1 });
+    expect(d5.getLayer('tail/conv_last').getClassName()).toBe('Conv2D');
+    expect(d5.layers.filter((l) => l instanceof PackedBinaryUnit).map((l) => l.name)).toEqual(['body/block_00/unit1/out', 'body/block_00']);
+    await expect(deployModel(m5, { bodyChain: 0 })).rejects.toThrow(/bodyChain must be an integer >= 1, got 0/);
     for (const x of [m, d, m5, d5]) x.dispose();
   });
 });

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { binarySummary } from '@frb/layers';
+import { binarySummary, PackedChain } from '@frb/layers';
 import { modelDirConflict, saveModelAtomic } from '@frb/layers/node';
 import { modelInfo } from '@frb/models';
 import { modelInputChannels } from '@frb/bench';
@@ -95,19 +95,21 @@ export const deployCommand = defineCommand({
       await saveModelAtomic(packed, out, { overwrite: flag(p, 'force'), float16 });
       const written = statSync(join(out, 'weights.bin')).size;
       // A fused unit (PackedBinaryUnit: conv + RPReLU + residual add) or upsampler stage (PackedUpsampleUnit: conv +
-      // RPReLU + shuffle + the enlarged input) is one packed layer too.
-      const count = (re: RegExp) => packed.layers.filter((l) => re.test(l.getClassName())).length;
+      // RPReLU + shuffle + the enlarged input) is one packed layer too, inside a PackedChain (units run in one pass) or not.
+      const flat = packed.layers.flatMap((l) => (l instanceof PackedChain ? l.parts : [l]));
+      const count = (re: RegExp) => flat.filter((l) => re.test(l.getClassName())).length;
       const layers = count(/^Packed(Conv2D|Dense|BinaryUnit|UpsampleUnit)$/);
       const units = count(/^PackedBinaryUnit$/);
       const stages = count(/^PackedUpsampleUnit$/);
+      const chains = packed.layers.filter((l) => l instanceof PackedChain).length;
       const report = {
         model: spec.ref, label: spec.label, scale: spec.kind === 'zoo' ? scales[0] : null, output: out, backend,
-        float16, packedLayers: layers, fusedUnits: units, fusedStages: stages, latentBytes: latent, packedBytes: written, ratio: written / latent,
+        float16, packedLayers: layers, fusedUnits: units, fusedStages: stages, chains, latentBytes: latent, packedBytes: written, ratio: written / latent,
         params: cost.params, ops: cost.ops, costInput: COST_INPUT,
       };
       ctx.stdout.write(flag(p, 'json') ? jsonText(report) : [
         `deploy: ${spec.label}${report.scale ? ` x${report.scale}` : ''} -> ${out}`,
-        `  packed layers: ${layers} (${units} fused with their RPReLU and residual add${stages ? `, ${stages} upsampler stage${stages > 1 ? 's' : ''} with RPReLU, shuffle and enlarged input` : ''})`,
+        `  packed layers: ${layers} (${units} fused with their RPReLU and residual add${stages ? `, ${stages} upsampler stage${stages > 1 ? 's' : ''} with RPReLU, shuffle and enlarged input` : ''}${chains ? `; ${chains} chain${chains > 1 ? 's' : ''} of them run in one pass each` : ''})`,
         `  weights: ${latent.toLocaleString('en-US')} bytes latent (float simulation) -> ${written.toLocaleString('en-US')} bytes packed weights.bin (${report.ratio.toFixed(3)})${float16 ? ', float weights stored as float16' : ''}`,
         `  Params ${(cost.params / 1e3).toFixed(2)} K, OPs ${(cost.ops / 1e9).toFixed(2)} G (binarySummary, ${COST_INPUT[0]}x${COST_INPUT[1]} LR input; the same for both forms)`,
         '',

@@ -87,37 +87,37 @@ export interface FrbXnorConvAttrs {
 }
 
 /**
- * The tail of a model whose last upsampler stage is binary (FRBC-M), in one pass: that stage (FrbXnorConv with
- * shuffle r, RPReLU, the enlarged input added), the conv_hr unit on its output (FrbXnorConv, RPReLU, its input
- * added, LeakyReLU) and the float conv to RGB (3×3 'same' with bias, as FusedConv2D), each step rounded as those
- * kernels round it, so the output is theirs bit for bit; every conv 3×3, stride 1, 'same'. Input x: the stage's
- * input [N, H, W, C], float32; output [N, H·r, W·r, Co].
+ * A chain of 3×3 'same' convs in one row-by-row pass, each level's input the previous level's output: binary units
+ * (FrbXnorConv, RPReLU, the level's input added, optionally LeakyReLU) and binary upsampler stages (FrbXnorConv with
+ * shuffle r: RPReLU, the enlarged input added), and last, optionally, the float conv to RGB (as FusedConv2D with
+ * bias). Each step is rounded as those kernels round it, so the output is theirs in turn, bit for bit; the
+ * intermediate outputs never exist as tensors. Input x: the first level's input [N, H, W, C], float32; output
+ * [N, H·R, W·R, C] (R the product of the levels' factors), or [N, H·R, W·R, Co] after a conv to RGB.
  */
-export const FrbXnorTail = 'FrbXnorTail';
-export type FrbXnorTailInputs = Inputs<'x'>;
-/** One binary conv of the tail: FrbXnorConvAttrs' weights, α, bias and threshold, its order and its RPReLU. */
-export interface FrbXnorTailConv {
+export const FrbXnorChain = 'FrbXnorChain';
+export type FrbXnorChainInputs = Inputs<'x'>;
+/**
+ * One binary level: FrbXnorConvAttrs' weights (C → C·r², lanes in depth-to-space order when r > 1), α, bias and
+ * threshold, its order, RPReLU and factor r (1: a unit), and the slope of a LeakyReLU after it (r = 1 only) or null.
+ */
+export interface FrbXnorChainLevel {
   weights: Int32Array;
   alpha: Float32Array;
   bias: Float32Array | null;
   threshold: Float32Array | null;
   order: number;
   rprelu: { gamma: Float32Array; slope: Float32Array; zeta: Float32Array };
-}
-export interface FrbXnorTailAttrs {
-  /** The stage's factor r; its conv maps C → C·r² channels, output channels in depth-to-space order. */
   scale: number;
-  stage: FrbXnorTailConv;
-  /** conv_hr (C → C), with the slope of the LeakyReLU after it (or null). */
-  unit: FrbXnorTailConv & { leaky: number | null };
-  /** The conv to RGB: kernel [3, 3, C, Co] (Co ≤ 4, C a multiple of 16) and bias [Co] or null. */
-  kernel: Float32Array;
-  bias: Float32Array | null;
-  outChannels: number;
+  leaky: number | null;
+}
+export interface FrbXnorChainAttrs {
+  levels: FrbXnorChainLevel[];
+  /** The conv to RGB after them: kernel [3, 3, C, Co] (Co ≤ 4, C a multiple of 16) and bias [Co] or null. */
+  last: { kernel: Float32Array; bias: Float32Array | null; outChannels: number } | null;
 }
 
 /** Every kernel name this package defines (stock tfjs has none of them). */
-export const FRB_KERNEL_NAMES = [FrbRSign, FrbRSignGrad, FrbRPReLU, FrbRPReLUGrad, FrbSRB, FrbLeakyReluGrad, FrbXnorConv, FrbXnorTail] as const;
+export const FRB_KERNEL_NAMES = [FrbRSign, FrbRSignGrad, FrbRPReLU, FrbRPReLUGrad, FrbSRB, FrbLeakyReluGrad, FrbXnorConv, FrbXnorChain] as const;
 export type FrbKernelName = (typeof FRB_KERNEL_NAMES)[number];
 
 /** The fused per-step kernels of the binary units (the ones the layers' math switches to when registered). */
@@ -132,7 +132,7 @@ export interface FrbKernelContracts {
   FrbSRB: { inputs: FrbSRBInputs; attrs: FrbSRBAttrs };
   FrbLeakyReluGrad: { inputs: FrbLeakyReluGradInputs; attrs: FrbLeakyReluGradAttrs };
   FrbXnorConv: { inputs: FrbXnorConvInputs; attrs: FrbXnorConvAttrs };
-  FrbXnorTail: { inputs: FrbXnorTailInputs; attrs: FrbXnorTailAttrs };
+  FrbXnorChain: { inputs: FrbXnorChainInputs; attrs: FrbXnorChainAttrs };
 }
 
 /** Whether `name` is registered for the current backend (the math takes the fused path only then). */

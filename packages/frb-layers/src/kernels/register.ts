@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputKernel } from './conv2d_backprop_input.js';
-import { FrbLeakyReluGrad, FrbXnorConv, FrbXnorTail } from './contracts.js';
+import { FrbLeakyReluGrad, FrbXnorConv, FrbXnorChain } from './contracts.js';
 import { nativeKernels, type NativeConv } from './native/native_kernels.js';
 import { FUSED_KERNEL_NAMES } from './native/fused_kernels.js';
 
@@ -45,7 +45,7 @@ let nativeSets: Partial<Record<ConvGradBackend, Record<string, tf.KernelFunc>>> 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
 const REPLACEABLE = [
   tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.LeakyRelu, FrbLeakyReluGrad,
-  FrbXnorConv, FrbXnorTail, ...FUSED_KERNEL_NAMES,
+  FrbXnorConv, FrbXnorChain, ...FUSED_KERNEL_NAMES,
 ];
 
 /** The kernels this package wants registered per backend at the current tier. */

@@ -14,4 +14,4 @@ export * from './packed-dense.js';
 export * from './packed-unit.js';
 export * from './pack.js';
 export * from './packed-upsample-unit.js';
-export * from './packed-tail.js';
+export * from './packed-chain.js';

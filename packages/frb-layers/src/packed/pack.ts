@@ -14,7 +14,7 @@ import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
 import { PackedBinaryUnit } from './packed-unit.js';
 import { PackedUpsampleUnit } from './packed-upsample-unit.js';
-import { definedOnly, PackedUpsampleTail, tailPassFits } from './packed-tail.js';
+import { chainLastFits, definedOnly, PackedChain } from './packed-chain.js';
 import { RPReLU } from '../layers/rprelu.js';
 
 export interface PackedLayerSpec {
@@ -161,12 +161,11 @@ export function packUpsampleUnitSpec(conv: SRBConv2D, act: RPReLU, scale: number
 }
 
 /**
- * Why the float conv `last` after a binary upsampler stage and a conv_hr unit of `channels` channels cannot end one
- * PackedUpsampleTail whose native pass runs, or null when it can: `last` must be a built tfjs Conv2D, 3×3, strides
- * and dilations 1, padding 'same', channels last, no activation, with at most 4 filters, and the channels a multiple
- * of 16 (the narrow conv the pass uses).
+ * Why the float conv `last` on `channels` channels cannot end a PackedChain whose native pass runs, or null when it
+ * can: `last` must be a built tfjs Conv2D, 3×3, strides and dilations 1, padding 'same', channels last, no
+ * activation, with at most 4 filters, and the channels a multiple of 16 (the narrow conv the pass uses).
  */
-export function tailFusionProblem(last: tfl.layers.Layer, channels: number): string | null {
+export function chainLastProblem(last: tfl.layers.Layer, channels: number): string | null {
   if (last.getClassName() !== 'Conv2D' || !last.built) return `${who(last)} is not a built Conv2D`;
   const cfg = last.getConfig();
   const all = (v: unknown, n: number) => [v].flat().every((s) => s === n);
@@ -174,24 +173,26 @@ export function tailFusionProblem(last: tfl.layers.Layer, channels: number): str
     return `${who(last)} is not a 3x3 'same' conv with strides and dilations 1`;
   }
   if ((cfg.activation ?? 'linear') !== 'linear' || (cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') return `${who(last)} has an activation or is channels first`;
-  if (!tailPassFits(channels, cfg.filters as number)) return `${who(last)} has ${String(cfg.filters)} filters on ${channels} channels (the native pass needs <= 4 on a multiple of 16)`;
+  if (!chainLastFits(channels, cfg.filters as number)) return `${who(last)} has ${String(cfg.filters)} filters on ${channels} channels (the native pass needs <= 4 on a multiple of 16)`;
   return null;
 }
 
 /**
- * The PackedUpsampleTail config and weights of a stage (packUpsampleUnitSpec), the conv_hr unit after it
- * (packUnitSpec, with its LeakyReLU) and the float conv to RGB `last` after that (see tailFusionProblem), named
- * `name` (deployModel gives it the conv's name, so the graph downstream is unchanged). Takes over the two specs'
- * weights; caller disposes the result's.
+ * The PackedChain config and weights of consecutive fused parts (packUnitSpec / packUpsampleUnitSpec specs, each
+ * reading the previous one's output) and, optionally, the float conv to RGB `last` after them (see
+ * chainLastProblem), named `name` (deployModel gives it the name of the layer it ends with, so the graph downstream
+ * is unchanged). Takes over the parts' weights; caller disposes the result's.
  */
-export function packTailSpec(stage: PackedLayerSpec, unit: PackedLayerSpec, last: tfl.layers.Layer, name: string): PackedLayerSpec {
-  const problem = tailFusionProblem(last, unit.config.filters as number);
-  if (problem !== null) throw new Error(`packTailSpec: ${problem}`);
-  const cfg = last.getConfig();
+export function packChainSpec(parts: PackedLayerSpec[], last: tfl.layers.Layer | null, name: string): PackedLayerSpec {
+  if (parts.length === 0) throw new Error('packChainSpec: a chain needs at least one part');
+  const channels = parts[parts.length - 1].config.filters as number / ((parts[parts.length - 1].config.scale as number | undefined) ?? 1) ** 2;
+  const problem = last ? chainLastProblem(last, channels) : null;
+  if (problem !== null) throw new Error(`packChainSpec: ${problem}`);
+  const cfg = last?.getConfig();
   return {
-    className: PackedUpsampleTail.className,
-    config: { name, stage: definedOnly(stage.config), unit: definedOnly(unit.config), filters: cfg.filters, useBias: cfg.useBias },
-    weights: [...stage.weights, ...unit.weights, ...last.getWeights().map((w) => w.clone())],
+    className: PackedChain.className,
+    config: { name, parts: parts.map((p) => definedOnly(p.config)), last: cfg ? { filters: cfg.filters, useBias: cfg.useBias } : null },
+    weights: [...parts.flatMap((p) => p.weights), ...(last ? last.getWeights().map((w) => w.clone()) : [])],
   };
 }
 

@@ -14,7 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { PackedConv2D, type PackedConv2DArgs, type UnitEpilogue } from './packed-conv2d.js';
-import type { FrbXnorTailConv } from '../kernels/contracts.js';
+import type { FrbXnorChainLevel } from '../kernels/contracts.js';
 import type { SummaryCounts, SummaryShape } from '../summary.js';
 import { readFloat, WeightCache } from './prepared.js';
 import { singleInput } from '../layers/stock.js';
@@ -94,10 +94,10 @@ export class PackedBinaryUnit extends PackedConv2D {
     });
   }
 
-  /** This unit as one conv of the native tail pass (PackedUpsampleTail): the native kernel's weights, order, RPReLU. */
-  tailConv(): FrbXnorTailConv {
+  /** This unit as one level of the native chain pass (PackedChain): the native kernel's weights, order, epilogue. */
+  chainLevel(): FrbXnorChainLevel {
     const { gamma, slope, zeta } = this.unitParams();
-    return { ...this.nativeWeights(), order: this.order, rprelu: { gamma, slope, zeta } };
+    return { ...this.nativeWeights(), order: this.order, rprelu: { gamma, slope, zeta }, scale: this.shuffle, leaky: this.leakyAlpha };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

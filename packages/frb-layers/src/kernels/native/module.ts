@@ -22,19 +22,13 @@ export interface NativeModule {
     zeta?: Float32Array | null, residual?: Float32Array | null, leaky?: Float32Array | null,
   ): void;
   /**
-   * The tail of a model with a binary last upsampler stage (FRBC-M) in one row-by-row pass: xnorConv with shuffle r
-   * (residual x), then xnorConv C → C (residual its input, leaky), then conv2d C → Co ≤ 4, all 3×3 'same', the
-   * same output bits; params [threads, N, H, W, C, r, orderUp, orderHr, Co, path?] (x [N, H, W, C], out
-   * [N, H·r, W·r, Co]).
+   * A chain of 3×3 'same' convs in one row-by-row pass, each level's input the previous level's output: binary units
+   * and upsampler stages (xnorConv with the level's input as residual), and last, optionally, the conv to RGB
+   * (conv2d, Co ≤ 4); the same output bits as those calls in turn. params [threads, N, H, W, C, levels, path, ...per
+   * level: kind (0 binary, 1 conv to RGB), r, order | Co]; then x, per binary level threshold, weights, alpha, bias,
+   * gamma, slope, zeta, leaky; per conv to RGB w, bias; then out (native/xnor.cc XnorChain).
    */
-  xnorTail(
-    params: Int32Array, x: Float32Array,
-    thresholdUp: Float32Array | null, weightsUp: Int32Array, alphaUp: Float32Array, biasUp: Float32Array | null,
-    gammaUp: Float32Array, slopeUp: Float32Array, zetaUp: Float32Array,
-    thresholdHr: Float32Array | null, weightsHr: Int32Array, alphaHr: Float32Array, biasHr: Float32Array | null,
-    gammaHr: Float32Array, slopeHr: Float32Array, zetaHr: Float32Array, leaky: Float32Array | null,
-    wLast: Float32Array, biasLast: Float32Array | null, out: Float32Array,
-  ): void;
+  xnorChain(params: Int32Array, x: Float32Array, ...arrays: (Float32Array | Int32Array | null)[]): void;
   /** Whether xnorConv runs its vector-popcount path (AVX-512 VPOPCNTDQ) on this CPU (checked at load). */
   xnorVectorPopcount: boolean;
   /** out = sign(x + b); params [threads, M, C]. */
@@ -60,7 +54,7 @@ export interface NativeModule {
 
 /** The functions a loaded module must export (the loader refuses a module that lacks one). */
 export const NATIVE_FUNCTIONS = [
-  'conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'xnorConv', 'xnorTail',
+  'conv2d', 'conv2dBackpropFilter', 'colsum', 'leakyRelu', 'xnorConv', 'xnorChain',
   'rsign', 'rsignGrad', 'rprelu', 'rpreluGrad', 'srb', 'add', 'transpose',
 ] as const satisfies readonly (keyof NativeModule)[];
 

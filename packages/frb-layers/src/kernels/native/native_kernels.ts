@@ -9,7 +9,7 @@ import { conv2DBackpropFilterViaConv, type Conv2DBackpropFilterAttrs } from '../
 import { conv2DBackpropInputViaConv, type Conv2DBackpropInputAttrs } from '../conv2d_backprop_input.js';
 import { fusedKernels } from './fused_kernels.js';
 import { convParams, geometryInts, type NativeModule } from './module.js';
-import { contractArgs, fastXnorConvKernels, FrbLeakyReluGrad, FrbXnorConv, FrbXnorTail } from '../contracts.js';
+import { contractArgs, fastXnorConvKernels, FrbLeakyReluGrad, FrbXnorConv, FrbXnorChain } from '../contracts.js';
 
 /** The compiled module (native/*.cc), as the backend code sees it. */
 export type NativeConv = NativeModule;
@@ -223,25 +223,30 @@ function xnorConv(c: NativeContext): tf.KernelFunc {
   };
 }
 
-function xnorTail(c: NativeContext): tf.KernelFunc {
+function xnorChain(c: NativeContext): tf.KernelFunc {
   return (args) => {
-    const { inputs: { x }, attrs: a } = contractArgs(FrbXnorTail, args);
-    if (x == null || a.stage == null || a.unit == null || a.kernel == null || a.scale == null || a.outChannels == null) {
-      throw new Error(`${FrbXnorTail} (@frb/layers native): input x and attrs scale, stage, unit, kernel and outChannels are required`);
+    const { inputs: { x }, attrs: a } = contractArgs(FrbXnorChain, args);
+    if (x == null || a.levels == null || a.levels.length === 0) {
+      throw new Error(`${FrbXnorChain} (@frb/layers native): input x and attrs levels (at least one) are required`);
     }
-    if (x.dtype !== 'float32' || x.shape.length !== 4) throw new Error(`${FrbXnorTail}: input x must be float32 [N, H, W, C], got ${x.dtype} [${x.shape}]`);
+    if (x.dtype !== 'float32' || x.shape.length !== 4) throw new Error(`${FrbXnorChain}: input x must be float32 [N, H, W, C], got ${x.dtype} [${x.shape}]`);
     const [n, h, w, ch] = x.shape;
-    const r = a.scale, co = a.outChannels;
+    const last = a.last ?? null;
+    const R = a.levels.reduce((p, l) => p * l.scale, 1);
     const mem = c.memory(args.backend as tf.KernelBackend);
-    const out = mem.alloc([n, h * r, w * r, co]);
-    const { stage: s, unit: u } = a;
-    // The module checks every array's size against these sizes and names the one that is short.
-    c.native.xnorTail(
-      new Int32Array([c.threads, n, h, w, ch, r, s.order, u.order, co]), mem.view(x),
-      s.threshold, s.weights, s.alpha, s.bias, s.rprelu.gamma, s.rprelu.slope, s.rprelu.zeta,
-      u.threshold, u.weights, u.alpha, u.bias, u.rprelu.gamma, u.rprelu.slope, u.rprelu.zeta,
-      u.leaky != null ? new Float32Array([u.leaky]) : null, a.kernel, a.bias ?? null, out.view(),
-    );
+    const out = mem.alloc([n, h * R, w * R, last ? last.outChannels : ch]);
+    const params = [c.threads, n, h, w, ch, a.levels.length + (last ? 1 : 0), 0];
+    const arrays: (Float32Array | Int32Array | null)[] = [];
+    for (const l of a.levels) {
+      params.push(0, l.scale, l.order);
+      arrays.push(l.threshold, l.weights, l.alpha, l.bias, l.rprelu.gamma, l.rprelu.slope, l.rprelu.zeta, l.leaky != null ? new Float32Array([l.leaky]) : null);
+    }
+    if (last) {
+      params.push(1, 1, last.outChannels);
+      arrays.push(last.kernel, last.bias);
+    }
+    // The module checks every array's size against the sizes in params and names the level and array that are short.
+    c.native.xnorChain(new Int32Array(params), mem.view(x), ...arrays, out.view());
     return out.info;
   };
 }
@@ -270,7 +275,7 @@ export function nativeKernels(
   return {
     ...fusedKernels(native, backendName, threads, c.memory, c.fallback),
     [FrbXnorConv]: xnor,
-    [FrbXnorTail]: xnorTail(c),
+    [FrbXnorChain]: xnorChain(c),
     [tf.Sum]: channelSum(c),
     [tf.LeakyRelu]: leakyRelu(c, false),
     [FrbLeakyReluGrad]: leakyRelu(c, true),
