@@ -83,8 +83,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "af28ef7dd44d65a17148c09c52800f881365bd4d4c2eaac946c094fefd5de253",
-          bytes: 17624
+          sha256: "c241ac8b0eaaa1f3944dded18600adb23d5f0f54ae13d646c8efdc26fddcc47e",
+          bytes: 16468
         },
         weightsBin: {
           file: "weights.bin",
@@ -135,8 +135,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "c7daeae34a228114c7ce2a78c1bb5f6775df644b4afaf321856f0eb3582c96d9",
-          bytes: 17624
+          sha256: "fd0b6f93d0183e53cd919154d8dc0046384f28ae7acd812d3ab4401f20564041",
+          bytes: 16468
         },
         weightsBin: {
           file: "weights.bin",
@@ -187,8 +187,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "c5ebb12c7b7210096a1905a90f0c1d2911d0f768100440043d9b711b540edcb6",
-          bytes: 18728
+          sha256: "6fe9705e0077657b9117942592ad9b4cdb75f6f820347c5c7c76e5a6f7a04518",
+          bytes: 17572
         },
         weightsBin: {
           file: "weights.bin",
@@ -239,8 +239,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "055bef02f79fb6e7738e5310dd19abc9fe3150528f8cbbfc4bb75703c90facac",
-          bytes: 11216
+          sha256: "7a2400bda5a4dabc84bed9a8e601ddd9603eb4aa67d34d4bc9f3122dc011ef31",
+          bytes: 10638
         },
         weightsBin: {
           file: "weights.bin",
@@ -290,8 +290,8 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "2b508efd892300e266deb64050d845d1e769b3924db276bf567c969b972ee9f1",
-          bytes: 12320
+          sha256: "f072f530cbd6eddae9d5b967d2f1d8dec34784420ecffc5796e26598b073c6f4",
+          bytes: 11742
         },
         weightsBin: {
           file: "weights.bin",
@@ -341,12 +341,12 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "2ce65606e8ae4711da0e5286afaa7e9759127635257d187a99ce861b7ae80d52",
-          bytes: 17951
+          sha256: "716a35fc44f513d75fcb54858d201a19d7876ed45c34a8ec991a5348dc8ad390",
+          bytes: 16180
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "e255a5ec7292c19ffb4a7e02593bfbcf39b57ed81f63906273ea798cfcc1dd1d",
+          sha256: "1bd68ff168f12ebecda8c5c68f38c64c2b358b5f48285debe12466b421f55f9e",
           bytes: 83084
         }
       }
@@ -393,12 +393,12 @@ export const PRETRAINED: readonly PretrainedWeights[] = [
       packed: {
         modelJson: {
           file: "model.json",
-          sha256: "2ce65606e8ae4711da0e5286afaa7e9759127635257d187a99ce861b7ae80d52",
-          bytes: 17951
+          sha256: "716a35fc44f513d75fcb54858d201a19d7876ed45c34a8ec991a5348dc8ad390",
+          bytes: 16180
         },
         weightsBin: {
           file: "weights.bin",
-          sha256: "e67ed796eaece28abc549d8823382f8597989614f00331a5d75aecc5777bd596",
+          sha256: "3805d98b1465342854d0b881dbf9ddca45b691fd470949bdc2a258688d3d649d",
           bytes: 83084
         }
       }

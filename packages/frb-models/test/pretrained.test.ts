@@ -85,7 +85,7 @@ describe('shipped packed forms', () => {
       expect(packed.weightsBin.bytes).toBeLessThan(p.files.weightsBin.bytes * 0.6);
       const before = tf.memory().numTensors;
       const shipped = await createModel(p.model, { scale: p.scale, weights: p.name, packed: true });
-      expect(shipped.layers.some((l) => l.getClassName() === 'PackedBinaryUnit')).toBe(true);
+      expect(shipped.layers.some((l) => l.getClassName() === 'PackedChain')).toBe(true);
       const latent = await createModel(p.model, { scale: p.scale, weights: p.name });
       const made = await deployModel(latent);
       const x = input();
