@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  PackedBinaryUnit, PackedChain, PackedConv2D, PackedDense, PackedUpsampleUnit, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
+  CHAIN_PASS_LEVELS, PackedBinaryUnit, PackedChain, PackedConv2D, PackedDense, PackedUpsampleUnit, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
   srbConv2d, srbDense, type XnorImpl,
 } from '@frb/layers';
 import { createModel, deployModel, planDeployment } from '@frb/models';
@@ -264,6 +264,28 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
       }
     });
   }
+});
+
+describe.skipIf(!nativeStatus.active)('a chain longer than one native pass', () => {
+  it(`20 body units in one PackedChain (bodyChain 20) run as passes of ${CHAIN_PASS_LEVELS} levels and more: the unfused bits, no leaks`, async () => {
+    const before = tf.getBackend();
+    await tf.setBackend('cpu');
+    useNativeConvKernels(true, 2);
+    setPackedKernel('native');
+    try {
+      const m = createModel('frbc-m', { scale: 2, features: 16, blocks: 10 });
+      perturb(m, 77);
+      const d = await deployModel(m, { bodyChain: 20 });
+      const du = await deployModel(m, { fuse: false });
+      expect((d.getLayer('body/block_09') as PackedChain).parts.length).toBe(20);
+      expectSamePrediction(m, d, tf.randomUniform([1, 6, 5, 3], 0, 1, 'float32', 78), 'bodyChain 20', du);
+      for (const x of [m, d, du]) x.dispose();
+    } finally {
+      setPackedKernel('auto');
+      useNativeConvKernels(false);
+      await tf.setBackend(before);
+    }
+  });
 });
 
 describe('deployModel: other topologies', () => {

@@ -30,6 +30,9 @@ export interface PackedChainArgs extends LayerArgs {
   last?: { filters: number; useBias: boolean } | null;
 }
 
+/** Binary levels one native pass takes; a longer chain runs as consecutive passes (the same bits). */
+export const CHAIN_PASS_LEVELS = 16;
+
 /** Where a conv to RGB can end a chain's native pass: the narrow kernel (≤ 4 outputs, channels in whole 16s). */
 export function chainLastFits(channels: number, filters: number): boolean {
   return filters <= 4 && channels % 16 === 0;
@@ -111,8 +114,17 @@ export class PackedChain extends tfl.layers.Layer {
     const channels = this.parts[0].inputChannels;
     if (x.rank === 4 && x.shape[3] === channels && getPackedKernel() === 'native' && hasFrbKernel(FrbXnorChain) &&
         (!this.last || chainLastFits(channels, this.last.filters))) {
-      const last = this.last ? { ...this.lastWeights(), outChannels: this.last.filters } : null;
-      return runFrbKernel(FrbXnorChain, { x }, { levels: this.parts.map((p) => p.chainLevel()), last }) as tf.Tensor;
+      // At most CHAIN_PASS_LEVELS binary levels per pass (the module reads a bounded number of arrays per call).
+      const levels = this.parts.map((p) => p.chainLevel());
+      let y = x;
+      for (let i = 0; i < levels.length; i += CHAIN_PASS_LEVELS) {
+        const end = i + CHAIN_PASS_LEVELS >= levels.length;
+        const last = end && this.last ? { ...this.lastWeights(), outChannels: this.last.filters } : null;
+        const z = runFrbKernel(FrbXnorChain, { x: y }, { levels: levels.slice(i, i + CHAIN_PASS_LEVELS), last }) as tf.Tensor;
+        if (y !== x) y.dispose();
+        y = z;
+      }
+      return y;
     }
     // The parts in turn (each checks its input), the conv to RGB as tfjs' Conv2D runs it.
     return tf.tidy(() => {
