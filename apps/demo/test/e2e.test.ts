@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bestPretrained, createModel } from '@frb/models';
 import { loadModel } from '@frb/models/node';
-import { binarySummary, PackedConv2D, PackedDense } from '@frb/layers';
+import { binarySummary, PackedChain, PackedConv2D, PackedDense } from '@frb/layers';
 import { makeDemoModel } from '../scripts/make-model.js';
 import {
   DEFAULT_MODEL, DEFAULT_SCALE, DEMO_MODELS, modelScales, modelUrl, PHOTO_URL, TILE, TILE_MARGIN, ZOOM,
@@ -133,7 +133,9 @@ async function nodeResult(lr: FloatImage, model: DemoModel, scale: Scale, form: 
     if (zeroAlpha) {
       // Through the layers' own α variables, not by weight name: a second load of the same files in one process
       // gets uniquified names (alpha_1, ...), which a name match silently misses, leaving the control unchanged.
-      const packed = net.layers.filter((l): l is PackedConv2D | PackedDense => l instanceof PackedConv2D || l instanceof PackedDense);
+      // A PackedChain's parts are packed convs too (its native pass reads their α's; the page's wasm kernels run them in turn).
+      const packed = net.layers.flatMap((l) => (l instanceof PackedChain ? l.parts : [l]))
+        .filter((l): l is PackedConv2D | PackedDense => l instanceof PackedConv2D || l instanceof PackedDense);
       expect(packed.length, `packed binary layers in ${modelDir(model, scale, form)}`).toBeGreaterThan(0);
       for (const l of packed) {
         if (!l.alpha) throw new Error(`e2e: ${l.getClassName()} '${l.name}' has no alpha variable`);
