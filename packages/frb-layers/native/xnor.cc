@@ -571,7 +571,8 @@ XnorCall make_call(const Geo& g, int order, const int32_t* wi, const float* alph
 // Every conv 3×3, stride 1, 'same'. Each thread keeps the last few output rows of every level but the last in a
 // ring, so those outputs (at x4 the 1024² ones are 268 MB apiece at 64 channels) never leave the cache; the rows
 // are made by the same row functions as xnorConv and conv2d, so the output is those calls' in turn, bit for bit.
-// Each thread recomputes the rows its part shares with its neighbour's (one row group per level).
+// Each thread recomputes the rows its band shares with its neighbour's: one more row group at each level below the
+// top, so a longer chain recomputes more (deployModel's bodyChain).
 struct ChainLevel {
   bool narrow;          // the float conv to RGB (last level only)
   int H, W, C, r;       // input rows, columns, channels; upsampling factor (1: a unit or the conv to RGB)
