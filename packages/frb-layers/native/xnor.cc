@@ -448,8 +448,9 @@ class RowConv {
     oxHi_ = g.Wo;
     while (oxHi_ > oxLo_ && (oxHi_ - 1) * g.sW - g.pL + (g.kW - 1) * g.dW >= g.W) oxHi_--;
 #if defined(FRB_XNOR_X86)
-    // Pixels per register block: 3 × 8 vectors or 4 × ≤ 4 vectors of accumulators (24 or 16 of 32 registers).
-    if (path == 0 && cpu_has_avx512_vpopcnt()) row_ = base.Rp >= 8 * kLanes ? row_function<3>(base) : row_function<4>(base);
+    // Pixels per register block: 3 × 8 vectors, 6 × 4 (32 channels of order 2: the six broadcast words and one
+    // weight vector fit beside the 24 accumulators, and each weight load serves six pixels), or 4 × ≤ 3.
+    if (path == 0 && cpu_has_avx512_vpopcnt()) row_ = base.Rp >= 8 * kLanes ? row_function<3>(base) : base.Rp == 4 * kLanes ? row_function<6>(base) : row_function<4>(base);
 #else
     (void)path;
 #endif
