@@ -22,6 +22,9 @@ namespace {
 // all taps, so each weight vector loaded serves P pixels and each activation word V·16 lanes; other CPUs run the
 // portable loop. Both give the same integers and the same epilogue arithmetic, hence the same output.
 constexpr int kLanes = 16;
+// The most pixels a register block of the vector path holds (RowConv picks 3, 4 or 6); the general epilogue's counts
+// buffer holds that many pixels' lanes.
+constexpr int kMaxBlockPixels = 6;
 
 inline int padded_lanes(int order, int Co) { return (order * Co + kLanes - 1) / kLanes * kLanes; }
 
@@ -441,7 +444,7 @@ class RowConv {
   RowConv(const XnorCall& base, const float* thr, int path)
       : base_(base), thr_(thr), span_((base.g.kH - 1) * base.g.dH + 1), rowWords_((size_t)base.g.W * base.A),
         ring_(new uint32_t[(size_t)span_ * rowWords_]), held_(span_, -1), rowPtr_(base.g.kH, nullptr),
-        acc_((size_t)4 * base.Rp) {
+        acc_((size_t)kMaxBlockPixels * base.Rp) {
     const Geo& g = base.g;
     // Output columns whose taps all fall inside the image along x.
     while (oxLo_ < g.Wo && oxLo_ * g.sW - g.pL < 0) oxLo_++;

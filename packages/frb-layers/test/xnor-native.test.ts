@@ -26,6 +26,7 @@ const cases: Case[] = [
   { name: 'FRBC body: 64 -> 64, 3x3 same, order 2 (3-pixel blocks of 8 vectors, tails)', n: 2, h: 9, w: 11, cin: 64, cout: 64, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
   { name: 'shipped size: 32 -> 32, 3x3 same, order 2 (6-pixel blocks of 4 vectors)', n: 1, h: 6, w: 14, cin: 32, cout: 32, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
   { name: '32 -> 32, 3x3 same, order 2, batch 2, 17 wide (two 6-pixel blocks, then three single pixels)', n: 2, h: 3, w: 17, cin: 32, cout: 32, k: [3, 3], s: 1, d: 1, padding: 'same', order: 2 },
+  { name: '16 -> 16, 3x3 same, order 4 (64 lanes on the general epilogue: 6-pixel blocks, counts of 6 pixels)', n: 1, h: 4, w: 15, cin: 16, cout: 16, k: [3, 3], s: 1, d: 1, padding: 'same', order: 4 },
   { name: '33 -> 5, 3x3 same, order 1 (half-empty word, one part-filled vector)', n: 1, h: 7, w: 6, cin: 33, cout: 5, k: [3, 3], s: 1, d: 1, padding: 'same', order: 1 },
   { name: '100 -> 24, 5x5 same stride 2, order 3 (lanes 72 -> 80: blocks of 4 + 1 vectors)', n: 2, h: 11, w: 13, cin: 100, cout: 24, k: [5, 5], s: 2, d: 1, padding: 'same', order: 3 },
   { name: '64 -> 136, 3x3 same dilation 2, order 2 (272 lanes: 8 + 8 + 1 vectors)', n: 1, h: 6, w: 13, cin: 64, cout: 136, k: [3, 3], s: 1, d: 2, padding: 'same', order: 2 },
