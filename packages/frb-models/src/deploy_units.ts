@@ -29,6 +29,15 @@ const entryName = (e: PyDict) => (e.name ?? (e.config as PyDict | undefined)?.na
 const nodesOf = (e: PyDict) => (e.inbound_nodes ?? []) as InboundRef[][];
 const sameTensor = (a: InboundRef, b: InboundRef) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 
+/** Per layer, the layers that read its output, once per inbound reference ('' for a model output). */
+function readersOf(entries: PyDict[], outputs: unknown): Map<string, string[]> {
+  const readers = new Map<string, string[]>();
+  const read = (ref: InboundRef, by: string) => readers.set(ref[0], [...(readers.get(ref[0]) ?? []), by]);
+  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) read(ref, entryName(e));
+  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) read(ref, '');
+  return readers;
+}
+
 /** The single inbound tensor of a layer called once on one input, else null. */
 function soleInput(e: PyDict | undefined): InboundRef | null {
   const nodes = e ? nodesOf(e) : [];
@@ -43,12 +52,8 @@ function soleInput(e: PyDict | undefined): InboundRef | null {
  */
 export function findUnits(model: tfl.LayersModel, entries: PyDict[], outputs: unknown): Map<string, FusibleUnit> {
   const byName = new Map(entries.map((e) => [entryName(e), e]));
-  const uses = new Map<string, number>();
-  const use = (n: string) => uses.set(n, (uses.get(n) ?? 0) + 1);
-  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) use(ref[0]);
-  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) use(ref[0]);
-
-  const usedOnce = (n: string) => uses.get(n) === 1;
+  const readers = readersOf(entries, outputs);
+  const usedOnce = (n: string) => readers.get(n)?.length === 1;
   // conv → act → `ref`, each used once, with the conv's input `x`: the conv and act, or null.
   const convAct = (ref: InboundRef, x: InboundRef) => {
     const c = soleInput(byName.get(ref[0]));
@@ -117,10 +122,7 @@ export interface FusibleChain {
  * and the units after them form one chain. Chains of a single unit and no conv are left as the unit.
  */
 export function findChains(model: tfl.LayersModel, entries: PyDict[], outputs: unknown, units: Map<string, FusibleUnit>, bodyLength: number): Map<string, FusibleChain> {
-  const readers = new Map<string, string[]>();
-  const read = (ref: InboundRef, by: string) => readers.set(ref[0], [...(readers.get(ref[0]) ?? []), by]);
-  for (const e of entries) for (const node of nodesOf(e)) for (const ref of node) read(ref, entryName(e));
-  for (const ref of (Array.isArray(outputs) ? outputs : []) as InboundRef[]) read(ref, '');
+  const readers = readersOf(entries, outputs);
   const inputOf = (u: FusibleUnit) => {
     const node = (u.inbound as InboundRef[][] | undefined)?.[0];
     return node?.length === 1 && node[0][1] === 0 && node[0][2] === 0 ? node[0][0] : undefined;

@@ -8,7 +8,7 @@ import {
   CHAIN_PASS_LEVELS, PackedBinaryUnit, PackedChain, PackedConv2D, PackedDense, PackedUpsampleUnit, RPReLU, getPackedKernel, nativeXnorPreferred, rprelu, setPackedKernel,
   srbConv2d, srbDense, type XnorImpl,
 } from '@frb/layers';
-import { createModel, deployModel, planDeployment } from '@frb/models';
+import { createModel, deployModel, planDeployment, type DeployOptions } from '@frb/models';
 import { saveModel, loadModel } from '@frb/models/node';
 import { useNativeConvKernels } from '@frb/layers/node';
 import { toMemory } from './helpers.js';
@@ -51,6 +51,22 @@ function expectSamePrediction(m: tfl.LayersModel, d: tfl.LayersModel, x: tf.Tens
   expect(maxAbsDiff(got, want), what).toBeLessThan(1e-4);
   if (plain) expect(Array.from(got.dataSync()), `${what ?? ''} fused vs unfused`).toEqual(Array.from(plain.dataSync()));
   tf.dispose([x, want, got, ...(plain ? [plain] : [])]);
+}
+
+/** Saves `m` to a fresh temporary folder, loads it back, runs `use` on the copy and the folder, then removes both. */
+async function withSavedCopy(m: tfl.LayersModel, use: (loaded: tfl.LayersModel, dir: string) => Promise<void> | void): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-deploy-'));
+  try {
+    await saveModel(m, dir);
+    const loaded = await loadModel(dir);
+    try {
+      await use(loaded, dir);
+    } finally {
+      loaded.dispose();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The layer names of m without the binary units' conv and RPReLU (which deployModel fuses into the unit). */
@@ -174,23 +190,17 @@ describe('deployModel: chains of units (PackedChain)', () => {
       expect(chains[2].parts.map((p) => p.getClassName())).toEqual([...(scale === 4 ? ['PackedUpsampleUnit'] : []), 'PackedUpsampleUnit', 'PackedBinaryUnit']);
       expect(fused.layers.some((l) => l instanceof PackedBinaryUnit || l instanceof PackedUpsampleUnit)).toBe(false);
       expectSamePrediction(m, fused, tf.randomUniform([1, 5, 7, 3], 0, 1, 'float32', 50 + scale), `x${scale}`, apart);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-chain-'));
-      try {
-        await saveModel(fused, dir);
-        const loaded = await loadModel(dir);
+      await withSavedCopy(fused, (loaded) => {
         expect(loaded.getLayer('tail/conv_last').weights.map((w) => w.originalName)).toEqual(fused.getLayer('tail/conv_last').weights.map((w) => w.originalName));
         expect(loaded.getLayer('tail/conv_last').weights.map((w) => w.originalName).slice(-2)).toEqual(['tail/conv_last/kernel', 'tail/conv_last/bias']);
         const x = tf.randomUniform([2, 3, 4, 3], 0, 1, 'float32', 60 + scale);
         const [a, b] = [fused.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
         expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
         tf.dispose([x, a, b]);
-        loaded.dispose();
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-        m.dispose();
-        fused.dispose();
-        apart.dispose();
-      }
+      });
+      m.dispose();
+      fused.dispose();
+      apart.dispose();
     });
   }
 
@@ -226,7 +236,12 @@ describe('deployModel: FRBT', () => {
 
 // Node's native packed kernel (FrbXnorConv, compiled with g++ on first use) through the whole models.
 describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel (${nativeStatus.reason ?? 'built'})`, () => {
-  const cases = [
+  interface NativeCase {
+    name: string; backend: 'cpu' | 'wasm'; make: () => tfl.LayersModel; x: number[];
+    /** deployModel options, and what the deployed model must hold besides its outputs. */
+    deploy?: DeployOptions; check?: (d: tfl.LayersModel) => void;
+  }
+  const cases: NativeCase[] = [
     { name: 'FRBC x2 on cpu', backend: 'cpu', make: () => createModel('frbc', { scale: 2, features: 32, blocks: 2 }), x: [2, 11, 9, 3] },
     { name: 'FRBC x3 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 3, features: 32, blocks: 2 }), x: [1, 1, 6, 3] },
     { name: 'FRBC x4 on wasm', backend: 'wasm', make: () => createModel('frbc', { scale: 4, features: 64, blocks: 2 }), x: [1, 7, 5, 3] },
@@ -237,7 +252,12 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
     { name: 'FRBT x2 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 2, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 7, 9, 3] },
     { name: 'FRBT x3 on wasm', backend: 'wasm', make: () => createModel('frbt', { scale: 3, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 5, 6, 3] },
     { name: 'FRBT x4 on cpu', backend: 'cpu', make: () => createModel('frbt', { scale: 4, embedDim: 12, blocks: 1, depth: 2, numHeads: 2, windowSize: 4 }), x: [1, 6, 5, 3] },
-  ] as const;
+    {
+      name: `FRBC-M x2 on cpu, 20 body units in one PackedChain (bodyChain 20: native passes of ${CHAIN_PASS_LEVELS} levels and more)`,
+      backend: 'cpu', make: () => createModel('frbc-m', { scale: 2, features: 16, blocks: 10 }), x: [1, 6, 5, 3],
+      deploy: { bodyChain: 20 }, check: (d) => expect((d.getLayer('body/block_09') as PackedChain).parts.length).toBe(20),
+    },
+  ];
   for (const [i, c] of cases.entries()) {
     it(`${c.name}: packed output = float simulation within 1e-4, no leaks`, async () => {
       const before = tf.getBackend();
@@ -250,8 +270,9 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
         setPackedKernel('native');
         const m = c.make();
         perturb(m, 60 + i);
-        const d = await deployModel(m);
+        const d = await deployModel(m, c.deploy);
         const du = await deployModel(m, { fuse: false });
+        c.check?.(d);
         const x = tf.randomUniform([...c.x], 0, 1, 'float32', i);
         expectSamePrediction(m, d, x, c.name, du);
         m.dispose();
@@ -264,28 +285,6 @@ describe.skipIf(!nativeStatus.active)(`deployModel with the native packed kernel
       }
     });
   }
-});
-
-describe.skipIf(!nativeStatus.active)('a chain longer than one native pass', () => {
-  it(`20 body units in one PackedChain (bodyChain 20) run as passes of ${CHAIN_PASS_LEVELS} levels and more: the unfused bits, no leaks`, async () => {
-    const before = tf.getBackend();
-    await tf.setBackend('cpu');
-    useNativeConvKernels(true, 2);
-    setPackedKernel('native');
-    try {
-      const m = createModel('frbc-m', { scale: 2, features: 16, blocks: 10 });
-      perturb(m, 77);
-      const d = await deployModel(m, { bodyChain: 20 });
-      const du = await deployModel(m, { fuse: false });
-      expect((d.getLayer('body/block_09') as PackedChain).parts.length).toBe(20);
-      expectSamePrediction(m, d, tf.randomUniform([1, 6, 5, 3], 0, 1, 'float32', 78), 'bodyChain 20', du);
-      for (const x of [m, d, du]) x.dispose();
-    } finally {
-      setPackedKernel('auto');
-      useNativeConvKernels(false);
-      await tf.setBackend(before);
-    }
-  });
 });
 
 describe('deployModel: other topologies', () => {
@@ -346,10 +345,7 @@ describe('deployed models save and load with 1-bit weights', () => {
     const m = createModel('frbc', { scale: 2, features: 64, blocks: 1 });
     perturb(m, 21);
     const d = await deployModel(m);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frb-deploy-'));
-    try {
-      await saveModel(d, dir);
-      const loaded = await loadModel(dir);
+    await withSavedCopy(d, async (loaded, dir) => {
       expect(loaded.layers.map((l) => l.getClassName())).toEqual(d.layers.map((l) => l.getClassName()));
       const x = tf.randomUniform([1, 6, 5, 3], 0, 1, 'float32', 5);
       const a = d.predict(x) as tf.Tensor;
@@ -372,12 +368,9 @@ describe('deployed models save and load with 1-bit weights', () => {
       const sum = (mp: Map<string, number>) => [...mp].filter(([n]) => body(n)).reduce((p, [, v]) => p + v, 0);
       expect(sum(bytes)).toBeLessThan(sum(floatBytes) / 10);
       tf.dispose([x, a, b]);
-      loaded.dispose();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-      m.dispose();
-      d.dispose();
-    }
+    });
+    m.dispose();
+    d.dispose();
   });
 
   it('errors: no SRB layers, full-precision activations', async () => {

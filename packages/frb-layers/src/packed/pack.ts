@@ -9,12 +9,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { isSRBLayer, type SRBLayer } from '../layers/srb-base.js';
 import { SRBConv2D } from '../layers/srb-conv2d.js';
 import { packWeightSigns, restrideRows, wordsFor } from './bits.js';
-import { BINARY_INPUT_QUANTIZERS } from './packed-common.js';
+import { BINARY_INPUT_QUANTIZERS, definedOnly } from './packed-common.js';
 import { PackedConv2D } from './packed-conv2d.js';
 import { PackedDense } from './packed-dense.js';
 import { PackedBinaryUnit } from './packed-unit.js';
 import { PackedUpsampleUnit } from './packed-upsample-unit.js';
-import { chainLastFits, definedOnly, PackedChain } from './packed-chain.js';
+import { chainLastFits, PackedChain } from './packed-chain.js';
 import { RPReLU } from '../layers/rprelu.js';
 
 export interface PackedLayerSpec {

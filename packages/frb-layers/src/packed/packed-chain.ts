@@ -18,7 +18,7 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import { FrbXnorChain, hasFrbKernel, runFrbKernel } from '../kernels/contracts.js';
 import type { SummaryCounts, SummaryShape } from '../summary.js';
 import { singleInput, singleShape } from '../layers/stock.js';
-import { getPackedKernel } from './packed-common.js';
+import { definedOnly, getPackedKernel } from './packed-common.js';
 import { PackedBinaryUnit, type PackedBinaryUnitArgs } from './packed-unit.js';
 import { PackedUpsampleUnit, type PackedUpsampleUnitArgs } from './packed-upsample-unit.js';
 import { readFloat, WeightCache } from './prepared.js';
@@ -36,11 +36,6 @@ export const CHAIN_PASS_LEVELS = 16;
 /** Where a conv to RGB can end a chain's native pass: the narrow kernel (≤ 4 outputs, channels in whole 16s). */
 export function chainLastFits(channels: number, filters: number): boolean {
   return filters <= 4 && channels % 16 === 0;
-}
-
-/** A config without its undefined entries (tfjs' config conversion cannot take nested undefined values). */
-export function definedOnly(c: tf.serialization.ConfigDict): tf.serialization.ConfigDict {
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
 }
 
 export class PackedChain extends tfl.layers.Layer {

@@ -70,3 +70,8 @@ export function makeActivation(name: unknown, who: string): { name: string; appl
   const layer = tfl.layers.activation({ activation: n as 'relu' });
   return { name: n, apply: (x) => layer.apply(x) as tf.Tensor };
 }
+
+/** A config without its undefined entries (tfjs' config conversion cannot take nested undefined values: PackedChain's parts). */
+export function definedOnly(c: tf.serialization.ConfigDict): tf.serialization.ConfigDict {
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
+}
